@@ -1,4 +1,20 @@
-//! trawl: a polite, multi-threaded web crawler that collects page titles and links.
+//! trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.
+//!
+//! The pieces, Scrapy's architecture in one process with threads: the [`crawl`] coordinator
+//! (engine, scheduler and dupefilter), [`fetch`] (the downloader), [`extract`] (the parser) and
+//! [`output`] (the feed exporter). [`cli`] turns the command line into a [`config::Config`] and
+//! [`app`] runs one invocation end to end.
 
+pub mod app;
 pub mod charset;
+pub mod cli;
+pub mod config;
+pub mod crawl;
+pub mod error;
+pub mod exit;
 pub mod extract;
+pub mod fetch;
+pub mod output;
+pub mod scope;
+pub mod seeds;
+pub mod url_norm;

@@ -1,0 +1,74 @@
+//! The validated settings of one crawl, with real types. Built once from the command line (or by
+//! tests and benches directly); the core trusts it and never re-validates or imports clap.
+
+use crate::scope::ScopeKind;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+/// Where rows go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputTarget {
+    /// A CSV file (created before the first request).
+    File(PathBuf),
+    /// Standard output (`-o -`).
+    Stdout,
+}
+
+/// Everything a crawl needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The seed URLs, depth 0, in order, without duplicates.
+    pub seeds: Vec<Url>,
+    /// The rows' destination.
+    pub output: OutputTarget,
+    /// The optional edges CSV (`from,to`).
+    pub links_output: Option<PathBuf>,
+    /// Worker threads.
+    pub workers: NonZeroUsize,
+    /// Capacity of the bounded job channel.
+    pub queue_capacity: NonZeroUsize,
+    /// Pages of depth <= max_depth are fetched; seeds are depth 0.
+    pub max_depth: u32,
+    /// At most this many distinct pages are requested.
+    pub max_pages: Option<u64>,
+    /// Limit on one whole fetch, from connect to the last body byte (redirect hops included).
+    pub timeout: Duration,
+    /// Limit on establishing one connection.
+    pub connect_timeout: Duration,
+    /// The User-Agent header.
+    pub user_agent: String,
+    /// Which discovered links are followed.
+    pub scope: ScopeKind,
+    /// Cap on a body's decoded size; past it the page is cut with `error=too_large`.
+    pub max_bytes: u64,
+}
+
+/// The default User-Agent: names trawl, its version and where to read about it.
+pub fn default_user_agent() -> String {
+    format!(
+        "trawl/{} (+https://crates.io/crates/trawl)",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+impl Config {
+    /// A configuration with the documented defaults, for tests and library users.
+    pub fn new(seeds: Vec<Url>, output: OutputTarget) -> Config {
+        Config {
+            seeds,
+            output,
+            links_output: None,
+            workers: NonZeroUsize::new(16).unwrap_or(NonZeroUsize::MIN),
+            queue_capacity: NonZeroUsize::new(64).unwrap_or(NonZeroUsize::MIN),
+            max_depth: 1,
+            max_pages: None,
+            timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(10),
+            user_agent: default_user_agent(),
+            scope: ScopeKind::Host,
+            max_bytes: 8 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Typed errors of the library. Configuration and input problems (`ConfigError`) are reported at the
+//! edge with exit status 2; page-level failures are never errors of the crawl: they become an
+//! [`ErrorClass`] in the page's row. Nothing here prints or exits.
+
+use std::path::PathBuf;
+
+/// Bad input found before any request is made. Each message is one line naming the input.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}:{line}: {text:?} is not an http(s) URL: {reason}")]
+    BadSeedLine {
+        file: String,
+        line: usize,
+        text: String,
+        reason: String,
+    },
+    #[error("seed {text:?} is not an http(s) URL: {reason}")]
+    BadSeedUrl { text: String, reason: String },
+    #[error("seed file {path:?}: {source}")]
+    SeedFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no seeds: {0}")]
+    NoSeeds(String),
+    #[error("cannot write output {path:?}: {source}")]
+    Output {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Why a page's row carries an error. The string forms are the CSV `error` column: a stable interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorClass {
+    /// The whole request (connect to last body byte) took longer than `--timeout`.
+    Timeout,
+    /// The host name could not be resolved.
+    Dns,
+    /// The TCP connection could not be made (refused, unreachable).
+    Connect,
+    /// The TLS handshake failed (bad certificate, protocol error).
+    Tls,
+    /// The final response had a status of 400 or more.
+    Http,
+    /// The body passed `--max-bytes` after decompression and was cut there.
+    TooLarge,
+    /// A redirect cycle, or more than 10 redirects.
+    RedirectLoop,
+    /// The response is not HTML (by Content-Type or by sniffing); the body was not downloaded.
+    NotHtml,
+    /// A redirect pointed outside `--scope` (or to a non-http(s) URL) and was not followed.
+    OffScope,
+    /// robots.txt disallows the URL; it was not requested.
+    Robots,
+    /// The connection broke or the body ended early (reset, truncated, bad compression).
+    Truncated,
+    /// Any other failure of the HTTP client.
+    Request,
+    /// The worker panicked on this page (a bug in trawl); the crawl went on.
+    Panic,
+}
+
+impl ErrorClass {
+    /// The value written in the CSV `error` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Timeout => "timeout",
+            ErrorClass::Dns => "dns",
+            ErrorClass::Connect => "connect",
+            ErrorClass::Tls => "tls",
+            ErrorClass::Http => "http",
+            ErrorClass::TooLarge => "too_large",
+            ErrorClass::RedirectLoop => "redirect_loop",
+            ErrorClass::NotHtml => "not_html",
+            ErrorClass::OffScope => "off_scope",
+            ErrorClass::Robots => "robots",
+            ErrorClass::Truncated => "truncated",
+            ErrorClass::Request => "request",
+            ErrorClass::Panic => "panic",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A fatal error of a crawl that had started (exit status 1).
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    #[error("writing {what}: {source}")]
+    Write {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("building the HTTP client: {0}")]
+    Client(String),
+    #[error("a worker thread died: {0}")]
+    Worker(String),
+}

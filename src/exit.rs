@@ -1,0 +1,21 @@
+//! Exit statuses of the `trawl` binary, written down once. They live in crontabs and scripts:
+//! never renumber them. The README's table mirrors this enum.
+
+/// The process exit status of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The crawl ran to the end (some pages may have failed).
+    Ok = 0,
+    /// A fatal error after the crawl started (e.g. the output disk filled up).
+    Fatal = 1,
+    /// Bad input: a bad seed, a missing seed file, an unwritable output path, a bad option.
+    Usage = 2,
+    /// The crawl ran, but not a single page could be fetched (no HTTP response at all).
+    NothingFetched = 3,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}

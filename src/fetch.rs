@@ -1,0 +1,351 @@
+//! The downloader: one shared blocking `reqwest` client (connection reuse, gzip/brotli/deflate),
+//! redirects followed by hand so each hop is checked against scope, a deadline on the whole fetch
+//! (connect to last body byte, all hops), Content-Type checks and sniffing so non-HTML bodies are
+//! never downloaded, and a cap on the decoded body size. It never parses HTML and never panics on
+//! what a server sends; every failure becomes an [`ErrorClass`].
+
+use crate::error::{CrawlError, ErrorClass};
+use std::collections::HashSet;
+use std::io::Read;
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// At most this many redirects are followed; the next one is `redirect_loop`.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// What the fetcher needs to know.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub user_agent: String,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_bytes: u64,
+    /// Idle connections kept per host (the worker count is a good value).
+    pub pool_per_host: usize,
+}
+
+/// The outcome of fetching one URL (after redirects).
+#[derive(Debug)]
+pub struct Fetched {
+    /// The URL of the final response (the URL requested if there was no redirect).
+    pub final_url: Url,
+    /// The final status; `None` when no response arrived.
+    pub status: Option<u16>,
+    /// The final response's Content-Type header.
+    pub content_type: String,
+    /// The (decompressed) body when it is HTML, possibly cut at `max_bytes`.
+    pub body: Option<Vec<u8>>,
+    /// Body bytes received after decompression.
+    pub bytes: u64,
+    /// When the first request started.
+    pub started: chrono::DateTime<chrono::Utc>,
+    /// From the first request's start to the end of the last body read.
+    pub elapsed: Duration,
+    /// Why the fetch failed, if it did.
+    pub error: Option<ErrorClass>,
+}
+
+/// The shared HTTP client and its limits. Cheap to share by reference across workers.
+pub struct Fetcher {
+    client: reqwest::blocking::Client,
+    config: FetchConfig,
+}
+
+/// Decides whether a redirect to a URL may be followed: `None` to follow, or the error class of
+/// the row when it may not (e.g. `OffScope`).
+pub type HopCheck<'a> = &'a (dyn Fn(&Url) -> Option<ErrorClass> + Sync);
+
+impl Fetcher {
+    /// Build the shared client. Proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) are honoured.
+    pub fn new(config: FetchConfig) -> Result<Fetcher, CrawlError> {
+        let client = reqwest::blocking::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .pool_max_idle_per_host(config.pool_per_host.max(1))
+            .tcp_nodelay(true)
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .build()
+            .map_err(|e| CrawlError::Client(e.to_string()))?;
+        Ok(Fetcher { client, config })
+    }
+
+    /// Fetch `url`, following up to [`MAX_REDIRECTS`] redirects that `hop_ok` allows.
+    pub fn fetch(&self, url: &Url, hop_ok: HopCheck<'_>) -> Fetched {
+        let start = Instant::now();
+        let deadline = start + self.config.timeout;
+        let mut out = Fetched {
+            final_url: url.clone(),
+            status: None,
+            content_type: String::new(),
+            body: None,
+            bytes: 0,
+            started: chrono::Utc::now(),
+            elapsed: Duration::ZERO,
+            error: None,
+        };
+        let mut visited: HashSet<Url> = HashSet::new();
+        let mut current = url.clone();
+        loop {
+            visited.insert(current.clone());
+            out.final_url = current.clone();
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                out.error = Some(ErrorClass::Timeout);
+                break;
+            }
+            let resp = self
+                .client
+                .get(current.clone())
+                .header(reqwest::header::ACCEPT, ACCEPT)
+                .timeout(remaining)
+                .send();
+            let mut resp = match resp {
+                Ok(r) => r,
+                Err(e) => {
+                    out.error = Some(classify(&e));
+                    break;
+                }
+            };
+            let status = resp.status().as_u16();
+            out.status = Some(status);
+            out.content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            if matches!(status, 301 | 302 | 303 | 307 | 308) {
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+                    .and_then(|loc| current.join(loc.trim()).ok());
+                if let Some(mut next) = location {
+                    next.set_fragment(None);
+                    if visited.contains(&next) || visited.len() > MAX_REDIRECTS {
+                        out.error = Some(ErrorClass::RedirectLoop);
+                        break;
+                    }
+                    if !crate::url_norm::is_http(&next) {
+                        out.error = Some(ErrorClass::OffScope);
+                        break;
+                    }
+                    if let Some(err) = hop_ok(&next) {
+                        out.error = Some(err);
+                        break;
+                    }
+                    current = next;
+                    continue;
+                }
+                // A redirect without a usable Location is the final response.
+            }
+            self.read_body(&mut resp, &mut out);
+            if out.error.is_none() && status >= 400 {
+                out.error = Some(ErrorClass::Http);
+            }
+            break;
+        }
+        out.elapsed = start.elapsed();
+        out
+    }
+
+    /// Read the body of the final response if it is HTML, up to `max_bytes`.
+    fn read_body(&self, resp: &mut reqwest::blocking::Response, out: &mut Fetched) {
+        let max = self.config.max_bytes;
+        let declared = resp.content_length().unwrap_or(0);
+        let mut body = Vec::with_capacity(declared.clamp(8 * 1024, max.min(1 << 20)) as usize);
+        let ct = out.content_type.trim();
+        if ct.is_empty() {
+            // No Content-Type: sniff the first bytes as browsers do.
+            let mut head = [0u8; SNIFF_LEN];
+            let n = match read_full(resp, &mut head) {
+                Ok(n) => n,
+                Err(e) => {
+                    out.error = Some(classify_io(&e));
+                    return;
+                }
+            };
+            out.bytes = n as u64;
+            if !sniff_html(&head[..n]) {
+                out.error = Some(ErrorClass::NotHtml);
+                return;
+            }
+            body.extend_from_slice(&head[..n.min(max as usize)]);
+            if n as u64 > max {
+                out.error = Some(ErrorClass::TooLarge);
+                out.body = Some(body);
+                return;
+            }
+        } else if !is_html_type(ct) {
+            out.error = Some(ErrorClass::NotHtml);
+            return;
+        }
+        let limit = max - body.len() as u64 + 1;
+        let result = resp.by_ref().take(limit).read_to_end(&mut body);
+        out.bytes = body.len() as u64;
+        if let Err(e) = result {
+            out.error = Some(classify_io(&e));
+        } else if body.len() as u64 > max {
+            body.truncate(max as usize);
+            out.bytes = max;
+            out.error = Some(ErrorClass::TooLarge);
+        }
+        out.body = Some(body);
+    }
+}
+
+const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
+
+/// How many bytes the MIME sniffer looks at (WHATWG: 1445).
+const SNIFF_LEN: usize = 1445;
+
+/// Is this Content-Type one trawl parses?
+pub fn is_html_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("text/html")
+        || essence.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
+/// WHATWG MIME sniffing, the HTML part: after optional whitespace (and a BOM), one of the
+/// HTML signatures, followed by a space or `>`.
+pub fn sniff_html(head: &[u8]) -> bool {
+    let mut s = head;
+    for bom in [&b"\xEF\xBB\xBF"[..], b"\xFE\xFF", b"\xFF\xFE"] {
+        if let Some(rest) = s.strip_prefix(bom) {
+            s = rest;
+        }
+    }
+    let s = match s
+        .iter()
+        .position(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' '))
+    {
+        Some(i) => &s[i..],
+        None => return false,
+    };
+    const SIGS: [&[u8]; 17] = [
+        b"<!DOCTYPE HTML",
+        b"<HTML",
+        b"<HEAD",
+        b"<SCRIPT",
+        b"<IFRAME",
+        b"<H1",
+        b"<DIV",
+        b"<FONT",
+        b"<TABLE",
+        b"<A",
+        b"<STYLE",
+        b"<TITLE",
+        b"<B",
+        b"<BODY",
+        b"<BR",
+        b"<P",
+        b"<!--",
+    ];
+    SIGS.iter().any(|sig| {
+        s.len() > sig.len()
+            && s[..sig.len()].eq_ignore_ascii_case(sig)
+            && (*sig == b"<!--" || matches!(s[sig.len()], b' ' | b'>'))
+    })
+}
+
+/// Read until `buf` is full or the body ends.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The row's error class for a failed request.
+pub fn classify(e: &reqwest::Error) -> ErrorClass {
+    if e.is_timeout() || chain_has(e, &["timed out", "deadline has elapsed"]) {
+        return ErrorClass::Timeout;
+    }
+    if chain_has(
+        e,
+        &[
+            "dns error",
+            "failed to lookup address",
+            "name or service not known",
+        ],
+    ) {
+        return ErrorClass::Dns;
+    }
+    if chain_has(e, &["certificate", "tls", "handshake"]) {
+        return ErrorClass::Tls;
+    }
+    if e.is_connect() {
+        return ErrorClass::Connect;
+    }
+    if e.is_body()
+        || e.is_decode()
+        || chain_has(e, &["reset", "incomplete", "closed", "broken pipe"])
+    {
+        return ErrorClass::Truncated;
+    }
+    ErrorClass::Request
+}
+
+/// The row's error class for a failed body read.
+fn classify_io(e: &std::io::Error) -> ErrorClass {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        return ErrorClass::Timeout;
+    }
+    if let Some(inner) = e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+        return match classify(inner) {
+            ErrorClass::Timeout => ErrorClass::Timeout,
+            _ => ErrorClass::Truncated,
+        };
+    }
+    if chain_has(e, &["timed out", "deadline has elapsed"]) {
+        return ErrorClass::Timeout;
+    }
+    ErrorClass::Truncated
+}
+
+fn chain_has(e: &(dyn std::error::Error + 'static), needles: &[&str]) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string().to_ascii_lowercase();
+        if needles.iter().any(|n| text.contains(n)) {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_types() {
+        assert!(is_html_type("text/html; charset=utf-8"));
+        assert!(is_html_type("Application/XHTML+XML"));
+        assert!(!is_html_type("text/plain"));
+        assert!(!is_html_type("application/json"));
+    }
+
+    #[test]
+    fn sniffing_follows_the_html_signatures() {
+        assert!(sniff_html(b"  \n<!doctype html><title>x</title>"));
+        assert!(sniff_html(b"<html>"));
+        assert!(sniff_html(b"\xEF\xBB\xBF<p>hi"));
+        assert!(sniff_html(b"<!-- c --> text"));
+        assert!(!sniff_html(b"%PDF-1.4"));
+        assert!(!sniff_html(b"{\"a\": 1}"));
+        assert!(!sniff_html(b"<html"));
+        assert!(!sniff_html(b"<pre>"));
+        assert!(!sniff_html(b""));
+    }
+}

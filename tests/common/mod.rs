@@ -4,4 +4,5 @@
 //! so unused items are expected here.
 #![allow(dead_code)]
 
+pub mod harness;
 pub mod server;

@@ -1,0 +1,237 @@
+//! The `trawl` binary as a user runs it: exit statuses, one-line errors naming the bad input,
+//! the CSV file and the edges file, against servers started on 127.0.0.1:0.
+
+mod common;
+
+use assert_cmd::Command;
+use common::server::{Response, Site};
+use std::io::Write;
+
+fn trawl() -> Command {
+    let mut cmd = Command::cargo_bin("trawl").expect("binary");
+    cmd.timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_bad_seed_line_is_refused_with_file_and_line_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let seeds = dir.path().join("seeds.txt");
+    std::fs::write(
+        &seeds,
+        "# news\nhttps://lenta.ru/\n\nftp://files.example/\n",
+    )
+    .expect("write");
+    let out = trawl()
+        .arg("-o")
+        .arg(dir.path().join("out.csv"))
+        .arg(&seeds)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_of(&out);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains(&format!("{}:4:", seeds.display())), "{err}");
+    assert!(err.contains("ftp://files.example/"), "{err}");
+    assert!(
+        !dir.path().join("out.csv").exists(),
+        "refused before the output is created"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_before_any_request() {
+    let site = Site::new().serve();
+    let dir = tempfile::tempdir().expect("tmp");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["no/such/seeds.txt".into()], "no/such/seeds.txt"),
+        (
+            vec![
+                "-o".into(),
+                "/nonexistent-dir/out.csv".into(),
+                site.url("/"),
+            ],
+            "/nonexistent-dir/out.csv",
+        ),
+        (vec!["-w".into(), "0".into(), site.url("/")], "--workers"),
+        (
+            vec!["mailto:someone@example.org".into()],
+            "mailto:someone@example.org",
+        ),
+        (
+            vec!["--queue-capacity".into(), "0".into(), site.url("/")],
+            "--queue-capacity",
+        ),
+    ];
+    for (args, named) in cases {
+        let out = trawl()
+            .current_dir(dir.path())
+            .args(&args)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr_of(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("trawl: ") && err.contains(named),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(site.total_requests(), 0);
+}
+
+#[test]
+fn a_crawl_writes_the_csv_and_the_edges_and_exits_0() {
+    let mut site = Site::new();
+    site.page(
+        "/",
+        "<title>Front, \"page\"\n  one</title><a href=\"/a\">a</a><a href=\"https://elsewhere.test/x\">x</a>",
+    );
+    site.page("/a", "<title>=1+2</title>");
+    let server = site.serve();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out_csv = dir.path().join("rows.csv");
+    let edges = dir.path().join("edges.csv");
+    let out = trawl()
+        .arg("-o")
+        .arg(&out_csv)
+        .arg("--links-output")
+        .arg(&edges)
+        .arg(server.url("/"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let mut reader = csv::Reader::from_path(&out_csv).expect("csv");
+    assert_eq!(
+        reader.headers().expect("header").iter().collect::<Vec<_>>(),
+        trawl::output::COLUMNS
+    );
+    let mut rows: Vec<csv::StringRecord> =
+        reader.records().collect::<Result<_, _>>().expect("rows");
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][0], server.url("/"));
+    assert_eq!(&rows[0][6], "Front, \"page\" one");
+    assert_eq!(&rows[0][7], "2");
+    assert_eq!(&rows[1][6], "=1+2", "titles are written verbatim");
+    assert_eq!(&rows[1][3], server.url("/"), "parent");
+    let edges_text = std::fs::read_to_string(&edges).expect("edges");
+    let lines: Vec<&str> = edges_text.lines().collect();
+    assert_eq!(lines[0], "from,to");
+    let mut got = lines[1..].to_vec();
+    got.sort();
+    let mut want = [
+        format!("{},https://elsewhere.test/x", server.url("/")),
+        format!("{},{}", server.url("/"), server.url("/a")),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn exit_3_when_not_a_single_page_could_be_fetched() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = trawl()
+        .arg("-o")
+        .arg(dir.path().join("out.csv"))
+        .arg(format!("http://127.0.0.1:{port}/"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    let text = std::fs::read_to_string(dir.path().join("out.csv")).expect("csv");
+    assert_eq!(
+        text.lines().count(),
+        2,
+        "the header and the failed seed's row: {text}"
+    );
+    assert!(text.ends_with(",connect\n"), "{text}");
+}
+
+#[test]
+fn a_404_seed_is_fetched_so_exit_0() {
+    let server = Site::new().serve();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = trawl()
+        .arg("-o")
+        .arg(dir.path().join("out.csv"))
+        .arg(server.url("/gone"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn csv_on_standard_output_and_default_output_directory() {
+    let mut site = Site::new();
+    site.page("/", "<title>stdout</title>");
+    let server = site.serve();
+    let out = trawl()
+        .args(["-o", "-", &server.url("/")])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.starts_with("url,final_url,depth,"), "{text}");
+    assert!(text.contains(",stdout,"), "{text}");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = trawl()
+        .current_dir(dir.path())
+        .arg(server.url("/"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("output"))
+        .expect("output/ created")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert!(
+        files[0].starts_with("trawl-") && files[0].ends_with(".csv"),
+        "{files:?}"
+    );
+}
+
+#[test]
+fn a_seed_file_with_comments_crawls_every_seed() {
+    let mut site = Site::new();
+    site.page("/one", "<title>one</title>");
+    site.page("/two", "<title>two</title>");
+    let server = site.serve();
+    let dir = tempfile::tempdir().expect("tmp");
+    let seeds = dir.path().join("seeds.txt");
+    let mut f = std::fs::File::create(&seeds).expect("seeds");
+    writeln!(
+        f,
+        "# two pages\n{}\n\n   {}  \n",
+        server.url("/one"),
+        server.url("/two")
+    )
+    .expect("write");
+    let out = trawl()
+        .arg("-o")
+        .arg(dir.path().join("o.csv"))
+        .arg(&seeds)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(server.count("/one") + server.count("/two"), 2);
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let out = trawl().arg("--help").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Examples:") && text.contains("Exit status"),
+        "{text}"
+    );
+}

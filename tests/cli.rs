@@ -4,7 +4,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::server::{Response, Site};
+use common::server::Site;
 use std::io::Write;
 
 fn trawl() -> Command {

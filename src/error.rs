@@ -66,6 +66,28 @@ pub enum ErrorClass {
 }
 
 impl ErrorClass {
+    /// Every class, in declaration order.
+    pub const ALL: [ErrorClass; 13] = [
+        ErrorClass::Timeout,
+        ErrorClass::Dns,
+        ErrorClass::Connect,
+        ErrorClass::Tls,
+        ErrorClass::Http,
+        ErrorClass::TooLarge,
+        ErrorClass::RedirectLoop,
+        ErrorClass::NotHtml,
+        ErrorClass::OffScope,
+        ErrorClass::Robots,
+        ErrorClass::Truncated,
+        ErrorClass::Request,
+        ErrorClass::Panic,
+    ];
+
+    /// The class whose CSV form is `s`.
+    pub fn parse(s: &str) -> Option<ErrorClass> {
+        ErrorClass::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
     /// The value written in the CSV `error` column.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -84,6 +106,15 @@ impl ErrorClass {
             ErrorClass::Panic => "panic",
         }
     }
+}
+
+#[cfg(test)]
+#[test]
+fn error_classes_round_trip_through_their_csv_form() {
+    for e in ErrorClass::ALL {
+        assert_eq!(ErrorClass::parse(e.as_str()), Some(e));
+    }
+    assert_eq!(ErrorClass::parse("nope"), None);
 }
 
 impl std::fmt::Display for ErrorClass {

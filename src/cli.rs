@@ -25,10 +25,11 @@ Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal er
 #[command(name = "trawl", version, about, after_help = EXAMPLES)]
 pub struct Cli {
     /// Seed URLs (http or https) or files of seed URLs (one per line, `#` comments allowed).
-    #[arg(required = true, value_name = "SEED")]
+    #[arg(required_unless_present_any = ["completions", "man"], value_name = "SEED")]
     pub seeds: Vec<String>,
 
-    /// CSV file to write (`-` for standard output) [default: output/trawl-<UTC date-time>.csv]
+    /// File to write (`-` for standard output); `{date}` and `{time}` expand to the UTC start
+    /// (YYYY-MM-DD, HHMMSS) [default: output/trawl-<UTC date-time>.csv]
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
@@ -67,6 +68,108 @@ pub struct Cli {
     /// Cut a page's body after this many bytes (after decompression); the row says `too_large`.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_bytes: u64,
+
+    /// Most requests in flight to one host at a time.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub per_host: usize,
+
+    /// Least gap in milliseconds between two request starts to one host (robots.txt Crawl-delay
+    /// when larger).
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub delay: u64,
+
+    /// Do not fetch or obey robots.txt.
+    #[arg(long)]
+    pub ignore_robots: bool,
+
+    /// Also start from the pages listed in the sitemaps named by the seeds' robots.txt.
+    #[arg(long)]
+    pub sitemaps: bool,
+
+    /// Also start from the items of the RSS/Atom feeds that the seed pages announce.
+    #[arg(long)]
+    pub feeds: bool,
+
+    /// Retry transient failures (connect errors, timeouts, broken responses, 429, 5xx) up to N times.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+
+    /// Honour a server's Retry-After up to this many seconds; a longer one ends the retries.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub max_retry_after: u64,
+
+    /// Request at most N pages from one host.
+    #[arg(long, value_name = "N")]
+    pub max_pages_per_host: Option<u64>,
+
+    /// Follow only links matching this regular expression (may be repeated).
+    #[arg(long, value_name = "REGEX")]
+    pub include: Vec<String>,
+
+    /// Do not follow links matching this regular expression (may be repeated).
+    #[arg(long, value_name = "REGEX")]
+    pub exclude: Vec<String>,
+
+    /// With --scope any, also follow links to loopback, private, link-local and multicast addresses.
+    #[arg(long)]
+    pub allow_private: bool,
+
+    /// Keep the crawl's state in this file (SQLite): resume after a crash, new-only runs.
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+
+    /// Discard the unfinished crawl in --state and start a new one.
+    #[arg(long, requires = "state")]
+    pub restart: bool,
+
+    /// Write rows only for pages that no earlier crawl with this --state saw (the hourly job).
+    #[arg(long, requires = "state")]
+    pub only_new: bool,
+
+    /// With --only-new, fetch known pages again up to this many links from the seeds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub revisit_depth: u32,
+
+    /// Row format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub format: FormatArg,
+
+    /// Prefix ' to CSV cells that begin with =, +, -, @, tab or CR (formula injection).
+    #[arg(long)]
+    pub excel_safe: bool,
+
+    /// Start the CSV with a UTF-8 byte-order mark (for spreadsheets).
+    #[arg(long)]
+    pub bom: bool,
+
+    /// Also write the end-of-crawl summary as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    pub summary_json: Option<PathBuf>,
+
+    /// Print nothing but fatal errors (no progress line, no summary).
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Log more (-v: hosts and retries, -vv: one line per request); RUST_LOG also works.
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print a shell completion script and exit.
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) and exit.
+    #[arg(long, exclusive = true)]
+    pub man: bool,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Comma-separated values, RFC 4180, with a header row.
+    Csv,
+    /// One JSON object per line, with the CSV's field names.
+    Jsonl,
 }
 
 /// `--scope` values.
@@ -104,9 +207,10 @@ impl Cli {
             ));
         }
         let seeds = seeds::load(&self.seeds)?;
+        let now = chrono::Utc::now();
         let output = match self.output {
             Some(p) if p.as_os_str() == "-" => OutputTarget::Stdout,
-            Some(p) => OutputTarget::File(p),
+            Some(p) => OutputTarget::File(expand_placeholders(&p, now)),
             None => OutputTarget::File(default_output_path()),
         };
         let timeout = Duration::from_secs_f64(self.timeout);
@@ -127,8 +231,65 @@ impl Cli {
             ScopeArg::Any => ScopeKind::Any,
         };
         config.max_bytes = self.max_bytes;
+        config.per_host = NonZeroUsize::new(self.per_host)
+            .ok_or_else(|| ConfigError::Invalid("--per-host must be at least 1".into()))?;
+        config.delay = Duration::from_millis(self.delay);
+        config.robots = !self.ignore_robots;
+        config.sitemaps = self.sitemaps;
+        config.feeds = self.feeds;
+        config.retries = self.retries;
+        config.max_retry_after = Duration::from_secs(self.max_retry_after);
+        if self.max_pages_per_host == Some(0) {
+            return Err(ConfigError::Invalid(
+                "--max-pages-per-host must be at least 1".into(),
+            ));
+        }
+        config.max_pages_per_host = self.max_pages_per_host;
+        config.include = regexes("--include", &self.include)?;
+        config.exclude = regexes("--exclude", &self.exclude)?;
+        config.allow_private = self.allow_private;
+        config.state = self.state;
+        config.restart = self.restart;
+        config.only_new = self.only_new;
+        config.revisit_depth = self.revisit_depth;
+        config.output_options = crate::output::OutputOptions {
+            format: match self.format {
+                FormatArg::Csv => crate::output::Format::Csv,
+                FormatArg::Jsonl => crate::output::Format::Jsonl,
+            },
+            excel_safe: self.excel_safe,
+            bom: self.bom,
+        };
+        config.summary_json = self.summary_json;
+        config.quiet = self.quiet;
         Ok(config)
     }
+}
+
+fn regexes(option: &str, patterns: &[String]) -> Result<Vec<regex::Regex>, ConfigError> {
+    patterns
+        .iter()
+        .map(|p| {
+            regex::Regex::new(p).map_err(|e| {
+                let first = e.to_string().lines().last().unwrap_or("").trim().to_owned();
+                ConfigError::Invalid(format!(
+                    "{option} {p:?} is not a valid regular expression: {first}"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `{date}` -> `YYYY-MM-DD` and `{time}` -> `HHMMSS`, in UTC.
+pub fn expand_placeholders(path: &std::path::Path, now: chrono::DateTime<chrono::Utc>) -> PathBuf {
+    let text = path.to_string_lossy();
+    if !text.contains('{') {
+        return path.to_owned();
+    }
+    PathBuf::from(
+        text.replace("{date}", &now.format("%Y-%m-%d").to_string())
+            .replace("{time}", &now.format("%H%M%S").to_string()),
+    )
 }
 
 /// `output/trawl-YYYYMMDD-HHMMSS.csv` in UTC, with `-N` added if that name is taken.
@@ -159,6 +320,28 @@ mod tests {
         let cli = Cli::parse_from(["trawl", "-w", "0", "https://a.org/"]);
         let err = cli.into_config().expect_err("zero workers").to_string();
         assert_eq!(err, "--workers must be at least 1");
+    }
+
+    #[test]
+    fn a_bad_regex_is_named_in_one_line() {
+        let cli = Cli::parse_from(["trawl", "--exclude", "a(b", "https://a.org/"]);
+        let err = cli.into_config().expect_err("bad regex").to_string();
+        assert!(
+            err.starts_with("--exclude \"a(b\" is not a valid regular expression"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+
+    #[test]
+    fn date_and_time_placeholders_expand_in_utc() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T03:04:05Z")
+            .expect("date")
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            expand_placeholders(std::path::Path::new("output/news-{date}-{time}.csv"), now),
+            PathBuf::from("output/news-2026-11-22-030405.csv")
+        );
     }
 
     #[test]

@@ -43,6 +43,42 @@ pub struct Config {
     pub scope: ScopeKind,
     /// Cap on a body's decoded size; past it the page is cut with `error=too_large`.
     pub max_bytes: u64,
+    /// Most requests in flight to one host (scheme, host and port).
+    pub per_host: NonZeroUsize,
+    /// Least gap between two request starts to one host (robots.txt `Crawl-delay` when larger).
+    pub delay: Duration,
+    /// Obey robots.txt (false with `--ignore-robots`).
+    pub robots: bool,
+    /// Seed the crawl from the `Sitemap:` lines of the seeds' robots.txt.
+    pub sitemaps: bool,
+    /// Seed the crawl from the RSS/Atom feeds the seed pages announce.
+    pub feeds: bool,
+    /// A URL is requested at most `1 + retries` times (transient failures only).
+    pub retries: u32,
+    /// A longer `Retry-After` ends the retries for that URL.
+    pub max_retry_after: Duration,
+    /// At most this many pages are requested from one host.
+    pub max_pages_per_host: Option<u64>,
+    /// Only links matching one of these are followed (all when empty).
+    pub include: Vec<regex::Regex>,
+    /// Links matching one of these are not followed.
+    pub exclude: Vec<regex::Regex>,
+    /// Follow links to loopback/private/link-local/multicast addresses under `--scope any`.
+    pub allow_private: bool,
+    /// The embedded state store (`--state`), for resume and new-only runs.
+    pub state: Option<PathBuf>,
+    /// Discard an unfinished crawl in the state instead of resuming it.
+    pub restart: bool,
+    /// Write rows only for pages no earlier crawl with this state saw.
+    pub only_new: bool,
+    /// In a new-only run, known pages up to this many links from the seeds are fetched again.
+    pub revisit_depth: u32,
+    /// How rows are written (format, spreadsheet safety, BOM).
+    pub output_options: crate::output::OutputOptions,
+    /// Also write the summary as JSON here.
+    pub summary_json: Option<PathBuf>,
+    /// Print nothing but fatal errors.
+    pub quiet: bool,
 }
 
 /// The default User-Agent: names trawl, its version and where to read about it.
@@ -69,6 +105,24 @@ impl Config {
             user_agent: default_user_agent(),
             scope: ScopeKind::Host,
             max_bytes: 8 * 1024 * 1024,
+            per_host: NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN),
+            delay: Duration::from_millis(200),
+            robots: true,
+            sitemaps: false,
+            feeds: false,
+            retries: 2,
+            max_retry_after: Duration::from_secs(10),
+            max_pages_per_host: None,
+            include: Vec::new(),
+            exclude: Vec::new(),
+            allow_private: false,
+            state: None,
+            restart: false,
+            only_new: false,
+            revisit_depth: 0,
+            output_options: crate::output::OutputOptions::default(),
+            summary_json: None,
+            quiet: false,
         }
     }
 }

@@ -57,6 +57,9 @@ pub enum ErrorClass {
     OffScope,
     /// robots.txt disallows the URL; it was not requested.
     Robots,
+    /// The host's robots.txt answered 5xx or not at all, so the whole host is off limits for this
+    /// crawl (as Google does); the URL was not requested.
+    RobotsUnreachable,
     /// The connection broke or the body ended early (reset, truncated, bad compression).
     Truncated,
     /// Any other failure of the HTTP client.
@@ -67,7 +70,7 @@ pub enum ErrorClass {
 
 impl ErrorClass {
     /// Every class, in declaration order.
-    pub const ALL: [ErrorClass; 13] = [
+    pub const ALL: [ErrorClass; 14] = [
         ErrorClass::Timeout,
         ErrorClass::Dns,
         ErrorClass::Connect,
@@ -78,6 +81,7 @@ impl ErrorClass {
         ErrorClass::NotHtml,
         ErrorClass::OffScope,
         ErrorClass::Robots,
+        ErrorClass::RobotsUnreachable,
         ErrorClass::Truncated,
         ErrorClass::Request,
         ErrorClass::Panic,
@@ -101,6 +105,7 @@ impl ErrorClass {
             ErrorClass::NotHtml => "not_html",
             ErrorClass::OffScope => "off_scope",
             ErrorClass::Robots => "robots",
+            ErrorClass::RobotsUnreachable => "robots_unreachable",
             ErrorClass::Truncated => "truncated",
             ErrorClass::Request => "request",
             ErrorClass::Panic => "panic",
@@ -136,4 +141,6 @@ pub enum CrawlError {
     Client(String),
     #[error("a worker thread died: {0}")]
     Worker(String),
+    #[error("{0}")]
+    State(String),
 }

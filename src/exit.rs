@@ -12,6 +12,12 @@ pub enum Exit {
     Usage = 2,
     /// The crawl ran, but not a single page could be fetched (no HTTP response at all).
     NothingFetched = 3,
+    /// Another trawl process holds the `--state` file (EX_TEMPFAIL): try again later.
+    Locked = 75,
+    /// Stopped by SIGINT (Ctrl-C).
+    Interrupted = 130,
+    /// Stopped by SIGTERM.
+    Terminated = 143,
 }
 
 impl Exit {

@@ -43,6 +43,28 @@ pub struct Fetched {
     pub elapsed: Duration,
     /// Why the fetch failed, if it did.
     pub error: Option<ErrorClass>,
+    /// The final response's `Retry-After`, as a wait from now (seconds or an HTTP date).
+    pub retry_after: Option<Duration>,
+    /// The final response's `ETag`.
+    pub etag: Option<String>,
+    /// The final response's `Last-Modified`.
+    pub last_modified: Option<String>,
+}
+
+/// Validators for a conditional GET (`If-None-Match` / `If-Modified-Since`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// What kind of body a fetch wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// A page: only HTML bodies are downloaded (capped at `max_bytes`).
+    Html,
+    /// A resource of any type (robots.txt, sitemaps, feeds), capped at the given size.
+    Any(u64),
 }
 
 /// The shared HTTP client and its limits. Cheap to share by reference across workers.
@@ -73,8 +95,24 @@ impl Fetcher {
         Ok(Fetcher { client, config })
     }
 
-    /// Fetch `url`, following up to [`MAX_REDIRECTS`] redirects that `hop_ok` allows.
+    /// Fetch a page at `url`, following up to [`MAX_REDIRECTS`] redirects that `hop_ok` allows.
     pub fn fetch(&self, url: &Url, hop_ok: HopCheck<'_>) -> Fetched {
+        self.fetch_with(url, hop_ok, Want::Html, None)
+    }
+
+    /// Fetch any resource (robots.txt, a sitemap, a feed) up to `max` bytes, following redirects.
+    pub fn fetch_resource(&self, url: &Url, max: u64) -> Fetched {
+        self.fetch_with(url, &|_| None, Want::Any(max), None)
+    }
+
+    /// The general fetch: what body is wanted, and validators for a conditional GET.
+    pub fn fetch_with(
+        &self,
+        url: &Url,
+        hop_ok: HopCheck<'_>,
+        want: Want,
+        validators: Option<&Validators>,
+    ) -> Fetched {
         let start = Instant::now();
         let deadline = start + self.config.timeout;
         let mut out = Fetched {
@@ -86,6 +124,9 @@ impl Fetcher {
             started: chrono::Utc::now(),
             elapsed: Duration::ZERO,
             error: None,
+            retry_after: None,
+            etag: None,
+            last_modified: None,
         };
         let mut visited: HashSet<Url> = HashSet::new();
         let mut current = url.clone();
@@ -97,12 +138,20 @@ impl Fetcher {
                 out.error = Some(ErrorClass::Timeout);
                 break;
             }
-            let resp = self
+            let mut req = self
                 .client
                 .get(current.clone())
                 .header(reqwest::header::ACCEPT, ACCEPT)
-                .timeout(remaining)
-                .send();
+                .timeout(remaining);
+            if let Some(v) = validators {
+                if let Some(etag) = &v.etag {
+                    req = req.header(reqwest::header::IF_NONE_MATCH, etag.as_str());
+                }
+                if let Some(lm) = &v.last_modified {
+                    req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm.as_str());
+                }
+            }
+            let resp = req.send();
             let mut resp = match resp {
                 Ok(r) => r,
                 Err(e) => {
@@ -112,11 +161,16 @@ impl Fetcher {
             };
             let status = resp.status().as_u16();
             out.status = Some(status);
-            out.content_type = resp
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .unwrap_or_default();
+            let header = |name: reqwest::header::HeaderName| {
+                resp.headers()
+                    .get(name)
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+            };
+            out.content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
+            out.etag = header(reqwest::header::ETAG).filter(|v| !v.is_empty());
+            out.last_modified = header(reqwest::header::LAST_MODIFIED).filter(|v| !v.is_empty());
+            out.retry_after =
+                header(reqwest::header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 let location = resp
                     .headers()
@@ -142,8 +196,15 @@ impl Fetcher {
                 }
                 // A redirect without a usable Location is the final response.
             }
-            self.read_body(&mut resp, &mut out);
-            if out.error.is_none() && status >= 400 {
+            if status == 304 {
+                // Not modified: no body, nothing to parse.
+                break;
+            }
+            match want {
+                Want::Html => self.read_body(&mut resp, &mut out),
+                Want::Any(max) => read_capped(&mut resp, max, &mut out),
+            }
+            if status >= 400 && matches!(out.error, None | Some(ErrorClass::NotHtml)) {
                 out.error = Some(ErrorClass::Http);
             }
             break;
@@ -201,6 +262,33 @@ const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
 
 /// How many bytes the MIME sniffer looks at (WHATWG: 1445).
 const SNIFF_LEN: usize = 1445;
+
+/// Read a body of any type up to `max` bytes (more is cut with `too_large`).
+fn read_capped(resp: &mut reqwest::blocking::Response, max: u64, out: &mut Fetched) {
+    let mut body = Vec::new();
+    let result = resp.by_ref().take(max + 1).read_to_end(&mut body);
+    if let Err(e) = result {
+        out.error = Some(classify_io(&e));
+    } else if body.len() as u64 > max {
+        body.truncate(max as usize);
+        out.error = Some(ErrorClass::TooLarge);
+    }
+    out.bytes = body.len() as u64;
+    out.body = Some(body);
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date, as a wait from now.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
 
 /// Is this Content-Type one trawl parses?
 pub fn is_html_type(content_type: &str) -> bool {
@@ -327,6 +415,22 @@ fn chain_has(e: &(dyn std::error::Error + 'static), needles: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        let got = parse_retry_after(&httpdate::fmt_http_date(later)).expect("date");
+        assert!(
+            got > Duration::from_secs(100) && got <= Duration::from_secs(120),
+            "{got:?}"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
 
     #[test]
     fn html_types() {

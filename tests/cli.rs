@@ -139,20 +139,29 @@ fn exit_3_when_not_a_single_page_could_be_fetched() {
         l.local_addr().expect("addr").port()
     };
     let dir = tempfile::tempdir().expect("tmp");
-    let out = trawl()
-        .arg("-o")
-        .arg(dir.path().join("out.csv"))
-        .arg(format!("http://127.0.0.1:{port}/"))
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
-    let text = std::fs::read_to_string(dir.path().join("out.csv")).expect("csv");
-    assert_eq!(
-        text.lines().count(),
-        2,
-        "the header and the failed seed's row: {text}"
-    );
-    assert!(text.ends_with(",connect\n"), "{text}");
+    // With robots.txt on, the unreachable robots.txt closes the host; without, the page's own
+    // connection error is the row's error.
+    for (extra, error) in [
+        (None, "robots_unreachable"),
+        (Some("--ignore-robots"), "connect"),
+    ] {
+        let out = trawl()
+            .arg("-o")
+            .arg(dir.path().join("out.csv"))
+            .args(extra)
+            .args(["--retries", "0"])
+            .arg(format!("http://127.0.0.1:{port}/"))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+        let text = std::fs::read_to_string(dir.path().join("out.csv")).expect("csv");
+        assert_eq!(
+            text.lines().count(),
+            2,
+            "the header and the failed seed's row: {text}"
+        );
+        assert!(text.ends_with(&format!(",{error}\n")), "{text}");
+    }
 }
 
 #[test]

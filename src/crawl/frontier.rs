@@ -1,12 +1,13 @@
-//! The frontier: the queue of URLs still to visit and the dedup set of every URL ever queued,
+//! The frontier: the queue of URLs still to visit, kept per host (scheme, host and port) so the
+//! scheduler can serve whichever host is ready, and the dedup set of every URL ever queued. It sits
 //! behind a small trait so an on-disk or shared store can replace the in-memory one without
-//! touching workers or extraction. Owned by the coordinator alone; it never does I/O on the
-//! network and knows nothing of channels.
+//! touching workers or extraction. Owned by the coordinator alone; no network I/O, no channels,
+//! no politeness decisions (those are `hosts`).
 //!
-//! Order is breadth-first: entries are popped lowest depth first, FIFO within a depth. Because
-//! pages finish out of order, a URL may first be seen from a deeper page and later from a shallower
-//! one that was still in flight; `offer` then moves the queued entry up to the smaller depth
-//! (a lazy decrease-key: the deeper copy stays in its queue and is skipped when popped).
+//! Order within a host is breadth-first: lowest depth first, FIFO within a depth. Because pages
+//! finish out of order, a URL may first be seen from a deeper page and later from a shallower one
+//! that was still in flight; `offer` then moves the queued entry up to the smaller depth (a lazy
+//! decrease-key: the deeper copy stays in its queue and is skipped when popped).
 
 use crate::url_norm::UrlKey;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -25,6 +26,9 @@ pub struct Entry {
     pub parent: Option<Arc<str>>,
 }
 
+/// The politeness unit a URL belongs to: `scheme://host:port`.
+pub type Origin = Arc<str>;
+
 /// What `offer` did with a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Offered {
@@ -38,20 +42,25 @@ pub enum Offered {
 
 /// The frontier interface the coordinator uses.
 pub trait Frontier {
-    /// Offer a discovered URL. A URL enters the queue only when it first enters the seen-set.
-    fn offer(&mut self, entry: Entry) -> Offered;
+    /// Offer a discovered URL of `origin`. A URL enters the queue only when it first enters the
+    /// seen-set (or moves up when found shallower while still queued).
+    fn offer(&mut self, origin: &Origin, entry: Entry) -> Offered;
+    /// Put back an entry of a resumed crawl: queued whether or not its key was seen.
+    fn restore(&mut self, origin: &Origin, entry: Entry);
+    /// Record `key` as seen, leaving any queued copy alone (a resumed crawl's seen-set).
+    fn insert_seen(&mut self, key: UrlKey);
     /// Record `key` as seen without queueing it (a redirect's final URL); a queued copy is dropped.
     /// Returns true if the key was not seen before.
     fn mark_seen(&mut self, key: UrlKey) -> bool;
     /// Has `key` been seen?
     fn is_seen(&self, key: UrlKey) -> bool;
-    /// The depth of the entry `pop` would return next.
-    fn next_depth(&mut self) -> Option<u32>;
-    /// Take the next entry to fetch.
-    fn pop(&mut self) -> Option<Entry>;
-    /// Put back an entry just popped that could not be dispatched; it will be popped next.
-    fn unpop(&mut self, entry: Entry);
-    /// Entries waiting.
+    /// The lowest depth queued for `origin`.
+    fn next_depth(&mut self, origin: &Origin) -> Option<u32>;
+    /// Take the next entry of `origin` (lowest depth, first queued).
+    fn pop(&mut self, origin: &Origin) -> Option<Entry>;
+    /// Drop everything queued for `origin` (its page cap was reached); returns how many.
+    fn drain(&mut self, origin: &Origin) -> usize;
+    /// Entries waiting, over all origins.
     fn len(&self) -> usize;
     /// Nothing waiting?
     fn is_empty(&self) -> bool {
@@ -61,11 +70,11 @@ pub trait Frontier {
     fn seen_len(&self) -> usize;
 }
 
-/// The in-memory frontier: a FIFO per depth, a set of 64-bit fingerprints, and the depth of each
-/// queued (not yet dispatched) URL.
+/// The in-memory frontier: per origin a FIFO per depth; a set of 64-bit fingerprints; the depth
+/// and origin of each queued (not yet dispatched) URL.
 #[derive(Debug, Default)]
 pub struct MemoryFrontier {
-    queues: Vec<VecDeque<Entry>>,
+    hosts: HashMap<Origin, Vec<VecDeque<Entry>>>,
     seen: HashSet<UrlKey>,
     queued: HashMap<UrlKey, u32>,
 }
@@ -75,18 +84,20 @@ impl MemoryFrontier {
         MemoryFrontier::default()
     }
 
-    fn push_back(&mut self, entry: Entry) {
+    fn push_back(&mut self, origin: &Origin, entry: Entry) {
+        let levels = self.hosts.entry(origin.clone()).or_default();
         let d = entry.depth as usize;
-        if self.queues.len() <= d {
-            self.queues.resize_with(d + 1, VecDeque::new);
+        if levels.len() <= d {
+            levels.resize_with(d + 1, VecDeque::new);
         }
         self.queued.insert(entry.key, entry.depth);
-        self.queues[d].push_back(entry);
+        levels[d].push_back(entry);
     }
 
-    /// Drop stale copies at the queue fronts; return the lowest depth with a live entry.
-    fn clean_front(&mut self) -> Option<usize> {
-        for (d, q) in self.queues.iter_mut().enumerate() {
+    /// Drop stale copies at the fronts of `origin`'s queues; return its lowest live depth.
+    fn clean_front(&mut self, origin: &Origin) -> Option<usize> {
+        let levels = self.hosts.get_mut(origin)?;
+        for (d, q) in levels.iter_mut().enumerate() {
             while let Some(front) = q.front() {
                 if self.queued.get(&front.key) == Some(&front.depth) {
                     return Some(d);
@@ -94,23 +105,33 @@ impl MemoryFrontier {
                 q.pop_front();
             }
         }
+        self.hosts.remove(origin);
         None
     }
 }
 
 impl Frontier for MemoryFrontier {
-    fn offer(&mut self, entry: Entry) -> Offered {
+    fn offer(&mut self, origin: &Origin, entry: Entry) -> Offered {
         if self.seen.insert(entry.key) {
-            self.push_back(entry);
+            self.push_back(origin, entry);
             return Offered::New;
         }
         match self.queued.get(&entry.key) {
             Some(&d) if d > entry.depth => {
-                self.push_back(entry);
+                self.push_back(origin, entry);
                 Offered::Promoted
             }
             _ => Offered::Seen,
         }
+    }
+
+    fn restore(&mut self, origin: &Origin, entry: Entry) {
+        self.seen.insert(entry.key);
+        self.push_back(origin, entry);
+    }
+
+    fn insert_seen(&mut self, key: UrlKey) {
+        self.seen.insert(key);
     }
 
     fn mark_seen(&mut self, key: UrlKey) -> bool {
@@ -122,24 +143,23 @@ impl Frontier for MemoryFrontier {
         self.seen.contains(&key)
     }
 
-    fn next_depth(&mut self) -> Option<u32> {
-        self.clean_front().map(|d| d as u32)
+    fn next_depth(&mut self, origin: &Origin) -> Option<u32> {
+        self.clean_front(origin).map(|d| d as u32)
     }
 
-    fn pop(&mut self) -> Option<Entry> {
-        let d = self.clean_front()?;
-        let entry = self.queues[d].pop_front()?;
+    fn pop(&mut self, origin: &Origin) -> Option<Entry> {
+        let d = self.clean_front(origin)?;
+        let entry = self.hosts.get_mut(origin)?.get_mut(d)?.pop_front()?;
         self.queued.remove(&entry.key);
         Some(entry)
     }
 
-    fn unpop(&mut self, entry: Entry) {
-        let d = entry.depth as usize;
-        if self.queues.len() <= d {
-            self.queues.resize_with(d + 1, VecDeque::new);
+    fn drain(&mut self, origin: &Origin) -> usize {
+        let mut n = 0;
+        while self.pop(origin).is_some() {
+            n += 1;
         }
-        self.queued.insert(entry.key, entry.depth);
-        self.queues[d].push_front(entry);
+        n
     }
 
     fn len(&self) -> usize {
@@ -165,21 +185,25 @@ mod tests {
         }
     }
 
-    fn drain(f: &mut MemoryFrontier) -> Vec<(String, u32)> {
-        std::iter::from_fn(|| f.pop().map(|e| (e.url.path().to_owned(), e.depth))).collect()
+    fn drain(f: &mut MemoryFrontier, o: &Origin) -> Vec<(String, u32)> {
+        std::iter::from_fn(|| f.pop(o).map(|e| (e.url.path().to_owned(), e.depth))).collect()
+    }
+
+    fn origin(s: &str) -> Origin {
+        Arc::from(s)
     }
 
     #[test]
     fn breadth_first_and_deduplicated() {
-        let mut f = MemoryFrontier::new();
-        assert_eq!(f.offer(e("b", 1)), Offered::New);
-        assert_eq!(f.offer(e("c", 2)), Offered::New);
-        assert_eq!(f.offer(e("a", 0)), Offered::New);
-        assert_eq!(f.offer(e("b", 1)), Offered::Seen);
-        assert_eq!(f.offer(e("d", 1)), Offered::New);
+        let (mut f, o) = (MemoryFrontier::new(), origin("http://h.test:80"));
+        assert_eq!(f.offer(&o, e("b", 1)), Offered::New);
+        assert_eq!(f.offer(&o, e("c", 2)), Offered::New);
+        assert_eq!(f.offer(&o, e("a", 0)), Offered::New);
+        assert_eq!(f.offer(&o, e("b", 1)), Offered::Seen);
+        assert_eq!(f.offer(&o, e("d", 1)), Offered::New);
         assert_eq!(f.len(), 4);
         assert_eq!(
-            drain(&mut f),
+            drain(&mut f, &o),
             [
                 ("/a".into(), 0),
                 ("/b".into(), 1),
@@ -188,40 +212,42 @@ mod tests {
             ]
         );
         assert!(f.is_empty());
-        assert_eq!(f.offer(e("a", 0)), Offered::Seen, "done URLs stay seen");
+        assert_eq!(f.offer(&o, e("a", 0)), Offered::Seen, "done URLs stay seen");
+    }
+
+    #[test]
+    fn origins_are_kept_apart() {
+        let (mut f, a, b) = (MemoryFrontier::new(), origin("a"), origin("b"));
+        f.offer(&a, e("1", 1));
+        f.offer(&b, e("2", 0));
+        assert_eq!(f.next_depth(&a), Some(1));
+        assert_eq!(drain(&mut f, &b), [("/2".into(), 0)]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f.drain(&a), 1);
+        assert!(f.is_empty());
+        assert_eq!(f.next_depth(&a), None);
     }
 
     #[test]
     fn a_queued_url_found_shallower_moves_up_once() {
-        let mut f = MemoryFrontier::new();
-        f.offer(e("x", 3));
-        f.offer(e("y", 2));
-        assert_eq!(f.offer(e("x", 2)), Offered::Promoted);
-        assert_eq!(f.offer(e("x", 3)), Offered::Seen);
+        let (mut f, o) = (MemoryFrontier::new(), origin("o"));
+        f.offer(&o, e("x", 3));
+        f.offer(&o, e("y", 2));
+        assert_eq!(f.offer(&o, e("x", 2)), Offered::Promoted);
+        assert_eq!(f.offer(&o, e("x", 3)), Offered::Seen);
         assert_eq!(f.len(), 2);
-        assert_eq!(drain(&mut f), [("/y".into(), 2), ("/x".into(), 2)]);
+        assert_eq!(drain(&mut f, &o), [("/y".into(), 2), ("/x".into(), 2)]);
     }
 
     #[test]
     fn mark_seen_cancels_a_queued_copy() {
-        let mut f = MemoryFrontier::new();
+        let (mut f, o) = (MemoryFrontier::new(), origin("o"));
         let x = e("x", 1);
-        f.offer(x.clone());
+        f.offer(&o, x.clone());
         assert!(!f.mark_seen(x.key));
         assert!(f.is_empty());
-        assert_eq!(f.pop(), None);
+        assert_eq!(f.pop(&o), None);
         assert!(f.mark_seen(e("z", 1).key));
-        assert_eq!(f.offer(e("z", 1)), Offered::Seen);
-    }
-
-    #[test]
-    fn unpop_puts_the_entry_first() {
-        let mut f = MemoryFrontier::new();
-        f.offer(e("a", 1));
-        f.offer(e("b", 1));
-        let a = f.pop().expect("a");
-        f.unpop(a);
-        assert_eq!(f.next_depth(), Some(1));
-        assert_eq!(drain(&mut f), [("/a".into(), 1), ("/b".into(), 1)]);
+        assert_eq!(f.offer(&o, e("z", 1)), Offered::Seen);
     }
 }

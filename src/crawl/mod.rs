@@ -1,7 +1,11 @@
 //! The crawl engine: the coordinator, its workers and the frontier they serve.
 
+pub mod clock;
 pub mod coordinator;
+pub mod filter;
 pub mod frontier;
+pub mod hosts;
+pub mod robots_cache;
 pub mod worker;
 
-pub use coordinator::{crawl, Summary};
+pub use coordinator::{crawl, Persist, Stop, Summary};

@@ -1,13 +1,14 @@
 //! Helpers shared by the integration tests: run a crawl through the library with rows kept in
 //! memory, or run the built binary, and compare rows without their timing columns.
 
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use trawl::config::{Config, OutputTarget};
-use trawl::crawl::{crawl, Summary};
+use trawl::crawl::{crawl, Stop, Summary};
 use trawl::output::{MemorySink, Row};
 
-/// A configuration for a crawl of `seeds` with test-friendly defaults (short timeout).
+/// A configuration for a crawl of `seeds` with test-friendly defaults: short timeout, and no
+/// robots.txt, politeness delay or retries unless a test turns them on (so request counts in the
+/// server log are exactly the pages).
 pub fn config(seeds: &[String]) -> Config {
     let seeds = seeds
         .iter()
@@ -16,6 +17,10 @@ pub fn config(seeds: &[String]) -> Config {
     let mut c = Config::new(seeds, OutputTarget::Stdout);
     c.timeout = Duration::from_secs(10);
     c.connect_timeout = Duration::from_secs(2);
+    c.robots = false;
+    c.delay = Duration::ZERO;
+    c.per_host = std::num::NonZeroUsize::new(1024).expect("nonzero");
+    c.retries = 0;
     c
 }
 
@@ -25,8 +30,8 @@ pub fn run_with_guard(config: Config, guard: Duration) -> (Summary, MemorySink) 
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut sink = MemorySink::default();
-        let stop = AtomicBool::new(false);
-        let summary = crawl(&config, &mut sink, &stop).expect("crawl");
+        let stop = Stop::default();
+        let summary = crawl(&config, &mut sink, &stop, None).expect("crawl");
         let _ = tx.send((summary, sink));
     });
     rx.recv_timeout(guard)

@@ -1,0 +1,191 @@
+//! Which discovered links a crawl follows, beyond scope: crawler traps (over-long URLs, a path
+//! segment repeated more than three times), `--include` / `--exclude` patterns, and addresses of
+//! the crawler's own network (loopback, private, link-local, multicast) under `--scope any`.
+//! Built once, shared read-only by the workers; it never does I/O.
+
+use crate::scope::{Scope, ScopeKind};
+use regex::Regex;
+use std::net::IpAddr;
+use url::{Host, Url};
+
+/// URLs longer than this are never followed (a crawler trap or garbage).
+pub const MAX_URL_LEN: usize = 2048;
+/// A path segment repeated more than this many times marks a trap (`/a/b/a/b/a/b/a/...`).
+pub const MAX_SEGMENT_REPEATS: usize = 3;
+
+/// The follow decision for discovered links.
+#[derive(Debug)]
+pub struct LinkFilter {
+    scope: Scope,
+    include: Vec<Regex>,
+    exclude: Vec<Regex>,
+    block_private: bool,
+}
+
+impl LinkFilter {
+    /// `allow_private` lifts the private-address rule; it is also lifted when any seed is itself
+    /// such an address (a crawl of an intranet or of a test server).
+    pub fn new(
+        scope: Scope,
+        include: Vec<Regex>,
+        exclude: Vec<Regex>,
+        allow_private: bool,
+        seeds: &[Url],
+    ) -> LinkFilter {
+        let seed_private = seeds.iter().any(is_private_host);
+        LinkFilter {
+            block_private: scope.kind() == ScopeKind::Any && !allow_private && !seed_private,
+            scope,
+            include,
+            exclude,
+        }
+    }
+
+    /// The crawl's scope.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Is this URL in scope (the test for redirect hops)?
+    pub fn in_scope(&self, url: &Url) -> bool {
+        self.scope.contains(url) && !(self.block_private && is_private_host(url))
+    }
+
+    /// Should a link found on a page be followed?
+    pub fn follow(&self, url: &Url) -> bool {
+        let text = url.as_str();
+        text.len() <= MAX_URL_LEN
+            && self.in_scope(url)
+            && !repeats_a_segment(url)
+            && (self.include.is_empty() || self.include.iter().any(|r| r.is_match(text)))
+            && !self.exclude.iter().any(|r| r.is_match(text))
+    }
+}
+
+/// Does some path segment occur more than [`MAX_SEGMENT_REPEATS`] times?
+pub fn repeats_a_segment(url: &Url) -> bool {
+    let Some(segments) = url.path_segments() else {
+        return false;
+    };
+    let segments: Vec<&str> = segments.filter(|s| !s.is_empty()).collect();
+    if segments.len() <= MAX_SEGMENT_REPEATS {
+        return false;
+    }
+    let mut sorted = segments;
+    sorted.sort_unstable();
+    sorted
+        .chunk_by(|a, b| a == b)
+        .any(|run| run.len() > MAX_SEGMENT_REPEATS)
+}
+
+/// Is the URL's host a loopback, private, link-local, unspecified or multicast address, or a
+/// name for this machine (`localhost`)?
+pub fn is_private_host(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => is_private_ip(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => is_private_ip(IpAddr::V6(ip)),
+        Some(Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// The address ranges a crawler must not be steered into by a page it reads.
+pub fn is_private_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xC0) == 64 // 100.64/10 CGNAT
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_ip(IpAddr::V4(v4));
+            }
+            let seg0 = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (seg0 & 0xffc0) == 0xfe80 // link-local fe80::/10
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    fn filter(kind: ScopeKind, seeds: &[&str], allow_private: bool) -> LinkFilter {
+        let seeds: Vec<Url> = seeds.iter().map(|s| u(s)).collect();
+        LinkFilter::new(
+            Scope::new(kind, &seeds),
+            vec![],
+            vec![],
+            allow_private,
+            &seeds,
+        )
+    }
+
+    #[test]
+    fn traps_are_not_followed() {
+        let f = filter(ScopeKind::Any, &["https://news.test/"], false);
+        assert!(f.follow(&u("https://news.test/a/b/a/b/a/b")));
+        assert!(!f.follow(&u("https://news.test/a/b/a/b/a/b/a/b")));
+        assert!(!f.follow(&u(&format!(
+            "https://news.test/{}",
+            "x".repeat(MAX_URL_LEN)
+        ))));
+        assert!(f.follow(&u("https://news.test/2026/11/22/story")));
+    }
+
+    #[test]
+    fn private_addresses_are_not_followed_under_scope_any() {
+        let f = filter(ScopeKind::Any, &["https://news.test/"], false);
+        for bad in [
+            "http://127.0.0.1/",
+            "http://10.1.2.3/",
+            "http://192.168.0.1/admin",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://224.0.0.1/",
+            "http://localhost:8080/",
+            "http://0.0.0.0/",
+        ] {
+            assert!(!f.follow(&u(bad)), "{bad}");
+        }
+        assert!(f.follow(&u("http://93.184.216.34/")));
+        assert!(
+            filter(ScopeKind::Any, &["https://news.test/"], true).follow(&u("http://10.0.0.1/"))
+        );
+        assert!(filter(ScopeKind::Any, &["http://127.0.0.1:8080/"], false)
+            .follow(&u("http://10.0.0.1/")));
+    }
+
+    #[test]
+    fn include_and_exclude_patterns() {
+        let seeds = [u("https://n.test/")];
+        let f = LinkFilter::new(
+            Scope::new(ScopeKind::Host, &seeds),
+            vec![Regex::new("/news/").expect("re")],
+            vec![Regex::new(r"\.pdf$").expect("re")],
+            false,
+            &seeds,
+        );
+        assert!(f.follow(&u("https://n.test/news/1")));
+        assert!(!f.follow(&u("https://n.test/sport/1")));
+        assert!(!f.follow(&u("https://n.test/news/1.pdf")));
+        assert!(!f.follow(&u("https://other.test/news/1")));
+    }
+}

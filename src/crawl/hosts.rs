@@ -1,0 +1,293 @@
+//! Per-host politeness state and the scheduler's bookkeeping: for each origin (scheme, host,
+//! port) its robots.txt state, requests in flight, the earliest time the next request may start,
+//! retries waiting for their time, sitemaps/feeds to fetch, and the circuit breaker; plus the
+//! queue of hosts that may be ready now and the timers of hosts waiting for a moment. Owned by the
+//! coordinator; it never sends jobs or sleeps.
+
+use super::frontier::{Entry, Origin};
+use super::worker::ResourceKind;
+use crate::robots::RobotsRules;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// Consecutive 429/503 answers that trip a host's circuit breaker.
+pub const TRIP_AFTER: u32 = 3;
+/// The first pause of a tripped host; it doubles with each trip, up to [`MAX_PAUSE`].
+pub const FIRST_PAUSE: Duration = Duration::from_secs(5);
+pub const MAX_PAUSE: Duration = Duration::from_secs(300);
+
+/// Where an origin's robots.txt stands.
+#[derive(Debug, Clone)]
+pub enum RobotsState {
+    /// Not requested yet: nothing else may be requested there.
+    Unknown,
+    /// Requested, no answer yet.
+    Pending,
+    /// Known.
+    Ready(Arc<RobotsRules>),
+}
+
+/// A page waiting to be requested again.
+#[derive(Debug)]
+pub struct Retry {
+    pub due: Instant,
+    pub entry: Entry,
+    pub attempt: u32,
+}
+
+/// A sitemap or feed waiting to be fetched from this host.
+#[derive(Debug)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub url: Url,
+    pub depth: u32,
+}
+
+/// One origin's state.
+#[derive(Debug)]
+pub struct Host {
+    /// Some URL of the origin, for its robots.txt.
+    pub sample: Url,
+    pub robots: RobotsState,
+    /// Jobs in flight to this host (pages, robots.txt, sitemaps, feeds).
+    pub in_flight: usize,
+    /// Pages in flight or waiting for a retry, by depth (the depth gate).
+    pub outstanding: Vec<usize>,
+    /// The next request may not start before this.
+    pub next_start: Instant,
+    /// Gap between request starts (the larger of `--delay` and Crawl-delay).
+    pub delay: Duration,
+    pub retries: Vec<Retry>,
+    pub resources: VecDeque<Resource>,
+    /// The circuit breaker: paused until this moment.
+    pub paused_until: Option<Instant>,
+    /// Consecutive 429/503 answers.
+    pub overloads: u32,
+    /// How often the breaker tripped.
+    pub trips: u32,
+    /// Pages requested (first attempts).
+    pub pages: u64,
+    in_ready: bool,
+}
+
+impl Host {
+    fn new(sample: Url, delay: Duration, robots: bool, now: Instant) -> Host {
+        Host {
+            sample,
+            robots: if robots {
+                RobotsState::Unknown
+            } else {
+                RobotsState::Ready(Arc::new(RobotsRules::allow_all()))
+            },
+            in_flight: 0,
+            outstanding: Vec::new(),
+            next_start: now,
+            delay,
+            retries: Vec::new(),
+            resources: VecDeque::new(),
+            paused_until: None,
+            overloads: 0,
+            trips: 0,
+            pages: 0,
+            in_ready: false,
+        }
+    }
+
+    /// Pages of depth `d` or less are outstanding (in flight or waiting to be retried).
+    pub fn outstanding_through(&self, d: usize) -> bool {
+        self.outstanding.iter().take(d + 1).any(|&n| n > 0)
+    }
+
+    pub fn add_outstanding(&mut self, depth: u32) {
+        let d = depth as usize;
+        if self.outstanding.len() <= d {
+            self.outstanding.resize(d + 1, 0);
+        }
+        self.outstanding[d] += 1;
+    }
+
+    pub fn remove_outstanding(&mut self, depth: u32) {
+        if let Some(n) = self.outstanding.get_mut(depth as usize) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// The earliest retry, if any: (index, due).
+    pub fn earliest_retry(&self) -> Option<(usize, Instant)> {
+        self.retries
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (i, r.due))
+            .min_by_key(|&(_, due)| due)
+    }
+
+    /// Count an answer for the circuit breaker; returns the pause if the breaker trips now.
+    pub fn record_answer(
+        &mut self,
+        status: Option<u16>,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        match status {
+            Some(429 | 503) => self.overloads += 1,
+            Some(_) => self.overloads = 0,
+            None => {}
+        }
+        if self.overloads < TRIP_AFTER {
+            return None;
+        }
+        self.overloads = 0;
+        let pause = FIRST_PAUSE
+            .saturating_mul(1 << self.trips.min(8))
+            .min(MAX_PAUSE)
+            .max(retry_after.unwrap_or(Duration::ZERO).min(MAX_PAUSE));
+        self.trips += 1;
+        Some(pause)
+    }
+}
+
+/// Every host of the crawl, the ready queue and the timers.
+#[derive(Debug, Default)]
+pub struct Hosts {
+    map: HashMap<Origin, Host>,
+    ready: VecDeque<Origin>,
+    timers: BinaryHeap<Reverse<(Instant, Origin)>>,
+}
+
+impl Hosts {
+    /// The interned origin of `url`, creating its host on first sight.
+    pub fn intern(&mut self, url: &Url, delay: Duration, robots: bool, now: Instant) -> Origin {
+        let key = crate::robots::origin_key(url);
+        if let Some((origin, _)) = self.map.get_key_value(key.as_str()) {
+            return origin.clone();
+        }
+        let origin: Origin = Arc::from(key);
+        self.map
+            .insert(origin.clone(), Host::new(url.clone(), delay, robots, now));
+        origin
+    }
+
+    pub fn get_mut(&mut self, origin: &Origin) -> Option<&mut Host> {
+        self.map.get_mut(origin)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Origin, &Host)> {
+        self.map.iter()
+    }
+
+    /// Put `origin` in the ready queue (once).
+    pub fn wake(&mut self, origin: &Origin) {
+        if let Some(h) = self.map.get_mut(origin) {
+            if !h.in_ready {
+                h.in_ready = true;
+                self.ready.push_back(origin.clone());
+            }
+        }
+    }
+
+    /// Wake `origin` at `when`.
+    pub fn wake_at(&mut self, when: Instant, origin: &Origin) {
+        self.timers.push(Reverse((when, origin.clone())));
+    }
+
+    /// Move the hosts whose timers are due into the ready queue.
+    pub fn fire_timers(&mut self, now: Instant) {
+        while let Some(Reverse((when, _))) = self.timers.peek() {
+            if *when > now {
+                break;
+            }
+            if let Some(Reverse((_, origin))) = self.timers.pop() {
+                self.wake(&origin);
+            }
+        }
+    }
+
+    /// The next timer, if any.
+    pub fn next_timer(&self) -> Option<Instant> {
+        self.timers.peek().map(|Reverse((when, _))| *when)
+    }
+
+    /// Take the next host from the ready queue.
+    pub fn pop_ready(&mut self) -> Option<Origin> {
+        let origin = self.ready.pop_front()?;
+        if let Some(h) = self.map.get_mut(&origin) {
+            h.in_ready = false;
+        }
+        Some(origin)
+    }
+
+    /// Put a host back at the front of the ready queue (its turn was cut short).
+    pub fn push_front(&mut self, origin: Origin) {
+        if let Some(h) = self.map.get_mut(&origin) {
+            if !h.in_ready {
+                h.in_ready = true;
+                self.ready.push_front(origin);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_breaker_trips_after_three_overloads_and_the_pause_doubles() {
+        let now = Instant::now();
+        let mut h = Host::new(
+            Url::parse("http://a.test/").expect("url"),
+            Duration::ZERO,
+            true,
+            now,
+        );
+        assert_eq!(h.record_answer(Some(503), None), None);
+        assert_eq!(h.record_answer(Some(429), None), None);
+        assert_eq!(
+            h.record_answer(Some(200), None),
+            None,
+            "a good answer resets the count"
+        );
+        assert_eq!(h.record_answer(Some(503), None), None);
+        assert_eq!(h.record_answer(Some(503), None), None);
+        assert_eq!(h.record_answer(Some(503), None), Some(FIRST_PAUSE));
+        for _ in 0..2 {
+            h.record_answer(Some(429), None);
+        }
+        assert_eq!(h.record_answer(Some(429), None), Some(FIRST_PAUSE * 2));
+    }
+
+    #[test]
+    fn hosts_are_interned_by_origin_and_woken_once() {
+        let now = Instant::now();
+        let mut hosts = Hosts::default();
+        let a = hosts.intern(
+            &Url::parse("http://a.test/x").expect("url"),
+            Duration::ZERO,
+            true,
+            now,
+        );
+        let a2 = hosts.intern(
+            &Url::parse("http://a.test:80/y").expect("url"),
+            Duration::ZERO,
+            true,
+            now,
+        );
+        assert!(Arc::ptr_eq(&a, &a2));
+        let b = hosts.intern(
+            &Url::parse("https://a.test/x").expect("url"),
+            Duration::ZERO,
+            true,
+            now,
+        );
+        assert!(!Arc::ptr_eq(&a, &b));
+        hosts.wake(&a);
+        hosts.wake(&a);
+        hosts.wake_at(now, &b);
+        hosts.fire_timers(now);
+        assert_eq!(hosts.pop_ready().as_deref(), Some(&*a));
+        assert_eq!(hosts.pop_ready().as_deref(), Some(&*b));
+        assert_eq!(hosts.pop_ready(), None);
+    }
+}

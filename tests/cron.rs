@@ -90,11 +90,9 @@ fn news_site(n: usize, latency: Duration) -> TestServer {
     }
     site.page("/", hub);
     site.fallback(move |req| {
-        let path = req.path_only().to_owned();
-        if path.starts_with("/a/") {
-            Response::html(format!("<title>Story {}</title>", &path[3..])).delay(latency)
-        } else {
-            Response::not_found()
+        match req.path_only().strip_prefix("/a/") {
+            Some(id) => Response::html(format!("<title>Story {id}</title>")).delay(latency),
+            None => Response::not_found(),
         }
     });
     site.serve()
@@ -241,16 +239,19 @@ fn a_second_run_on_the_same_state_is_refused_with_75() {
     let _ = first.wait();
 }
 
+/// The front page's requests: the If-None-Match sent, and the status answered.
+type ConditionalLog = Arc<Mutex<Vec<(Option<String>, u16)>>>;
+
 /// A news site whose articles can be added while the test runs, with ETags on the front page.
 struct GrowingSite {
     server: TestServer,
     articles: Arc<AtomicUsize>,
-    conditional: Arc<Mutex<Vec<(Option<String>, u16)>>>,
+    conditional: ConditionalLog,
 }
 
 fn growing_site(initial: usize) -> GrowingSite {
     let articles = Arc::new(AtomicUsize::new(initial));
-    let conditional = Arc::new(Mutex::new(Vec::new()));
+    let conditional: ConditionalLog = Arc::new(Mutex::new(Vec::new()));
     let (a, c) = (articles.clone(), conditional.clone());
     let server = TestServer::start(move |req| {
         let n = a.load(Ordering::SeqCst);

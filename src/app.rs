@@ -341,6 +341,13 @@ fn report(config: &Config, s: &Summary) {
     }
 }
 
+/// The process's peak resident memory in KiB (Linux `VmHWM`), if known.
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn write_summary_json(path: &std::path::Path, s: &Summary) -> std::io::Result<()> {
     let by_error: serde_json::Map<String, serde_json::Value> = s
         .by_error
@@ -362,6 +369,7 @@ fn write_summary_json(path: &std::path::Path, s: &Summary) -> std::io::Result<()
         "by_error": by_error,
         "backed_off": s.backed_off,
         "interrupted": s.interrupted,
+        "peak_rss_kb": peak_rss_kb(),
         "pages_per_s": if s.elapsed.as_secs_f64() > 0.0 { s.requested as f64 / s.elapsed.as_secs_f64() } else { 0.0 },
     });
     let mut text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;

@@ -705,6 +705,9 @@ impl<'a> Coordinator<'a> {
 
     fn offer_links(&mut self, links: Vec<Link>, depth: u32, parent: &Arc<str>) {
         for link in links {
+            if !self.frontier.wants(link.key, depth) {
+                continue;
+            }
             let origin = self.origin_of(&link.url);
             self.offer(&origin, link.url, link.key, depth, Some(parent.clone()));
         }

@@ -54,6 +54,9 @@ pub trait Frontier {
     fn mark_seen(&mut self, key: UrlKey) -> bool;
     /// Has `key` been seen?
     fn is_seen(&self, key: UrlKey) -> bool;
+    /// Would `offer` at `depth` change anything (a new key, or a queued key found shallower)?
+    /// A cheap test that spares the caller building an entry for the ~96% of links already seen.
+    fn wants(&self, key: UrlKey, depth: u32) -> bool;
     /// The lowest depth queued for `origin`.
     fn next_depth(&mut self, origin: &Origin) -> Option<u32>;
     /// Take the next entry of `origin` (lowest depth, first queued).
@@ -141,6 +144,10 @@ impl Frontier for MemoryFrontier {
 
     fn is_seen(&self, key: UrlKey) -> bool {
         self.seen.contains(&key)
+    }
+
+    fn wants(&self, key: UrlKey, depth: u32) -> bool {
+        !self.seen.contains(&key) || self.queued.get(&key).is_some_and(|&d| d > depth)
     }
 
     fn next_depth(&mut self, origin: &Origin) -> Option<u32> {

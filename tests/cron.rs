@@ -89,11 +89,9 @@ fn news_site(n: usize, latency: Duration) -> TestServer {
         hub.push_str(&format!("<a href=\"/a/{i}\">story {i}</a>"));
     }
     site.page("/", hub);
-    site.fallback(move |req| {
-        match req.path_only().strip_prefix("/a/") {
-            Some(id) => Response::html(format!("<title>Story {id}</title>")).delay(latency),
-            None => Response::not_found(),
-        }
+    site.fallback(move |req| match req.path_only().strip_prefix("/a/") {
+        Some(id) => Response::html(format!("<title>Story {id}</title>")).delay(latency),
+        None => Response::not_found(),
     });
     site.serve()
 }

@@ -94,7 +94,7 @@ fn hostile_pages_give_rows_with_bounded_memory() {
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
     let get = |path: &str| {
         rows.iter()
-            .find(|r| &r[0] == server.url(path))
+            .find(|r| r[0] == server.url(path))
             .unwrap_or_else(|| panic!("no row for {path}"))
             .clone()
     };

@@ -1,11 +1,14 @@
 //! Title and link extraction from decoded HTML: the [`Extracted`] record, the shared
-//! browser-style [`resolve_href`] rule, and the exact reference extractor in [`dom`].
+//! browser-style [`resolve_href`] rule, the exact reference extractor in [`dom`] and the fast
+//! streaming extractor in [`stream`], which [`extract`] tries first, falling back to the DOM on
+//! the pages the stream cannot judge exactly.
 //!
 //! This module owns only text → (title, links). It must never fetch, decode bytes, apply crawl
 //! policy (scope, robots, dedup across pages) or panic on malformed markup; hrefs that do not
 //! resolve to http(s) URLs are dropped silently.
 
 pub mod dom;
+pub mod stream;
 
 use url::Url;
 
@@ -20,8 +23,15 @@ pub struct Extracted {
     pub links: Vec<Url>,
 }
 
-/// Exact reference extraction (DOM, scraper). `page_url` is the final URL after redirects.
+/// Title and links of a page served at `page_url` (the final URL after redirects). Always equal
+/// to [`extract_exact`]: the streaming pass answers when it can be sure, the DOM otherwise.
 pub fn extract(html: &str, page_url: &Url) -> Extracted {
+    stream::extract(html, page_url).unwrap_or_else(|| dom::extract(html, page_url))
+}
+
+/// Exact reference extraction (DOM, scraper), for checks and benchmarks: the same result as
+/// [`extract`], always through the full tree.
+pub fn extract_exact(html: &str, page_url: &Url) -> Extracted {
     dom::extract(html, page_url)
 }
 
@@ -146,5 +156,260 @@ mod tests {
         let page = base();
         let html = "<title>T</title><a href=x>x</a>";
         assert_eq!(extract(html, &page), dom::extract(html, &page));
+    }
+
+    #[test]
+    fn extract_exact_is_the_dom() {
+        let page = base();
+        let html = "<table><tr><td><a href=x>x</a></td></tr></table><title>T</title>";
+        assert_eq!(extract_exact(html, &page), dom::extract(html, &page));
+        assert_eq!(extract(html, &page), extract_exact(html, &page));
+    }
+
+    /// Every case of the `dom` tests, through the public [`extract`] (stream first, DOM on
+    /// fallback); the stream itself must be `None` or agree with the DOM on each.
+    mod dom_cases_through_extract {
+        use super::super::*;
+
+        const PAGE: &str = "https://example.com/dir/page.html?x=1";
+
+        fn run_at(html: &str, page: &str) -> Extracted {
+            let page = Url::parse(page).expect("test url");
+            let got = extract(html, &page);
+            assert_eq!(got, extract_exact(html, &page), "extract on {html:?}");
+            if let Some(streamed) = stream::extract(html, &page) {
+                assert_eq!(streamed, got, "stream on {html:?}");
+            }
+            got
+        }
+
+        fn run(html: &str) -> Extracted {
+            run_at(html, PAGE)
+        }
+
+        fn title(html: &str) -> String {
+            run(html).title
+        }
+
+        fn links(html: &str) -> Vec<String> {
+            run(html).links.into_iter().map(String::from).collect()
+        }
+
+        #[test]
+        fn titles() {
+            assert_eq!(
+                title("<html><head><title>Hello</title></head></html>"),
+                "Hello"
+            );
+            assert_eq!(
+                title("<title>A &amp; B &lt;c&gt; &#x41;&#66; &quot;q&quot; &eacute;</title>"),
+                "A & B <c> AB \"q\" é"
+            );
+            assert_eq!(title("<title><b>bold</b></title>"), "<b>bold</b>");
+            assert_eq!(
+                title("<title>&nbsp;a&nbsp;&nbsp;b&nbsp;</title>"),
+                "\u{A0}a\u{A0}\u{A0}b\u{A0}"
+            );
+            assert_eq!(title("<title> \u{A0} x </title>"), "\u{A0} x");
+            assert_eq!(
+                title("<title>\n\t  Multi\n  line\t\ttitle \r\n with\x0Cform feed  \n</title>"),
+                "Multi line title with form feed"
+            );
+            assert_eq!(title("<title> \n\t </title>"), "");
+            assert_eq!(title("<title></title>"), "");
+            assert_eq!(
+                title("<html><body><p>text</p><title>Late</title></body></html>"),
+                "Late"
+            );
+            assert_eq!(title("<html><head></head><body>No title</body></html>"), "");
+            assert_eq!(title(""), "");
+            assert_eq!(title("<title>First</title><title>Second</title>"), "First");
+            assert_eq!(
+                title("<head><title>Head</title></head><body><title>Body</title></body>"),
+                "Head"
+            );
+            assert_eq!(
+                title("<head><template><title>Tpl</title></template><title>Doc</title></head>"),
+                "Doc"
+            );
+            assert_eq!(title("<title>Open <a href=x>"), "Open <a href=x>");
+        }
+
+        #[test]
+        fn foreign_titles() {
+            let html = "<html><head></head><body>\
+                <svg><title>SVG icon</title></svg>\
+                <title>Real</title></body></html>";
+            assert_eq!(title(html), "Real");
+            assert_eq!(title("<body><svg><title>Only SVG</title></svg></body>"), "");
+            assert_eq!(title("<body><math><title>MathML</title></math></body>"), "");
+        }
+
+        #[test]
+        fn relative_and_absolute_links() {
+            let html = r#"<a href="a.html">a</a> <a href="/root">r</a> <a href="../up/x">u</a>
+                <a href="https://other.org/p?q=1">o</a> <a href="?y=2">q</a>"#;
+            assert_eq!(
+                links(html),
+                [
+                    "https://example.com/dir/a.html",
+                    "https://example.com/root",
+                    "https://example.com/up/x",
+                    "https://other.org/p?q=1",
+                    "https://example.com/dir/page.html?y=2",
+                ]
+            );
+            assert_eq!(links("<a href='../../../../x'>"), ["https://example.com/x"]);
+            assert_eq!(
+                links("<a href='//cdn.example.net/lib'>x</a>"),
+                ["https://cdn.example.net/lib"]
+            );
+            let http = run_at(
+                "<a href='//cdn.example.net/lib'>x</a>",
+                "http://example.com/",
+            );
+            assert_eq!(http.links[0].as_str(), "http://cdn.example.net/lib");
+        }
+
+        #[test]
+        fn base_elements() {
+            let html = r#"<head><base href="https://base.example.org/sub/"></head>
+                <body><a href="x.html">x</a><a href="/abs">y</a><a href="">self</a></body>"#;
+            assert_eq!(
+                links(html),
+                [
+                    "https://base.example.org/sub/x.html",
+                    "https://base.example.org/abs",
+                    "https://base.example.org/sub/",
+                ]
+            );
+            assert_eq!(
+                links(r#"<base href="../other/"><a href="x.html">x</a>"#),
+                ["https://example.com/other/x.html"]
+            );
+            assert_eq!(
+                links(r#"<base href=" /b/ "><a href="x">x</a>"#),
+                ["https://example.com/b/x"]
+            );
+            let html = r#"<a href="early">e</a><base href="https://one.example/">
+                <base href="https://two.example/"><a href="late">l</a>"#;
+            assert_eq!(
+                links(html),
+                ["https://one.example/early", "https://one.example/late"]
+            );
+            let html = r#"<base target="_blank"><base href="https://b.example/"><a href="x">"#;
+            assert_eq!(links(html), ["https://b.example/x"]);
+            for base in [
+                "javascript:alert(1)",
+                "data:text/html,x",
+                "mailto:x@y.z",
+                "http://",
+            ] {
+                let html = format!(r#"<base href="{base}"><a href="x.html">x</a>"#);
+                assert_eq!(links(&html), ["https://example.com/dir/x.html"], "{base}");
+            }
+            let html = r#"<svg><base href="https://svg.example/"></base></svg><a href="x">x</a>"#;
+            assert_eq!(links(html), ["https://example.com/dir/x"]);
+        }
+
+        #[test]
+        fn link_filtering_and_dedup() {
+            let html = r##"<a href="a#x">1</a><a href="a#y">2</a><a href="a">3</a>
+                <a href="b">4</a><a href="#top">5</a><a href="https://example.com/dir/a">6</a>"##;
+            assert_eq!(
+                links(html),
+                [
+                    "https://example.com/dir/a",
+                    "https://example.com/dir/b",
+                    "https://example.com/dir/page.html?x=1",
+                ]
+            );
+            let html = r#"<a href="mailto:me@example.com">m</a><a href="javascript:void(0)">j</a>
+                <a href="tel:+1555">t</a><a href="data:text/html,hi">d</a>
+                <a href="ftp://ftp.example.com/f">f</a><a href="ok">ok</a>"#;
+            assert_eq!(links(html), ["https://example.com/dir/ok"]);
+            let html = "<a href=\"  \n\thttps://w.example/x \r\n \">x</a><a href=' y '>y</a>";
+            assert_eq!(
+                links(html),
+                ["https://w.example/x", "https://example.com/dir/y"]
+            );
+            let html = r#"<map name="m"><area shape="rect" coords="0,0,1,1" href="/area">
+                <area shape="default" nohref></map>"#;
+            assert_eq!(links(html), ["https://example.com/area"]);
+            assert_eq!(
+                links("<a name='anchor'>x</a><a>y</a><a id=z></a>"),
+                Vec::<String>::new()
+            );
+            assert_eq!(
+                links("<a href=''>self</a>"),
+                ["https://example.com/dir/page.html?x=1"]
+            );
+            assert_eq!(
+                links("<a href>self</a>"),
+                ["https://example.com/dir/page.html?x=1"]
+            );
+            assert_eq!(
+                links("<a href='HTTP://WWW.Example.COM:80/Path'>x</a>"),
+                ["http://www.example.com/Path"]
+            );
+            assert_eq!(
+                links("<a href='/s?a=1&amp;b=2&#x26;c=3'>x</a>"),
+                ["https://example.com/s?a=1&b=2&c=3"]
+            );
+        }
+
+        #[test]
+        fn links_outside_the_html_document_tree() {
+            let html = r#"<svg><a href="/svg-link"><text>t</text></a></svg><a href="/html">h</a>"#;
+            assert_eq!(links(html), ["https://example.com/html"]);
+            let html = r#"<template><a href="/tpl">t</a></template><a href="/doc">d</a>"#;
+            assert_eq!(links(html), ["https://example.com/doc"]);
+        }
+
+        #[test]
+        fn document_order_across_nesting() {
+            let html = r#"<div><p><a href="/1">1</a></p><map><area href="/2"></map></div>
+                <table><tr><td><a href="/3">3</a></td></tr></table><a href="/4">4</a>"#;
+            assert_eq!(
+                links(html),
+                [
+                    "https://example.com/1",
+                    "https://example.com/2",
+                    "https://example.com/3",
+                    "https://example.com/4",
+                ]
+            );
+        }
+
+        #[test]
+        fn malformed_markup_does_not_panic() {
+            for html in [
+                "<a href=",
+                "<<<>>>",
+                "<title",
+                "<a href='x'><a href='y'></a",
+                "\u{0}<a href=\u{0}>",
+                "<svg><title><a href='/x'>",
+                "<!-- <title>c</title> --><title>t</title>",
+            ] {
+                let _ = run(html);
+            }
+            assert_eq!(title("<!-- <title>c</title> --><title>t</title>"), "t");
+        }
+
+        #[test]
+        fn title_and_links_together() {
+            let got = run(
+                "<!doctype html><html><head><title> Shop &amp; Co </title></head>\
+                 <body><a href='/cart#top'>c</a><a href='mailto:x@y.z'>m</a></body></html>",
+            );
+            assert_eq!(
+                got,
+                Extracted {
+                    title: "Shop & Co".to_string(),
+                    links: vec![Url::parse("https://example.com/cart").expect("test url")],
+                }
+            );
+        }
     }
 }

@@ -1,0 +1,894 @@
+//! The fast extractor: one streaming tokenizer pass (lol_html element handlers for `title`,
+//! `base`, `a` and `area`, entities decoded with `htmlize`) that gives exactly what the DOM
+//! extractor in [`super::dom`] gives, or `None` when the page contains markup for which a
+//! tokenizer cannot be sure of the tree a browser would build, so that the caller parses that
+//! page with the DOM instead. This module owns those fallback rules.
+//!
+//! It must never return `Some` with a result that differs from [`super::dom::extract`] on the
+//! same input: whenever it cannot prove agreement it returns `None`. It must never panic on any
+//! input, and it applies no title or URL rules of its own: titles are collapsed exactly as in
+//! `dom`, and hrefs are resolved with the shared [`super::resolve_href`].
+//!
+//! # Why a tag stream can give the tree's answer
+//!
+//! The answer depends only on which `title`, `base`, `a` and `area` elements end up in the HTML
+//! namespace of the document tree, their order in that tree, their attributes and the title's
+//! text. Outside of the constructs listed below, the WHATWG tree builder creates an element for
+//! every such start tag the tokenizer emits (the "in head", "after head", "in body", "after body"
+//! modes never ignore them), always appends new nodes at the end of the tree in document order,
+//! and its repairs of misnested markup (the adoption agency, reconstructing formatting elements)
+//! only add clones of `a` elements whose href equals an `a` that comes earlier in the tree, which
+//! the deduplication absorbs. Attributes are read from the start tag (the first of duplicate
+//! attributes wins in both), and lol_html's tokenizer follows the WHATWG tokenizer, including the
+//! text states (RCDATA for `title` and `textarea`, raw text for `style`, `xmp`, `iframe`,
+//! `noembed`, `noframes` and — the DOM path parses with scripting enabled — `noscript`, script
+//! data, plaintext) and CDATA only in foreign content.
+//!
+//! # Fallback rules (return `None`)
+//!
+//! - A NUL character anywhere (the tree builder drops or replaces it depending on context).
+//! - `<math>` or `<frameset>` anywhere (MathML integration points; frameset replaces the body
+//!   and ignores tags).
+//! - `<svg>` unless its content is plain SVG: self-closing `<svg/>` (lol_html would stay in SVG
+//!   mode), any element inside that lol_html does not place in the SVG namespace, any
+//!   `foreignObject`, `desc`, `title` (HTML integration points), `font`, `math` or HTML
+//!   breakout element (`div`, `p`, `b`, `table`, ...) inside, an svg closed by another end tag
+//!   than `</svg>` or never closed, or a `</` inside the svg that is not the end tag of an
+//!   element opened inside it (a stray end tag can make the tree builder leave SVG through an
+//!   element the tokenizer never saw, such as a reconstructed formatting element). `a`, `area`
+//!   and `base` inside plain SVG are SVG elements and are ignored, as the DOM ignores them.
+//! - `<template>` content is skipped like the DOM skips it; the page falls back if a template is
+//!   closed by another end tag than `</template>`, or contains table parts (`table`, `caption`,
+//!   `colgroup`, `col`, `tbody`, `thead`, `tfoot`, `tr`, `td`, `th`: after `<col>` directly in a
+//!   template the tree builder ignores tags such as `<textarea>` that the tokenizer would still
+//!   switch on).
+//! - A `title`, `base`, `a` or `area` inside a `<table>` (foster parenting moves content before
+//!   the table, out of document order), or a table closed by another end tag than `</table>`.
+//!   Tables without those elements are fine.
+//! - `<select>` containing anything but `option`, `optgroup` and `hr` (the tree builder ignores
+//!   other tags there, including `a` and `title`, and the tokenizer would not know), or a select
+//!   closed by another end tag than `</select>` or never closed.
+//! - Any element of interest whose namespace lol_html judges differently from these rules, and
+//!   any parsing error or ambiguity that lol_html reports (its strict mode is on).
+//!
+//! CR and CRLF are turned into LF before tokenizing, exactly as the HTML input stream
+//! preprocessing does, so hrefs and titles see the same characters as in the DOM.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+use std::rc::Rc;
+use std::sync::LazyLock;
+
+use lol_html::html_content::{Element, EndTag, TextChunk};
+use lol_html::{ElementContentHandlers, HandlerResult, HtmlRewriter, Selector, Settings};
+use url::Url;
+
+use super::{resolve_href, Extracted};
+
+const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// Elements that must not appear inside `<svg>`: the HTML breakout tags of the tree builder's
+/// foreign-content rules (they pop back to HTML), `font` (breaks out with some attributes), the
+/// SVG HTML integration points and MathML.
+const NOT_IN_SVG: &[&str] = &[
+    "b",
+    "big",
+    "blockquote",
+    "body",
+    "br",
+    "center",
+    "code",
+    "dd",
+    "desc",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "font",
+    "foreignobject",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "listing",
+    "math",
+    "menu",
+    "meta",
+    "nobr",
+    "ol",
+    "p",
+    "pre",
+    "ruby",
+    "s",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "title",
+    "tt",
+    "u",
+    "ul",
+    "var",
+];
+
+/// Table parts: inside `<template>` they switch the template's insertion mode to table modes,
+/// where the tree builder can ignore tags the tokenizer acts on.
+const NOT_IN_TEMPLATE: &[&str] = &[
+    "caption", "col", "colgroup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+];
+
+/// The only elements the tree builder keeps inside `<select>` without surprises.
+const IN_SELECT: &[&str] = &["hr", "optgroup", "option"];
+
+/// Title and links from the stream, or `None` when the DOM must decide (see the module docs for
+/// the rules). When `Some`, the result equals [`super::dom::extract`] for the same arguments.
+pub fn extract(html: &str, page_url: &Url) -> Option<Extracted> {
+    if html.contains('\0') {
+        return None;
+    }
+    let html = normalize_newlines(html);
+    let scan = scan(&html)?;
+    Some(scan.resolve(page_url))
+}
+
+/// The HTML input stream preprocessing: CRLF and lone CR become LF.
+fn normalize_newlines(html: &str) -> Cow<'_, str> {
+    if !html.contains('\r') {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find('\r') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        rest = &rest[i + 1..];
+        if let Some(after_lf) = rest.strip_prefix('\n') {
+            rest = after_lf;
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// The compiled selectors, parsed once per process.
+struct Selectors {
+    links: Selector,
+    base: Selector,
+    title: Selector,
+    template: Selector,
+    in_template: Selector,
+    svg: Selector,
+    in_svg: Selector,
+    table: Selector,
+    select: Selector,
+    in_select: Selector,
+    unsupported: Selector,
+}
+
+static SELECTORS: LazyLock<Option<Selectors>> = LazyLock::new(|| {
+    Some(Selectors {
+        links: "a[href], area[href]".parse().ok()?,
+        base: "base[href]".parse().ok()?,
+        title: "title".parse().ok()?,
+        template: "template".parse().ok()?,
+        in_template: "template *".parse().ok()?,
+        svg: "svg".parse().ok()?,
+        in_svg: "svg *".parse().ok()?,
+        table: "table".parse().ok()?,
+        select: "select".parse().ok()?,
+        in_select: "select *".parse().ok()?,
+        unsupported: "math, frameset".parse().ok()?,
+    })
+});
+
+/// What the stream found, before entity decoding and URL resolution.
+#[derive(Default)]
+struct Scan {
+    /// Raw text of the first document title (`None`: no title seen yet).
+    title: Option<String>,
+    /// The first document title is open: its text chunks are collected.
+    title_open: bool,
+    /// Raw href of the first document `base[href]`.
+    base: Option<String>,
+    /// Raw hrefs of document `a[href]` and `area[href]`, in document order.
+    hrefs: Vec<String>,
+    template_depth: u32,
+    svg_depth: u32,
+    table_depth: u32,
+    select_depth: u32,
+    /// Start offset of the outermost open `<svg>` start tag.
+    svg_start: usize,
+    /// Outermost svg elements: (start of the start tag, start of the `</svg>` end tag).
+    svg_regions: Vec<(usize, usize)>,
+    /// Start offsets of the end tags that closed elements inside svg, in document order.
+    svg_end_tags: Vec<usize>,
+    /// A rule said the DOM must decide.
+    unsure: bool,
+}
+
+impl Scan {
+    /// Does an element of interest (namespace `ns` according to lol_html) count for the result?
+    fn counts(&self, ns: &str) -> Result<bool, Unsure> {
+        if self.svg_depth > 0 {
+            // Plain SVG content (the `svg *` rules hold): SVG elements, not in the result.
+            return if ns == SVG_NS { Ok(false) } else { Err(Unsure) };
+        }
+        if ns != HTML_NS {
+            return Err(Unsure);
+        }
+        if self.template_depth > 0 {
+            return Ok(false);
+        }
+        if self.table_depth > 0 || self.select_depth > 0 {
+            return Err(Unsure);
+        }
+        Ok(true)
+    }
+
+    /// Did every `</` inside every svg end an element opened in it?
+    fn svg_end_tags_accounted_for(&self, html: &str) -> bool {
+        self.svg_regions.iter().all(|&(start, end)| {
+            let Some(region) = html.get(start..end) else {
+                return false;
+            };
+            let mut inside: Vec<usize> = self
+                .svg_end_tags
+                .iter()
+                .copied()
+                .filter(|&p| p > start && p < end)
+                .collect();
+            inside.dedup();
+            region.matches("</").count() == inside.len()
+        })
+    }
+
+    /// Decode, collapse and resolve exactly as `dom::extract` does.
+    fn resolve(self, page_url: &Url) -> Extracted {
+        let title = self
+            .title
+            .map(|raw| collapse_ascii_whitespace(&htmlize::unescape(raw.as_str())))
+            .unwrap_or_default();
+        let base = self
+            .base
+            .as_deref()
+            .and_then(|raw| resolve_href(page_url, &htmlize::unescape_attribute(raw)))
+            .unwrap_or_else(|| page_url.clone());
+
+        // The same raw href always resolves to the same URL: resolve each distinct one once.
+        let mut seen_raw: HashSet<&str> = HashSet::with_capacity(self.hrefs.len());
+        let mut seen: HashSet<Url> = HashSet::new();
+        let mut links = Vec::new();
+        for raw in &self.hrefs {
+            if !seen_raw.insert(raw.as_str()) {
+                continue;
+            }
+            if let Some(url) = resolve_href(&base, &htmlize::unescape_attribute(raw.as_str())) {
+                if seen.insert(url.clone()) {
+                    links.push(url);
+                }
+            }
+        }
+        Extracted { title, links }
+    }
+}
+
+/// ASCII whitespace stripped from both ends and collapsed, as `dom` does (U+00A0 is kept).
+fn collapse_ascii_whitespace(text: &str) -> String {
+    text.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The handler error that stops the stream: the DOM must decide.
+#[derive(Debug)]
+struct Unsure;
+
+impl fmt::Display for Unsure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("streaming extraction cannot be sure; use the DOM")
+    }
+}
+
+impl std::error::Error for Unsure {}
+
+type Shared = Rc<RefCell<Scan>>;
+
+/// Run a rule against the shared state; a broken rule marks the scan unsure and stops the stream.
+fn apply(shared: &Shared, rule: impl FnOnce(&mut Scan) -> Result<(), Unsure>) -> HandlerResult {
+    let Ok(mut scan) = shared.try_borrow_mut() else {
+        return Err(Box::new(Unsure));
+    };
+    match rule(&mut scan) {
+        Ok(()) => Ok(()),
+        Err(unsure) => {
+            scan.unsure = true;
+            Err(Box::new(unsure))
+        }
+    }
+}
+
+/// Register an end tag handler on `el`; an element that cannot have content cannot get one.
+fn on_end(
+    el: &mut Element<'_, '_>,
+    shared: &Shared,
+    rule: impl FnOnce(&mut Scan, &EndTag<'_>) -> Result<(), Unsure> + 'static,
+) -> Result<(), Unsure> {
+    let shared = Rc::clone(shared);
+    el.on_end_tag(Box::new(move |end: &mut EndTag<'_>| {
+        apply(&shared, |scan| rule(scan, end))
+    }))
+    .map_err(|_| Unsure)
+}
+
+/// The end tag that closed an element must be its own: anything else means lol_html popped it
+/// where the tree builder might not have.
+fn closed_by(end: &EndTag<'_>, name: &str) -> Result<(), Unsure> {
+    if end.name().eq_ignore_ascii_case(name) {
+        Ok(())
+    } else {
+        Err(Unsure)
+    }
+}
+
+fn on_link(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.counts(el.namespace_uri())? {
+                if let Some(href) = el.get_attribute("href") {
+                    scan.hrefs.push(href);
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn on_base(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.counts(el.namespace_uri())? && scan.base.is_none() {
+                scan.base = el.get_attribute("href");
+            }
+            Ok(())
+        })
+    }
+}
+
+fn on_title(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.counts(el.namespace_uri())? && scan.title.is_none() {
+                scan.title = Some(String::new());
+                scan.title_open = true;
+                on_end(el, shared, |scan, _| {
+                    scan.title_open = false;
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn on_title_text(shared: &Shared) -> impl FnMut(&mut TextChunk<'_>) -> HandlerResult + '_ {
+    move |chunk| {
+        apply(shared, |scan| {
+            if scan.title_open {
+                if let Some(title) = scan.title.as_mut() {
+                    title.push_str(chunk.as_str());
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn on_template(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.svg_depth > 0 {
+                return Ok(()); // an SVG element named template; the svg rules apply
+            }
+            if el.namespace_uri() != HTML_NS {
+                return Err(Unsure);
+            }
+            scan.template_depth += 1;
+            on_end(el, shared, |scan, end| {
+                closed_by(end, "template")?;
+                scan.template_depth = scan.template_depth.saturating_sub(1);
+                Ok(())
+            })
+        })
+    }
+}
+
+fn in_template(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.svg_depth == 0 && NOT_IN_TEMPLATE.contains(&el.tag_name().as_str()) {
+                return Err(Unsure);
+            }
+            Ok(())
+        })
+    }
+}
+
+fn on_svg(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if el.is_self_closing() {
+                return Err(Unsure);
+            }
+            if scan.svg_depth == 0 {
+                scan.svg_start = el.source_location().bytes().start;
+            }
+            scan.svg_depth += 1;
+            on_end(el, shared, |scan, end| {
+                closed_by(end, "svg")?;
+                scan.svg_depth = scan.svg_depth.saturating_sub(1);
+                if scan.svg_depth == 0 {
+                    let region = (scan.svg_start, end.source_location().bytes().start);
+                    scan.svg_regions.push(region);
+                }
+                Ok(())
+            })
+        })
+    }
+}
+
+fn in_svg(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |_| {
+            if el.namespace_uri() != SVG_NS || NOT_IN_SVG.contains(&el.tag_name().as_str()) {
+                return Err(Unsure);
+            }
+            if el.can_have_content() {
+                on_end(el, shared, |scan, end| {
+                    scan.svg_end_tags.push(end.source_location().bytes().start);
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn on_table(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.svg_depth > 0 || scan.template_depth > 0 {
+                return Ok(()); // the svg and template rules refuse tables there
+            }
+            if el.namespace_uri() != HTML_NS {
+                return Err(Unsure);
+            }
+            scan.table_depth += 1;
+            on_end(el, shared, |scan, end| {
+                closed_by(end, "table")?;
+                scan.table_depth = scan.table_depth.saturating_sub(1);
+                Ok(())
+            })
+        })
+    }
+}
+
+fn on_select(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.svg_depth > 0 {
+                return Ok(()); // an SVG element named select; `select *` still applies
+            }
+            if el.namespace_uri() != HTML_NS {
+                return Err(Unsure);
+            }
+            scan.select_depth += 1;
+            on_end(el, shared, |scan, end| {
+                closed_by(end, "select")?;
+                scan.select_depth = scan.select_depth.saturating_sub(1);
+                Ok(())
+            })
+        })
+    }
+}
+
+fn in_select(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |_| {
+            if IN_SELECT.contains(&el.tag_name().as_str()) {
+                Ok(())
+            } else {
+                Err(Unsure)
+            }
+        })
+    }
+}
+
+fn on_unsupported(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |_| apply(shared, |_| Err(Unsure))
+}
+
+/// One (selector, handlers) entry of the rewriter settings.
+fn handlers<'h>(
+    selector: &'static Selector,
+    handlers: ElementContentHandlers<'h>,
+) -> (Cow<'static, Selector>, ElementContentHandlers<'h>) {
+    (Cow::Borrowed(selector), handlers)
+}
+
+/// Run lol_html over `html` with the handlers; `None` as soon as a rule fails.
+fn scan(html: &str) -> Option<Scan> {
+    let selectors = SELECTORS.as_ref()?;
+    let shared: Shared = Rc::default();
+    let element = ElementContentHandlers::default;
+    let settings = Settings::new()
+        .append_element_content_handler(handlers(
+            &selectors.unsupported,
+            element().element(on_unsupported(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.svg,
+            element().element(on_svg(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.in_svg,
+            element().element(in_svg(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.template,
+            element().element(on_template(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.in_template,
+            element().element(in_template(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.table,
+            element().element(on_table(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.select,
+            element().element(on_select(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.in_select,
+            element().element(in_select(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.title,
+            element()
+                .element(on_title(&shared))
+                .text(on_title_text(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.base,
+            element().element(on_base(&shared)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.links,
+            element().element(on_link(&shared)),
+        ));
+
+    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+    if rewriter.write(html.as_bytes()).is_err() || rewriter.end().is_err() {
+        return None;
+    }
+    let scan = std::mem::take(&mut *shared.try_borrow_mut().ok()?);
+    let complete = !scan.unsure && scan.svg_depth == 0 && scan.select_depth == 0;
+    (complete && scan.svg_end_tags_accounted_for(html)).then_some(scan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::dom;
+
+    const PAGE: &str = "https://example.com/dir/page.html?x=1";
+
+    fn page() -> Url {
+        Url::parse(PAGE).expect("test url")
+    }
+
+    /// The stream's answer, checked against the DOM whenever it gives one.
+    fn stream(html: &str) -> Option<Extracted> {
+        let got = extract(html, &page());
+        if let Some(got) = &got {
+            assert_eq!(
+                *got,
+                dom::extract(html, &page()),
+                "stream disagrees on {html:?}"
+            );
+        }
+        got
+    }
+
+    /// The stream must handle `html` (and agree with the DOM).
+    fn handled(html: &str) -> Extracted {
+        stream(html).unwrap_or_else(|| panic!("unexpected fallback on {html:?}"))
+    }
+
+    fn falls_back(html: &str) {
+        assert_eq!(stream(html), None, "expected a fallback on {html:?}");
+    }
+
+    fn links(html: &str) -> Vec<String> {
+        handled(html).links.into_iter().map(String::from).collect()
+    }
+
+    fn title(html: &str) -> String {
+        handled(html).title
+    }
+
+    #[test]
+    fn plain_page_is_handled() {
+        let got = handled(
+            "<!doctype html><html><head><title> Shop &amp; Co </title></head>\
+             <body><a href='/cart#top'>c</a><a href='mailto:x@y.z'>m</a>\
+             <map><area href=/area></map></body></html>",
+        );
+        assert_eq!(got.title, "Shop & Co");
+        assert_eq!(got.links.len(), 2);
+    }
+
+    #[test]
+    fn title_text_is_rcdata_with_entities() {
+        assert_eq!(
+            title("<title><b>x</b> &lt;a href=y&gt;</title>"),
+            "<b>x</b> <a href=y>"
+        );
+        assert_eq!(
+            title("<title>&notit; &amp &ampx &times5</title>"),
+            "¬it; & &x ×5"
+        );
+        assert_eq!(
+            title("<title>&#x110000;&#0;&#xD800;&#x80;&#128&#65</title>"),
+            "\u{FFFD}\u{FFFD}\u{FFFD}€€A"
+        );
+        assert_eq!(
+            title("<title>\u{A0}a&nbsp; b\u{A0}</title>"),
+            "\u{A0}a\u{A0} b\u{A0}"
+        );
+        assert_eq!(title("<title>&#9;a&#10;&#13;b&#32;</title>"), "a b");
+    }
+
+    #[test]
+    fn attribute_entities_follow_the_attribute_rules() {
+        // A named reference without ';' followed by '=' or an alphanumeric stays literal.
+        assert_eq!(
+            links("<a href='/s?a=1&copy=2'>"),
+            ["https://example.com/s?a=1&copy=2"]
+        );
+        assert_eq!(
+            links("<a href='/s?a=1&copyx'>"),
+            ["https://example.com/s?a=1&copyx"]
+        );
+        assert_eq!(
+            links("<a href='/s?&notit;'>"),
+            ["https://example.com/s?&notit;"]
+        );
+        assert_eq!(
+            links("<a href='/s?x&copy'>"),
+            ["https://example.com/s?x%C2%A9"]
+        );
+        assert_eq!(
+            links("<a href='/s?a&amp;b&amp=c&#38;d'>"),
+            ["https://example.com/s?a&b&amp=c&d"]
+        );
+        assert_eq!(
+            links("<a href='/&#x110000;&#0;'>"),
+            ["https://example.com/%EF%BF%BD%EF%BF%BD"]
+        );
+    }
+
+    #[test]
+    fn newlines_are_normalized_like_the_input_stream() {
+        handled("<title>a\r\nb\rc</title><a\rhref='/x\r\ny'\r>t</a><a href=\r/z\r>");
+        assert_eq!(title("<title>a\r\n\r\nb</title>"), "a b");
+        assert_eq!(
+            links("<a href='\r\n/p\rq\r\n'>"),
+            ["https://example.com/pq"]
+        );
+        assert_eq!(normalize_newlines("a\r\nb\rc\n\r"), "a\nb\nc\n\n");
+    }
+
+    #[test]
+    fn nul_falls_back() {
+        falls_back("<title>a\0b</title>");
+        falls_back("<a href='/x\0'>");
+    }
+
+    #[test]
+    fn plain_svg_is_skipped() {
+        let html = r#"<svg viewBox="0 0 1 1"><g><path d="M0 0"/></g><a href="/svg-link"><text>t</text></a>
+            <base href="https://svg.example/"></svg><a href="x">x</a>"#;
+        assert_eq!(links(html), ["https://example.com/dir/x"]);
+        // CDATA is a section in foreign content: the "tag" inside is text.
+        assert_eq!(
+            links("<svg><![CDATA[<a href=/cdata>]]></svg><a href=/real>"),
+            ["https://example.com/real"]
+        );
+        // <style> and <script> are not raw text inside svg.
+        assert_eq!(
+            links("<svg><style><a href=/in-svg></a></style></svg><a href=/html>"),
+            ["https://example.com/html"]
+        );
+        // Nested svg.
+        handled("<svg><svg><path></path></svg><g></g></svg><a href=/after>");
+    }
+
+    #[test]
+    fn svg_with_html_inside_or_odd_structure_falls_back() {
+        falls_back("<svg><title>Icon</title></svg><title>Doc</title>");
+        falls_back("<svg><desc><p>x</p></desc></svg>");
+        falls_back("<svg><foreignObject><a href=/fo>x</a></foreignObject></svg>");
+        falls_back("<svg><div><a href=/out>x</a></div></svg>");
+        falls_back("<svg><font color=red>x</font></svg>");
+        falls_back("<svg/><title>T</title>");
+        falls_back("<svg><path d=x>");
+        falls_back("<div><svg></div><a href=/x>");
+        falls_back("<svg></p><a href=/x></a></svg>");
+        // "y" reconstructs <b> around the svg; </b> inside pops the svg: /x is an HTML link.
+        falls_back("<p><b>x</p>y<svg></b><a href=/x></a></svg>");
+        falls_back("<p><b>x</p>y<svg><g></b><a href=/x></a></g></svg>");
+        falls_back("<svg><math><mi><a href=/x></a></mi></math></svg>");
+    }
+
+    #[test]
+    fn template_content_is_skipped() {
+        let html = "<head><template><title>Tpl</title><a href=/tpl>t</a>\
+            <base href='https://tpl.example/'><span><svg><path/></svg></span></template>\
+            <title>Doc</title></head><a href=/doc>d</a>";
+        let got = handled(html);
+        assert_eq!(got.title, "Doc");
+        assert_eq!(
+            got.links,
+            [Url::parse("https://example.com/doc").expect("url")]
+        );
+        handled("<template><template><a href=/x></template><a href=/y></template><a href=/z>");
+        // Never closed: everything after is template content.
+        assert_eq!(links("<template><a href=/x>"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn template_with_table_parts_or_wrong_end_falls_back() {
+        falls_back("<template><col><textarea></template><a href=/a>");
+        falls_back("<template><tr><td>x</td></tr></template>");
+        falls_back("<div><template></div><a href=/x></template>");
+    }
+
+    #[test]
+    fn tables_fall_back_only_with_elements_of_interest_inside() {
+        assert_eq!(
+            links("<table><tr><td>x</td></tr></table><a href=/after>"),
+            ["https://example.com/after"]
+        );
+        falls_back("<table><tr><td><a href=/in>x</a></td></tr></table>");
+        falls_back("<table><a href=/fostered>x</a><tr><td><a href=/cell></td></tr></table>");
+        falls_back("<table><tr><td><title>T</title></td></tr></table>");
+        // A table popped by another end tag: the tree builder may keep it open.
+        falls_back("<div><table><tr><td></div><a href=/x>");
+        assert_eq!(
+            links("<table><tr><td></div></td></tr></table><a href=/y>"),
+            ["https://example.com/y"]
+        );
+        falls_back("<table><tr><td>x</td></tr><a href=/late>");
+    }
+
+    #[test]
+    fn select_with_only_options_is_handled() {
+        assert_eq!(
+            links("<select><option>a<optgroup><option>b</select><a href=x>"),
+            ["https://example.com/dir/x"]
+        );
+        falls_back("<select><a href=/ignored>x</a></select>");
+        falls_back("<select><title>T</title></select>");
+        falls_back("<select><xmp><a href=/x></xmp></select>");
+        falls_back("<select><option>x");
+    }
+
+    #[test]
+    fn math_and_frameset_fall_back() {
+        falls_back("<math><mi><a href=/x>x</a></mi></math>");
+        falls_back("<frameset><frame src=x></frameset>");
+    }
+
+    #[test]
+    fn raw_text_elements_hide_markup() {
+        for html in [
+            "<noscript><a href=/no>x</a></noscript><a href=/yes>",
+            "<script>document.write('<a href=/no>')</script><a href=/yes>",
+            "<script><!--<script>'<a href=/no>'</script>--></script><a href=/yes>",
+            "<style>a[href='<a href=/no>']{}</style><a href=/yes>",
+            "<xmp><a href=/no></xmp><a href=/yes>",
+            "<iframe><a href=/no></iframe><a href=/yes>",
+            "<noembed><a href=/no></noembed><a href=/yes>",
+            "<noframes><a href=/no></noframes><a href=/yes>",
+            "<textarea><a href=/no></textarea><a href=/yes>",
+            "<!-- <a href=/no> --><a href=/yes>",
+            "<!--><a href=/yes>",
+            "<![CDATA[<a href=/no>]]><a href=/yes>",
+            "<?php echo '<a href=/no>' ?><a href=/yes>",
+        ] {
+            assert_eq!(links(html), ["https://example.com/yes"], "{html}");
+        }
+        assert_eq!(
+            links("<plaintext><a href=/no></plaintext>"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn title_placement() {
+        assert_eq!(title("<body><p>x</p><title>Late</title>"), "Late");
+        assert_eq!(title("<title>A</title><title>B</title>"), "A");
+        assert_eq!(title("</html><title>After</title>"), "After");
+        assert_eq!(title("<a href=x><title>In a</title></a>"), "In a");
+        assert_eq!(title("<title/>Self closing</title>"), "Self closing");
+        assert_eq!(title("<title>Open <a href=x>"), "Open <a href=x>");
+        assert_eq!(title("<title>abc</title"), "abc</title");
+        assert_eq!(title("<title>abc</tit"), "abc</tit");
+        assert_eq!(title("<TITLE>Upper</TITLE >"), "Upper");
+    }
+
+    #[test]
+    fn attributes_as_the_tokenizer_reads_them() {
+        assert_eq!(
+            links("<a href=/first href=/second>"),
+            ["https://example.com/first"]
+        );
+        assert_eq!(links("<A HREF=/upper>"), ["https://example.com/upper"]);
+        assert_eq!(links("<a/href=/slash>"), ["https://example.com/slash"]);
+        assert_eq!(links("<a href=/x/>"), ["https://example.com/x/"]);
+        assert_eq!(links("<a\nhref\n=\n'/nl'\n>"), ["https://example.com/nl"]);
+        assert_eq!(links("<a data-href=/no hrefx=/no>"), Vec::<String>::new());
+        assert_eq!(links("<a href=\"/unclosed"), Vec::<String>::new());
+        assert_eq!(
+            links("<ab href=/no><a\u{e9} href=/no>"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn misnested_links_keep_document_order() {
+        handled("<a href=/1><div><a href=/2></div>x<a href=/3>");
+        handled("<p><a href=/1></p>text<a href=/2>more");
+        handled("<b><a href=/1><i></b><a href=/2></i>");
+        handled("<a href=/1><a href=/2><a href=/1>");
+    }
+
+    #[test]
+    fn base_rules() {
+        assert_eq!(
+            links("<a href=early><base target=_blank><base href='https://one.example/'><base href='https://two.example/'><a href=late>"),
+            ["https://one.example/early", "https://one.example/late"]
+        );
+        assert_eq!(
+            links("<base href='/b/?a&amp;b'><a href=x>"),
+            ["https://example.com/b/x"]
+        );
+        assert_eq!(
+            links("<base href='javascript:x'><a href=x>"),
+            ["https://example.com/dir/x"]
+        );
+    }
+
+    #[test]
+    fn empty_and_odd_documents() {
+        assert_eq!(handled(""), Extracted::default());
+        handled("<<<>>>");
+        handled("<a href=");
+        handled("<title");
+        handled("<a href='x'><a href='y'></a");
+    }
+}

@@ -1,0 +1,420 @@
+//! Agreement between the fast streaming extractor and the exact DOM extractor: a corpus of
+//! hand-written tricky pages, a seeded random mix of tricky fragments, and every page of the
+//! installed Rust documentation. On every input `stream::extract` must be `None` or equal to
+//! `extract_exact`, and the public `extract` must always equal `extract_exact`.
+//!
+//! These tests only read local files and never touch the network; they must never weaken an
+//! assertion to make a page pass (a disagreement is a bug in `stream`, or a missing fallback).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use trawl::extract::{extract, extract_exact, stream, Extracted};
+use url::Url;
+
+const PAGE: &str = "https://example.com/dir/page.html?x=1";
+
+/// What the stream is expected to do with a corpus page (agreement is always required).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// The stream must answer.
+    Handled,
+    /// The stream must leave the page to the DOM.
+    Fallback,
+}
+use Expect::{Fallback, Handled};
+
+/// Check one page; returns whether the stream answered.
+fn check(html: &str, page: &Url) -> bool {
+    let exact = extract_exact(html, page);
+    let streamed = stream::extract(html, page);
+    if let Some(streamed) = &streamed {
+        assert_eq!(
+            *streamed, exact,
+            "stream disagrees with the DOM on {html:?}"
+        );
+    }
+    assert_eq!(extract(html, page), exact, "extract disagrees on {html:?}");
+    streamed.is_some()
+}
+
+fn corpus() -> Vec<(&'static str, Expect)> {
+    vec![
+        // entities
+        (
+            "<title>A &amp; B &lt;c&gt; &#x41;&#66; &quot;q&quot; &eacute; &notit; &amp &ampx</title>",
+            Handled,
+        ),
+        ("<title>&#x110000;&#0;&#xD800;&#x80;&#150;&#x7F;&#13;x&#9;</title>", Handled),
+        ("<a href='/s?a=1&amp;b=2&#x26;c=3'>x</a>", Handled),
+        ("<a href='/s?a=1&copy=2&copyx&copy;&copy'>x</a>", Handled),
+        ("<a href='/s?lang=en&region=fr&amp=1&amp;'>x</a>", Handled),
+        ("<a href='/s?&notit;&notin;&not'>x</a>", Handled),
+        ("<a href='&#x68;ttp://h.example/&#0;&#x110000;&#xD800;'>x</a>", Handled),
+        ("<a href='/raw & ampersand &'>x</a><title>raw & ampersand</title>", Handled),
+        // base
+        (
+            "<a href=early></a><base href='https://one.example/'><base href='https://two.example/'><a href=late>",
+            Handled,
+        ),
+        ("<base target=_blank><base href='/b/?q&amp;r'><a href=x>", Handled),
+        ("<base href='javascript:alert(1)'><a href=x>", Handled),
+        ("<body><p><base href='https://late.example/'></p><a href=x>", Handled),
+        // foreign content
+        ("<svg><path d='M0 0'/><a href=/svg-a></a><base href='https://svg.example/'></svg><a href=x>", Handled),
+        ("<svg><title>SVG icon</title></svg><title>Real</title>", Fallback),
+        ("<svg><desc><a href=/in-desc>d</a></desc></svg>", Fallback),
+        ("<svg><foreignObject><title>FO</title><a href=/fo></a></foreignObject></svg>", Fallback),
+        ("<svg><![CDATA[<a href=/cdata-in-svg>]]></svg><a href=/after>", Handled),
+        ("<svg><p><a href=/breakout>x</a></p></svg>", Fallback),
+        ("<svg/><title>After self-closing svg</title>", Fallback),
+        ("<p><b>x</p>y<svg></b><a href=/reconstructed-b-closes-svg></a></svg>", Fallback),
+        ("<math><mi><a href=/math></a></mi><title>M</title></math>", Fallback),
+        // template
+        ("<template><title>Tpl</title><a href=/tpl></a></template><title>Doc</title><a href=/doc>", Handled),
+        (
+            "<template id=fa-eye><span class=fa-svg><svg viewBox='0 0 1 1'><!-- c --><path d='M0'/></svg></span></template><a href=/x>",
+            Handled,
+        ),
+        ("<template><col><textarea></template><a href=/after-col>", Fallback),
+        // scripts, comments, CDATA outside foreign content
+        ("<script>var s = '<a href=\"/in-script\">'; if (a<b) {}</script><a href=/real>", Handled),
+        ("<script><!--<script>'<a href=/double-escaped>'</script>--></script><a href=/real>", Handled),
+        ("<!-- <title>c</title> <a href=/in-comment> --><title>t</title>", Handled),
+        ("<!--><a href=/after-abrupt-comment><!---><a href=/two>", Handled),
+        ("<![CDATA[<a href=/cdata>]]><a href=/after-bogus>", Handled),
+        ("<? <a href=/pi> ?><a href=/after-pi>", Handled),
+        // case, quoting, attribute oddities
+        ("<HTML><HEAD><TITLE>Upper</TITLE></HEAD><BODY><A HREF='/UP'>x</A><AREA HREF=/ar></BODY>", Handled),
+        ("<a href=/unquoted?x=1&y=2>u</a><a href = \"/spaced\" >s</a><a href='/single'>", Handled),
+        ("<a href=/first href=/second HREF=/third>", Handled),
+        ("<a\nhref\n=\n'/multi\nline\tvalue'\n>x</a><a href=\"\n  /padded  \n\">", Handled),
+        ("<a/href=/slash><a href=/self-closing/><a href>empty</a><a href=''>", Handled),
+        ("<a href=\"/never-closed", Handled),
+        // tables and forms
+        ("<table><tr><td><a href=/cell>x</a></td></tr></table>", Fallback),
+        ("<table><a href=/fostered></a><tr><td><a href=/cell></a></td></tr></table>", Fallback),
+        ("<table><tr><td>no links</td></tr></table><a href=/after-table>", Handled),
+        ("<select><option>a<option>b</select><a href=/after-select>", Handled),
+        ("<select><a href=/dropped>x</a></select>", Fallback),
+        // raw text elements
+        ("<noscript><a href=/noscript>x</a><title>N</title></noscript><a href=/real>", Handled),
+        ("<head><noscript><link rel=x></noscript><title>T</title></head>", Handled),
+        ("<xmp><a href=/xmp></xmp><iframe><a href=/iframe></iframe><noembed><a href=/e></noembed>", Handled),
+        ("<textarea><a href=/ta></textarea><style><a href=/st></style><a href=/real>", Handled),
+        ("<plaintext><a href=/plain></plaintext><title>x</title>", Handled),
+        // titles
+        ("<html><body><p>text</p><title>Late</title></body></html>", Handled),
+        ("<title>First</title><title>Second</title>", Handled),
+        ("<head><title>Head</title></head><body><title>Body</title></body>", Handled),
+        ("<title>Open <a href=x>", Handled),
+        ("<title/>Self-closing title</title>", Handled),
+        ("</html><title>After html</title><a href=/after-html>", Handled),
+        // misnesting
+        ("<a href=/1><div><a href=/2></div>x<a href=/3>", Handled),
+        ("<p><a href=/1></p>text<a href=/2>", Handled),
+        ("<b><a href=/1><i></b><a href=/2></i>", Handled),
+        // NUL, newlines
+        ("<title>a\0b</title><a href='/x\0'>", Fallback),
+        ("<title>Windows\r\nline\rends</title>\r\n<a\r\nhref='/cr\r\nlf'\r>x</a>", Handled),
+        // frameset
+        ("<frameset><frame src=/f></frameset><a href=/ignored>", Fallback),
+        // everything at once
+        (
+            "<!DOCTYPE html>\r\n<html lang=en><head><meta charset=utf-8><title>All &amp; sundry</title>\
+             <base href='/root/'><script>document.write('<a href=\"/js\">')</script></head><body>\
+             <noscript><a href=/ns></noscript><nav><a href=a.html>a</a><a href='b.html#x'>b</a>\
+             <a href=a.html#again>a</a><a href='mailto:x@y.z'>m</a><a href=javascript:void(0)>j</a>\
+             </nav><svg><path d=M0/></svg><template><a href=/tpl></template><p>&copy; 2024</body></html>",
+            Handled,
+        ),
+    ]
+}
+
+#[test]
+fn tricky_corpus_agrees() {
+    let page = Url::parse(PAGE).expect("page url");
+    let corpus = corpus();
+    assert!(corpus.len() >= 40, "corpus too small: {}", corpus.len());
+    for (html, expect) in corpus {
+        let handled = check(html, &page);
+        let wanted = expect == Handled;
+        assert_eq!(handled, wanted, "expected {expect:?} on {html:?}");
+    }
+}
+
+/// Pieces that exercise the tokenizer and the tree builder; random mixes of them must agree.
+const FRAGMENTS: &[&str] = &[
+    "<a href=/1>",
+    "<a href='/2#f'>",
+    "<A HREF=\"/3\">",
+    "</a>",
+    "<area href=/4>",
+    "<a href=\"/q?a=1&copy=2&amp;b\">",
+    "<a href='&#x68;ttp://h.example/'>",
+    "<a href=\"/x\r\ny\">",
+    "<a href=/d href=/e>",
+    "<a\nhref=/n>",
+    "<a href=\"/u",
+    "<a/href=/s>",
+    "<a href=",
+    "<base href='/b/'>",
+    "<base href=https://x.example/>",
+    "<title>",
+    "</title>",
+    "<TITLE>",
+    "<title/>",
+    "<svg>",
+    "</svg>",
+    "<svg/>",
+    "<path d=x/>",
+    "<g>",
+    "</g>",
+    "<math>",
+    "<mi>",
+    "<template>",
+    "</template>",
+    "<table>",
+    "</table>",
+    "<tr>",
+    "<td>",
+    "</td>",
+    "<col>",
+    "<caption>",
+    "<select>",
+    "</select>",
+    "<option>",
+    "<noscript>",
+    "</noscript>",
+    "<script>",
+    "</script>",
+    "<style>",
+    "</style>",
+    "<textarea>",
+    "</textarea>",
+    "<xmp>",
+    "<iframe>",
+    "</iframe>",
+    "<plaintext>",
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<b>",
+    "</b>",
+    "<i>",
+    "</i>",
+    "<span>",
+    "</span>",
+    "<!--",
+    "-->",
+    "<!-->",
+    "--!>",
+    "<![CDATA[",
+    "]]>",
+    "<?x>",
+    "</ x>",
+    "<foreignObject>",
+    "<desc>",
+    "<font color=red>",
+    "<br>",
+    "</br>",
+    "<frameset>",
+    "<head>",
+    "</head>",
+    "<body>",
+    "</body>",
+    "</html>",
+    "<html>",
+    "<!doctype html>",
+    "text",
+    " ",
+    "\n",
+    "\r\n",
+    "\r",
+    "&amp;",
+    "&amp",
+    "&notit;",
+    "&#x110000;",
+    "&#0;",
+    "&copy=",
+    "&lt;a href=/e&gt;",
+    "\u{A0}",
+    "é",
+    "<",
+    ">",
+    "&",
+    "\"",
+    "'",
+    "=",
+    "/",
+    "-",
+    "\0",
+    // idioms that set up tree-builder state in one step
+    "<p><b>x</p>y",
+    "<template><col>",
+    "<select><option>",
+    "<table><tr><td>",
+    "<svg><g>",
+    "<a href=/open><div>",
+    "<svg><title>",
+    "<math><mi>",
+    "<title>t</title>",
+    "<a href=/c>c</a>",
+];
+
+/// xorshift64*: a fixed, dependency-free pseudo-random sequence.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % u64::try_from(n).expect("small")).expect("small")
+    }
+}
+
+#[test]
+fn random_fragment_mixes_agree() {
+    let page = Url::parse(PAGE).expect("page url");
+    // TRAWL_FUZZ_SEED and TRAWL_FUZZ_ITERATIONS widen the search when hunting for a disagreement.
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let mut rng = Rng(env("TRAWL_FUZZ_SEED", 0x9E37_79B9_7F4A_7C15) | 1);
+    let iterations = env("TRAWL_FUZZ_ITERATIONS", 40_000);
+    let (mut total, mut handled) = (0usize, 0usize);
+    for _ in 0..iterations {
+        let len = 1 + rng.below(24);
+        let mut html = String::new();
+        for _ in 0..len {
+            html.push_str(FRAGMENTS[rng.below(FRAGMENTS.len())]);
+        }
+        total += 1;
+        handled += usize::from(check(&html, &page));
+    }
+    println!("random mixes: {handled} of {total} handled by the stream");
+    assert!(
+        handled * 4 > total,
+        "the stream should handle a fair share of mixes"
+    );
+}
+
+/// Every `*.html` file under `dir`, sorted.
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(path),
+                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "html") => {
+                    out.push(path);
+                }
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn rust_docs_dir() -> Option<PathBuf> {
+    let output = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let sysroot = String::from_utf8(output.stdout).ok()?;
+    let dir = Path::new(sysroot.trim()).join("share/doc/rust/html");
+    dir.is_dir().then_some(dir)
+}
+
+#[test]
+fn rust_documentation_agrees() {
+    let Some(root) = rust_docs_dir() else {
+        println!("skipped: no Rust documentation under `rustc --print sysroot` (install the rust-docs component)");
+        return;
+    };
+    let started = Instant::now();
+    let files = html_files(&root);
+    let next = AtomicUsize::new(0);
+    let bytes = AtomicUsize::new(0);
+    let fallbacks: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let disagreements: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = files.get(i) else { break };
+                let Ok(raw) = fs::read(path) else { continue };
+                bytes.fetch_add(raw.len(), Ordering::Relaxed);
+                let html = String::from_utf8_lossy(&raw);
+                let relative = path.strip_prefix(&root).unwrap_or(path).to_string_lossy();
+                let page = Url::parse(&format!("http://docs.test/{relative}")).expect("page url");
+
+                let exact: Extracted = extract_exact(&html, &page);
+                let streamed = stream::extract(&html, &page);
+                let public = extract(&html, &page);
+                let mut problems = Vec::new();
+                match &streamed {
+                    None => fallbacks.lock().expect("lock").push(relative.to_string()),
+                    Some(streamed) if *streamed != exact => problems.push("stream"),
+                    Some(_) => {}
+                }
+                if public != exact {
+                    problems.push("extract");
+                }
+                if !problems.is_empty() {
+                    let what = problems.join("+");
+                    disagreements
+                        .lock()
+                        .expect("lock")
+                        .push(format!("{what}: {relative}"));
+                }
+            });
+        }
+    });
+
+    let elapsed = started.elapsed();
+    let pages = files.len();
+    let fallbacks = fallbacks.into_inner().expect("lock");
+    let disagreements = disagreements.into_inner().expect("lock");
+    let mb = bytes.into_inner() as f64 / 1e6;
+    let rate = 100.0 * fallbacks.len() as f64 / pages.max(1) as f64;
+    println!(
+        "rust docs: {pages} pages, {mb:.0} MB in {:.1} s on {threads} threads; \
+         stream fell back on {} ({rate:.2}%)",
+        elapsed.as_secs_f64(),
+        fallbacks.len()
+    );
+    for page in fallbacks.iter().take(20) {
+        println!("  fallback: {page}");
+    }
+    assert!(
+        disagreements.is_empty(),
+        "disagreements: {disagreements:#?}"
+    );
+    assert!(pages > 0, "no pages under {}", root.display());
+    assert!(
+        fallbacks.len() * 100 <= pages,
+        "the stream fell back on more than 1% of pages"
+    );
+}

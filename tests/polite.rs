@@ -380,3 +380,66 @@ fn repeated_path_segments_and_max_pages_per_host_stop_traps() {
     assert_eq!(sink.rows.len(), 5);
     assert_eq!(other.total_requests(), 5);
 }
+
+#[test]
+fn sitemaps_and_feeds_seed_the_crawl() {
+    use std::io::Write;
+    let mut site = Site::new();
+    site.response(
+        "/robots.txt",
+        Response::text("User-agent: *\nAllow: /\nSitemap: /sitemap_index.xml\n"),
+    );
+    site.response(
+        "/sitemap_index.xml",
+        Response::new(200).content_type("application/xml").body(
+            "<?xml version=\"1.0\"?><sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\
+             <sitemap><loc>/news.xml.gz</loc></sitemap></sitemapindex>",
+        ),
+    );
+    let news = "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
+        xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\
+        <url><loc>/articles/from-sitemap</loc><news:news><news:title>T</news:title></news:news></url>\
+        </urlset>";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(news.as_bytes()).expect("gzip");
+    site.response(
+        "/news.xml.gz",
+        Response::new(200)
+            .content_type("application/gzip")
+            .body(gz.finish().expect("gzip")),
+    );
+    site.page(
+        "/",
+        "<head><title>Front</title><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/rss\"></head>",
+    );
+    site.response(
+        "/rss",
+        Response::new(200).content_type("application/rss+xml").body(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>c</title><link>/</link>\
+             <item><title>i</title><link>/articles/from-feed</link></item></channel></rss>",
+        ),
+    );
+    site.page("/articles/from-sitemap", "<title>Sitemap article</title>");
+    site.page("/articles/from-feed", "<title>Feed article</title>");
+    let server = site.serve();
+
+    let mut c = config(&[server.url("/")]);
+    c.robots = true;
+    let (_, sink) = run(c.clone());
+    assert_eq!(sink.rows.len(), 1, "neither without --sitemaps/--feeds");
+
+    c.sitemaps = true;
+    c.feeds = true;
+    let (_, sink) = run(c);
+    let sm = row(&sink.rows, &server.url("/articles/from-sitemap"));
+    assert_eq!((sm.title.as_str(), sm.depth), ("Sitemap article", 1));
+    assert_eq!(sm.parent, server.url("/news.xml.gz"));
+    let feed = row(&sink.rows, &server.url("/articles/from-feed"));
+    assert_eq!((feed.title.as_str(), feed.depth), ("Feed article", 1));
+    assert_eq!(feed.parent, server.url("/rss"));
+    assert_eq!(
+        sink.rows.len(),
+        3,
+        "sitemaps and feeds get no rows of their own"
+    );
+}

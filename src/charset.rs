@@ -38,6 +38,26 @@ pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static
     (text.into_owned(), encoding)
 }
 
+/// [`decode_html`] for a body the caller no longer needs: a UTF-8 body (the common case) becomes
+/// the `String` without a copy.
+pub fn decode_html_owned(body: Vec<u8>, content_type: Option<&str>) -> (String, &'static Encoding) {
+    if Encoding::for_bom(&body).is_none() {
+        let declared = content_type
+            .and_then(charset_from_content_type)
+            .or_else(|| prescan_meta(&body));
+        if declared.is_none_or(|e| e == UTF_8) {
+            match String::from_utf8(body) {
+                Ok(text) => return (text, UTF_8),
+                Err(e) => {
+                    let body = e.into_bytes();
+                    return decode_html(&body, content_type);
+                }
+            }
+        }
+    }
+    decode_html(&body, content_type)
+}
+
 /// The charset label from a Content-Type header value, if any (e.g. "text/html; charset=\"koi8-r\"").
 ///
 /// Parameters are `;`-separated `name=value` pairs; the name is matched ASCII
@@ -392,6 +412,28 @@ fn find_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod owned_tests {
+    use super::*;
+
+    #[test]
+    fn owned_decoding_agrees_with_borrowed() {
+        let cases: [(&[u8], Option<&str>); 6] = [
+            (b"<title>caf\xc3\xa9</title>", None),
+            (b"<title>caf\xc3\xa9</title>", Some("text/html; charset=utf-8")),
+            (b"<title>caf\xe9</title>", None),
+            (b"<title>caf\xe9</title>", Some("text/html; charset=windows-1251")),
+            (b"\xEF\xBB\xBF<title>x</title>", Some("text/html; charset=koi8-r")),
+            (b"<meta charset=koi8-r><title>\xf0\xd2\xc9</title>", None),
+        ];
+        for (body, ct) in cases {
+            let (a, ea) = decode_html(body, ct);
+            let (b, eb) = decode_html_owned(body.to_vec(), ct);
+            assert_eq!((a, ea.name()), (b, eb.name()), "{body:?} {ct:?}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -219,8 +219,7 @@ pub fn process(
     let mut feeds_found = Vec::new();
     if let Some(body) = fetched.body {
         let ct = (!row.content_type.is_empty()).then_some(row.content_type.as_str());
-        let (text, encoding) = charset::decode_html(&body, ct);
-        drop(body);
+        let (text, encoding) = charset::decode_html_owned(body, ct);
         row.encoding = encoding.name().to_owned();
         let page = extract::extract(&text, &fetched.final_url);
         if ctx.want_feeds && entry.depth == 0 {

@@ -9,7 +9,7 @@
 //! that was still in flight; `offer` then moves the queued entry up to the smaller depth (a lazy
 //! decrease-key: the deeper copy stays in its queue and is skipped when popped).
 
-use crate::url_norm::UrlKey;
+use crate::url_norm::{BuildKeyHasher, UrlKey};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use url::Url;
@@ -78,8 +78,8 @@ pub trait Frontier {
 #[derive(Debug, Default)]
 pub struct MemoryFrontier {
     hosts: HashMap<Origin, Vec<VecDeque<Entry>>>,
-    seen: HashSet<UrlKey>,
-    queued: HashMap<UrlKey, u32>,
+    seen: HashSet<UrlKey, BuildKeyHasher>,
+    queued: HashMap<UrlKey, u32, BuildKeyHasher>,
 }
 
 impl MemoryFrontier {

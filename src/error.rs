@@ -45,6 +45,9 @@ pub enum ErrorClass {
     Connect,
     /// The TLS handshake failed (bad certificate, protocol error).
     Tls,
+    /// The host name resolves only to loopback, private, link-local or multicast addresses, which
+    /// `--scope any` does not follow without `--allow-private`; nothing was connected to.
+    PrivateAddress,
     /// The final response had a status of 400 or more.
     Http,
     /// The body passed `--max-bytes` after decompression and was cut there.
@@ -70,11 +73,12 @@ pub enum ErrorClass {
 
 impl ErrorClass {
     /// Every class, in declaration order.
-    pub const ALL: [ErrorClass; 14] = [
+    pub const ALL: [ErrorClass; 15] = [
         ErrorClass::Timeout,
         ErrorClass::Dns,
         ErrorClass::Connect,
         ErrorClass::Tls,
+        ErrorClass::PrivateAddress,
         ErrorClass::Http,
         ErrorClass::TooLarge,
         ErrorClass::RedirectLoop,
@@ -99,6 +103,7 @@ impl ErrorClass {
             ErrorClass::Dns => "dns",
             ErrorClass::Connect => "connect",
             ErrorClass::Tls => "tls",
+            ErrorClass::PrivateAddress => "private_address",
             ErrorClass::Http => "http",
             ErrorClass::TooLarge => "too_large",
             ErrorClass::RedirectLoop => "redirect_loop",

@@ -22,6 +22,8 @@ pub struct FetchConfig {
     pub max_bytes: u64,
     /// Idle connections kept per host (the worker count is a good value).
     pub pool_per_host: usize,
+    /// Refuse host names that resolve to private addresses (see `dns_guard`).
+    pub block_private: bool,
 }
 
 /// The outcome of fetching one URL (after redirects).
@@ -80,7 +82,11 @@ pub type HopCheck<'a> = &'a (dyn Fn(&Url) -> Option<ErrorClass> + Sync);
 impl Fetcher {
     /// Build the shared client. Proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) are honoured.
     pub fn new(config: FetchConfig) -> Result<Fetcher, CrawlError> {
-        let client = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder();
+        if config.block_private {
+            builder = builder.dns_resolver(std::sync::Arc::new(crate::dns_guard::GuardedResolver));
+        }
+        let client = builder
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
@@ -357,6 +363,9 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 pub fn classify(e: &reqwest::Error) -> ErrorClass {
     if e.is_timeout() || chain_has(e, &["timed out", "deadline has elapsed"]) {
         return ErrorClass::Timeout;
+    }
+    if chain_has(e, &[crate::dns_guard::REFUSED]) {
+        return ErrorClass::PrivateAddress;
     }
     if chain_has(
         e,

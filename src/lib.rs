@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod crawl;
 pub mod discover;
+pub mod dns_guard;
 pub mod error;
 pub mod exit;
 pub mod extract;

@@ -443,3 +443,41 @@ fn sitemaps_and_feeds_seed_the_crawl() {
         "sitemaps and feeds get no rows of their own"
     );
 }
+
+#[test]
+fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
+    use trawl::fetch::{FetchConfig, Fetcher};
+    let mut site = Site::new();
+    site.page("/secret", "<title>internal admin</title>");
+    let server = site.serve();
+    let port = server.addr().port();
+    let mut hop = Site::new();
+    hop.response(
+        "/hop",
+        Response::redirect(302, &format!("http://localhost:{port}/secret")),
+    );
+    let hop = hop.serve();
+    let fetcher = Fetcher::new(FetchConfig {
+        user_agent: "trawl-test".into(),
+        timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        max_bytes: 1 << 20,
+        pool_per_host: 1,
+        block_private: true,
+    })
+    .expect("client");
+    // A page that redirects to a name of this machine (an IP literal would be refused by the link
+    // filter before any request; a name is caught when it is resolved).
+    let fetched = fetcher.fetch(&url::Url::parse(&hop.url("/hop")).expect("url"), &|_| None);
+    assert_eq!(fetched.error, Some(ErrorClass::PrivateAddress));
+    assert_eq!(server.total_requests(), 0, "nothing was connected to");
+    let direct = fetcher.fetch(
+        &url::Url::parse(&format!("http://localhost:{port}/secret")).expect("url"),
+        &|_| None,
+    );
+    assert_eq!(
+        (direct.status, direct.error),
+        (None, Some(ErrorClass::PrivateAddress))
+    );
+    assert_eq!(server.total_requests(), 0);
+}

@@ -148,13 +148,6 @@ pub fn crawl(
 ) -> Result<Summary, CrawlError> {
     let started = Instant::now();
     let workers = config.workers.get();
-    let fetcher = Fetcher::new(FetchConfig {
-        user_agent: config.user_agent.clone(),
-        timeout: config.timeout,
-        connect_timeout: config.connect_timeout,
-        max_bytes: config.max_bytes,
-        pool_per_host: config.per_host.get().min(workers),
-    })?;
     let filter = LinkFilter::new(
         Scope::new(config.scope, &config.seeds),
         config.include.clone(),
@@ -162,6 +155,14 @@ pub fn crawl(
         config.allow_private,
         &config.seeds,
     );
+    let fetcher = Fetcher::new(FetchConfig {
+        user_agent: config.user_agent.clone(),
+        timeout: config.timeout,
+        connect_timeout: config.connect_timeout,
+        max_bytes: config.max_bytes,
+        pool_per_host: config.per_host.get().min(workers),
+        block_private: filter.blocks_private(),
+    })?;
     let ctx = Arc::new(WorkerContext {
         fetcher,
         filter,

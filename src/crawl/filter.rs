@@ -41,6 +41,12 @@ impl LinkFilter {
         }
     }
 
+    /// Are links to the crawler's own network refused (`--scope any` without `--allow-private`,
+    /// and no seed in such a network)?
+    pub fn blocks_private(&self) -> bool {
+        self.block_private
+    }
+
     /// The crawl's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope

@@ -1,0 +1,117 @@
+//! A DNS resolver for the HTTP client that refuses addresses of the crawler's own network
+//! (loopback, private, link-local, multicast; see `crawl::filter::is_private_ip`). Under
+//! `--scope any` a page must not steer trawl into the network it runs in, and a literal-address
+//! check on links cannot see a public-looking host name that resolves to 10.0.0.5 or to
+//! 169.254.169.254, nor a redirect to one. Every connection's lookup passes through here, so those
+//! are refused before any connection is made. It never caches and never changes which public
+//! addresses are used.
+
+use crate::crawl::filter::is_private_ip;
+use std::future::Future;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+/// The error text a refused lookup carries (the fetcher maps it to `private_address`).
+pub const REFUSED: &str = "refusing a private or local address";
+
+/// Resolves with the system resolver on a short-lived thread, then drops private addresses.
+#[derive(Debug, Default)]
+pub struct GuardedResolver;
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(Lookup::new(name.as_str().to_owned()))
+    }
+}
+
+type Outcome = Result<Vec<SocketAddr>, String>;
+
+#[derive(Default)]
+struct Shared {
+    outcome: Option<Outcome>,
+    waker: Option<Waker>,
+}
+
+/// One lookup: `getaddrinfo` on its own thread (it blocks), woken when done.
+struct Lookup {
+    host: String,
+    shared: Arc<Mutex<Shared>>,
+    started: bool,
+}
+
+impl Lookup {
+    fn new(host: String) -> Lookup {
+        Lookup {
+            host,
+            shared: Arc::default(),
+            started: false,
+        }
+    }
+}
+
+/// The public addresses of `host`, or why there are none to use.
+pub fn public_addrs(host: &str) -> Outcome {
+    let all: Vec<SocketAddr> = (host, 0u16)
+        .to_socket_addrs()
+        .map_err(|e| e.to_string())?
+        .collect();
+    let public: Vec<SocketAddr> = all
+        .iter()
+        .copied()
+        .filter(|a| !is_private_ip(a.ip()))
+        .collect();
+    if public.is_empty() && !all.is_empty() {
+        return Err(format!("{REFUSED}: {host} resolves to {}", all[0].ip()));
+    }
+    Ok(public)
+}
+
+impl Future for Lookup {
+    type Output = Result<reqwest::dns::Addrs, Box<dyn std::error::Error + Send + Sync>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        {
+            let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(outcome) = shared.outcome.take() {
+                return Poll::Ready(match outcome {
+                    Ok(addrs) => Ok(Box::new(addrs.into_iter())),
+                    Err(e) => Err(e.into()),
+                });
+            }
+            shared.waker = Some(cx.waker().clone());
+        }
+        if !self.started {
+            self.started = true;
+            let (host, shared) = (self.host.clone(), self.shared.clone());
+            let spawned = std::thread::Builder::new()
+                .name("trawl-dns".into())
+                .spawn(move || {
+                    let outcome = public_addrs(&host);
+                    let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    s.outcome = Some(outcome);
+                    if let Some(w) = s.waker.take() {
+                        w.wake();
+                    }
+                });
+            if let Err(e) = spawned {
+                return Poll::Ready(Err(format!("starting a DNS lookup: {e}").into()));
+            }
+        }
+        Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_names_are_refused_and_the_message_says_why() {
+        let err = public_addrs("localhost").expect_err("localhost is local");
+        assert!(err.starts_with(REFUSED), "{err}");
+        let err = public_addrs("127.0.0.1").expect_err("a literal loopback");
+        assert!(err.contains("127.0.0.1"), "{err}");
+    }
+}

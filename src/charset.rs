@@ -422,10 +422,19 @@ mod owned_tests {
     fn owned_decoding_agrees_with_borrowed() {
         let cases: [(&[u8], Option<&str>); 6] = [
             (b"<title>caf\xc3\xa9</title>", None),
-            (b"<title>caf\xc3\xa9</title>", Some("text/html; charset=utf-8")),
+            (
+                b"<title>caf\xc3\xa9</title>",
+                Some("text/html; charset=utf-8"),
+            ),
             (b"<title>caf\xe9</title>", None),
-            (b"<title>caf\xe9</title>", Some("text/html; charset=windows-1251")),
-            (b"\xEF\xBB\xBF<title>x</title>", Some("text/html; charset=koi8-r")),
+            (
+                b"<title>caf\xe9</title>",
+                Some("text/html; charset=windows-1251"),
+            ),
+            (
+                b"\xEF\xBB\xBF<title>x</title>",
+                Some("text/html; charset=koi8-r"),
+            ),
             (b"<meta charset=koi8-r><title>\xf0\xd2\xc9</title>", None),
         ];
         for (body, ct) in cases {

@@ -157,7 +157,12 @@ mod tests {
 
     #[test]
     fn the_fast_key_equals_the_key_of_the_canonical_form() {
-        for s in ["https://n.ru/a/b", "https://n.ru/", "http://x.test:8080/p?q=1&a=2", "https://n.ru/a?"] {
+        for s in [
+            "https://n.ru/a/b",
+            "https://n.ru/",
+            "http://x.test:8080/p?q=1&a=2",
+            "https://n.ru/a?",
+        ] {
             let url = u(s);
             assert_eq!(key(&url), key_of_canonical(&canonical(&url)), "{s}");
         }

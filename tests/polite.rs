@@ -28,8 +28,10 @@ fn robots_txt_is_fetched_first_once_and_obeyed() {
     site.page(
         "/",
         "<title>home</title><a href=\"/private/secret\">s</a><a href=\"/private/ok\">ok</a>\
-         <a href=\"/public\">p</a><a href=\"/doc.pdf\">pdf</a><a href=\"/doc.pdf?x=1\">pdf2</a>",
+         <a href=\"/public\">p</a><a href=\"/doc.pdf\">pdf</a><a href=\"/doc.pdf?x=1\">pdf2</a>\
+         <a href=\"/go\">redirect into /private/</a>",
     );
+    site.response("/go", Response::redirect(302, "/private/by-redirect"));
     site.page("/private/ok", "<title>ok</title>");
     site.page("/public", "<title>public</title>");
     site.page("/doc.pdf?x=1", "<title>pdf with query</title>");
@@ -71,7 +73,14 @@ fn robots_txt_is_fetched_first_once_and_obeyed() {
         "$ anchors"
     );
     assert_eq!(row(&sink.rows, &server.url("/public")).status, Some(200));
-    assert_eq!(sink.rows.len(), 6);
+    let go = row(&sink.rows, &server.url("/go"));
+    assert_eq!(
+        (go.status, go.error),
+        (Some(302), Some(ErrorClass::Robots)),
+        "hops are checked"
+    );
+    assert_eq!(server.count("/private/by-redirect"), 0);
+    assert_eq!(sink.rows.len(), 7);
 }
 
 #[test]

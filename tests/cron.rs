@@ -497,3 +497,33 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     let o = Command::new(bin()).arg("--man").output().expect("run");
     assert!(String::from_utf8_lossy(&o.stdout).contains(".TH trawl"));
 }
+
+#[test]
+fn a_second_sigint_quits_at_once_without_a_torn_row() {
+    // Every page takes 3 s, so the first SIGINT's grace period (5 s) would keep trawl waiting.
+    let server = news_site(50, Duration::from_secs(3));
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out.csv");
+    let seed = server.url("/");
+    let child = trawl(&["-o", out.to_str().expect("p"), "--timeout", "30", &seed])
+        .spawn()
+        .expect("spawn");
+    wait_until("articles in flight", || server.total_requests() >= 3);
+    let pid = child.id().to_string();
+    for _ in 0..2 {
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill")
+            .success());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let started = Instant::now();
+    let o = wait_output(child);
+    assert_eq!(o.status.code(), Some(130));
+    assert!(started.elapsed() < Duration::from_secs(2), "quit at once");
+    // The front page's row is complete; no article finished.
+    let got = rows(&out);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].1, "Front page");
+}

@@ -1,1 +1,147 @@
-fn main() {}
+//! Extraction throughput in bytes of HTML per second: the exact DOM path (`extract_exact`), the
+//! streaming path (`stream::extract`) and the public `extract` (stream, DOM on fallback), over
+//! up to the first 300 pages of the installed Rust documentation under `std/`, or over a
+//! generated 64 KB page with about 400 links when the documentation is not installed.
+//!
+//! This benchmark only reads local files and never touches the network; it must stay short
+//! (a few seconds per path) so that `cargo bench` finishes in a couple of minutes.
+
+use std::fs;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
+use trawl::extract::{extract, extract_exact, stream};
+use url::Url;
+
+/// Pages to benchmark: (page URL, HTML).
+fn corpus() -> Vec<(Url, String)> {
+    let pages = rust_doc_pages(300);
+    if pages.is_empty() {
+        println!("no Rust documentation found: benchmarking a generated 64 KB page");
+        let url = Url::parse("https://bench.example/section/page.html").expect("url");
+        return vec![(url, generated_page())];
+    }
+    pages
+}
+
+fn rust_doc_pages(limit: usize) -> Vec<(Url, String)> {
+    let Some(root) = rust_docs_dir() else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    collect_html(&root.join("std"), &mut files);
+    files.sort();
+    files.truncate(limit);
+    files
+        .iter()
+        .filter_map(|path| {
+            let html = String::from_utf8_lossy(&fs::read(path).ok()?).into_owned();
+            let relative = path
+                .strip_prefix(&root)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            let url = Url::parse(&format!("http://docs.test/{relative}")).ok()?;
+            Some((url, html))
+        })
+        .collect()
+}
+
+fn rust_docs_dir() -> Option<PathBuf> {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let sysroot = String::from_utf8(output.stdout).ok()?;
+    let dir = Path::new(sysroot.trim()).join("share/doc/rust/html");
+    dir.is_dir().then_some(dir)
+}
+
+fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_html(&path, out);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+}
+
+/// A 64 KB news-like page: a head, a navigation list and paragraphs, about 400 links.
+fn generated_page() -> String {
+    let mut html = String::from(
+        "<!doctype html><html><head><meta charset=utf-8><title>Generated &amp; benchmarked</title>\
+         <link rel=stylesheet href=/s.css><script>var x = '<a href=\"/no\">';</script></head><body>\
+         <nav><ul>",
+    );
+    for i in 0..40 {
+        html.push_str(&format!(
+            "<li><a href=\"/section/{i}/\">Section {i}</a></li>"
+        ));
+    }
+    html.push_str("</ul></nav><main>");
+    let mut i = 0;
+    while html.len() < 64 * 1024 - 200 {
+        html.push_str(&format!(
+            "<p>Paragraph {i} with some text &mdash; and a <a href=\"/story/{i}?ref=home&amp;pos={i}\">\
+             link to story {i}</a> plus filler words.</p>\n"
+        ));
+        i += 1;
+    }
+    html.push_str("</main></body></html>");
+    html
+}
+
+fn bench_extract(c: &mut Criterion) {
+    let pages = corpus();
+    let bytes: usize = pages.iter().map(|(_, html)| html.len()).sum();
+    let fallbacks = pages
+        .iter()
+        .filter(|(url, html)| stream::extract(html, url).is_none())
+        .count();
+    println!(
+        "extract corpus: {} pages, {:.1} MB, {fallbacks} left to the DOM by the stream",
+        pages.len(),
+        bytes as f64 / 1e6
+    );
+
+    let mut group = c.benchmark_group("extract");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Bytes(u64::try_from(bytes).expect("size")));
+    group.bench_function("dom (extract_exact)", |b| {
+        b.iter(|| {
+            for (url, html) in &pages {
+                black_box(extract_exact(black_box(html), url));
+            }
+        });
+    });
+    group.bench_function("stream (stream::extract)", |b| {
+        b.iter(|| {
+            for (url, html) in &pages {
+                black_box(stream::extract(black_box(html), url));
+            }
+        });
+    });
+    group.bench_function("public (extract)", |b| {
+        b.iter(|| {
+            for (url, html) in &pages {
+                black_box(extract(black_box(html), url));
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_extract);
+criterion_main!(benches);

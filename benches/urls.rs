@@ -1,1 +1,153 @@
-fn main() {}
+//! URL handling cost per link, in links per second: `resolve_href` (join against the page,
+//! http(s) only, fragment dropped) and `url_norm::key` (canonical form and fingerprint) over
+//! every `a[href]`/`area[href]` of up to the first 300 Rust documentation pages under `std/`,
+//! or of a generated page with about 400 links when the documentation is not installed.
+//!
+//! This benchmark only reads local files and never touches the network; it must stay short so
+//! that `cargo bench` finishes in a couple of minutes.
+
+use std::fs;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use scraper::{Html, Selector};
+use trawl::extract::resolve_href;
+use trawl::url_norm;
+use url::Url;
+
+/// Every (page URL, raw href) pair of the corpus, duplicates included, in document order.
+fn hrefs() -> Vec<(Url, String)> {
+    let selector = Selector::parse("a[href], area[href]").expect("selector");
+    let mut pages = rust_doc_pages(300);
+    if pages.is_empty() {
+        println!("no Rust documentation found: benchmarking the links of a generated page");
+        let url = Url::parse("https://bench.example/section/page.html").expect("url");
+        pages.push((url, generated_page()));
+    }
+    let mut out = Vec::new();
+    for (url, html) in pages {
+        let document = Html::parse_document(&html);
+        for element in document.select(&selector) {
+            if let Some(href) = element.value().attr("href") {
+                out.push((url.clone(), href.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn rust_doc_pages(limit: usize) -> Vec<(Url, String)> {
+    let Some(root) = rust_docs_dir() else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    collect_html(&root.join("std"), &mut files);
+    files.sort();
+    files.truncate(limit);
+    files
+        .iter()
+        .filter_map(|path| {
+            let html = String::from_utf8_lossy(&fs::read(path).ok()?).into_owned();
+            let relative = path
+                .strip_prefix(&root)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            let url = Url::parse(&format!("http://docs.test/{relative}")).ok()?;
+            Some((url, html))
+        })
+        .collect()
+}
+
+fn rust_docs_dir() -> Option<PathBuf> {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    let sysroot = String::from_utf8(output.stdout).ok()?;
+    let dir = Path::new(sysroot.trim()).join("share/doc/rust/html");
+    dir.is_dir().then_some(dir)
+}
+
+fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_html(&path, out);
+        } else if path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
+        }
+    }
+}
+
+/// About 400 links of the usual shapes: relative, absolute, tagged, with fragments.
+fn generated_page() -> String {
+    let mut html = String::from("<html><body>");
+    for i in 0..400 {
+        let href = match i % 4 {
+            0 => format!("/story/{i}?utm_source=home&ref={i}"),
+            1 => format!("../section/{i}/index.html#top"),
+            2 => format!("https://cdn{}.example.org/asset/{i}.html", i % 3),
+            _ => format!("story-{i}.html?b=2&a=1"),
+        };
+        html.push_str(&format!("<p><a href=\"{href}\">link {i}</a></p>"));
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+fn bench_urls(c: &mut Criterion) {
+    let hrefs = hrefs();
+    let resolved: Vec<Url> = hrefs
+        .iter()
+        .filter_map(|(base, href)| resolve_href(base, href))
+        .collect();
+    println!(
+        "urls corpus: {} hrefs, {} resolve to http(s)",
+        hrefs.len(),
+        resolved.len()
+    );
+
+    let mut group = c.benchmark_group("urls");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+
+    group.throughput(Throughput::Elements(hrefs.len() as u64));
+    group.bench_function("resolve_href", |b| {
+        b.iter(|| {
+            for (base, href) in &hrefs {
+                black_box(resolve_href(base, black_box(href)));
+            }
+        });
+    });
+    group.bench_function("resolve_href + url_norm::key", |b| {
+        b.iter(|| {
+            for (base, href) in &hrefs {
+                if let Some(url) = resolve_href(base, black_box(href)) {
+                    black_box(url_norm::key(&url));
+                }
+            }
+        });
+    });
+
+    group.throughput(Throughput::Elements(resolved.len() as u64));
+    group.bench_function("url_norm::key", |b| {
+        b.iter(|| {
+            for url in &resolved {
+                black_box(url_norm::key(black_box(url)));
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_urls);
+criterion_main!(benches);

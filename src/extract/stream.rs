@@ -52,12 +52,15 @@
 //!   any parsing error or ambiguity that lol_html reports (its strict mode is on).
 //!
 //! CR and CRLF are turned into LF before tokenizing, exactly as the HTML input stream
-//! preprocessing does, so hrefs and titles see the same characters as in the DOM.
+//! preprocessing does, so hrefs and titles see the same characters as in the DOM. Attribute
+//! names and values are read from the source text at the positions lol_html reports, not
+//! through its string conversion, which decodes with BOM sniffing and drops a leading U+FEFF.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
@@ -142,7 +145,7 @@ pub fn extract(html: &str, page_url: &Url) -> Option<Extracted> {
     }
     let html = normalize_newlines(html);
     let scan = scan(&html)?;
-    Some(scan.resolve(page_url))
+    Some(scan.resolve(&html, page_url))
 }
 
 /// The HTML input stream preprocessing: CRLF and lone CR become LF.
@@ -202,20 +205,21 @@ struct Scan {
     title: Option<String>,
     /// The first document title is open: its text chunks are collected.
     title_open: bool,
-    /// Raw href of the first document `base[href]`.
-    base: Option<String>,
-    /// Raw hrefs of document `a[href]` and `area[href]`, in document order.
-    hrefs: Vec<String>,
+    /// Where the raw href of the first document `base[href]` is in the input.
+    base: Option<Range<usize>>,
+    /// Where the raw hrefs of document `a[href]` and `area[href]` are, in document order.
+    hrefs: Vec<Range<usize>>,
     template_depth: u32,
     svg_depth: u32,
     table_depth: u32,
     select_depth: u32,
     /// Start offset of the outermost open `<svg>` start tag.
     svg_start: usize,
-    /// Outermost svg elements: (start of the start tag, start of the `</svg>` end tag).
-    svg_regions: Vec<(usize, usize)>,
-    /// Start offsets of the end tags that closed elements inside svg, in document order.
+    /// Start offsets of the end tags that closed elements inside the outermost open svg.
     svg_end_tags: Vec<usize>,
+    /// Closed outermost svg elements: the input from the start of `<svg` to the start of
+    /// `</svg>`, and how many distinct end tags inside it closed elements opened in it.
+    svg_regions: Vec<(Range<usize>, usize)>,
     /// A rule said the DOM must decide.
     unsure: bool,
 }
@@ -241,30 +245,21 @@ impl Scan {
 
     /// Did every `</` inside every svg end an element opened in it?
     fn svg_end_tags_accounted_for(&self, html: &str) -> bool {
-        self.svg_regions.iter().all(|&(start, end)| {
-            let Some(region) = html.get(start..end) else {
-                return false;
-            };
-            let mut inside: Vec<usize> = self
-                .svg_end_tags
-                .iter()
-                .copied()
-                .filter(|&p| p > start && p < end)
-                .collect();
-            inside.dedup();
-            region.matches("</").count() == inside.len()
+        self.svg_regions.iter().all(|(region, end_tags)| {
+            html.get(region.clone())
+                .is_some_and(|text| text.matches("</").count() == *end_tags)
         })
     }
 
-    /// Decode, collapse and resolve exactly as `dom::extract` does.
-    fn resolve(self, page_url: &Url) -> Extracted {
+    /// Decode, collapse and resolve exactly as `dom::extract` does; `html` is the scanned input.
+    fn resolve(self, html: &str, page_url: &Url) -> Extracted {
         let title = self
             .title
             .map(|raw| collapse_ascii_whitespace(&htmlize::unescape(raw.as_str())))
             .unwrap_or_default();
         let base = self
             .base
-            .as_deref()
+            .and_then(|at| html.get(at))
             .and_then(|raw| resolve_href(page_url, &htmlize::unescape_attribute(raw)))
             .unwrap_or_else(|| page_url.clone());
 
@@ -272,11 +267,11 @@ impl Scan {
         let mut seen_raw: HashSet<&str> = HashSet::with_capacity(self.hrefs.len());
         let mut seen: HashSet<Url> = HashSet::new();
         let mut links = Vec::new();
-        for raw in &self.hrefs {
-            if !seen_raw.insert(raw.as_str()) {
+        for raw in self.hrefs.iter().filter_map(|at| html.get(at.clone())) {
+            if !seen_raw.insert(raw) {
                 continue;
             }
-            if let Some(url) = resolve_href(&base, &htmlize::unescape_attribute(raw.as_str())) {
+            if let Some(url) = resolve_href(&base, &htmlize::unescape_attribute(raw)) {
                 if seen.insert(url.clone()) {
                     links.push(url);
                 }
@@ -342,24 +337,44 @@ fn closed_by(end: &EndTag<'_>, name: &str) -> Result<(), Unsure> {
     }
 }
 
-fn on_link(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+/// Where the value of the element's first `href` attribute is in `html`, read from the source:
+/// lol_html's string conversions decode with BOM sniffing and would drop a leading U+FEFF from
+/// names and values, where the tokenizer keeps it. An attribute without a value is empty.
+fn href_range(el: &Element<'_, '_>, html: &str) -> Result<Range<usize>, Unsure> {
+    for attr in el.attributes() {
+        let name = attr.name_source_location().ok_or(Unsure)?.bytes();
+        if html
+            .get(name)
+            .is_some_and(|n| n.eq_ignore_ascii_case("href"))
+        {
+            return Ok(attr.value_source_location().map_or(0..0, |v| v.bytes()));
+        }
+    }
+    Err(Unsure) // the selector matched an href that the source does not show
+}
+
+fn on_link<'h>(
+    shared: &'h Shared,
+    html: &'h str,
+) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h {
     move |el| {
         apply(shared, |scan| {
             if scan.counts(el.namespace_uri())? {
-                if let Some(href) = el.get_attribute("href") {
-                    scan.hrefs.push(href);
-                }
+                scan.hrefs.push(href_range(el, html)?);
             }
             Ok(())
         })
     }
 }
 
-fn on_base(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+fn on_base<'h>(
+    shared: &'h Shared,
+    html: &'h str,
+) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h {
     move |el| {
         apply(shared, |scan| {
             if scan.counts(el.namespace_uri())? && scan.base.is_none() {
-                scan.base = el.get_attribute("href");
+                scan.base = Some(href_range(el, html)?);
             }
             Ok(())
         })
@@ -433,14 +448,23 @@ fn on_svg(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult 
             }
             if scan.svg_depth == 0 {
                 scan.svg_start = el.source_location().bytes().start;
+                scan.svg_end_tags.clear();
             }
             scan.svg_depth += 1;
             on_end(el, shared, |scan, end| {
                 closed_by(end, "svg")?;
                 scan.svg_depth = scan.svg_depth.saturating_sub(1);
                 if scan.svg_depth == 0 {
-                    let region = (scan.svg_start, end.source_location().bytes().start);
-                    scan.svg_regions.push(region);
+                    // End tags of descendants closed by this same `</svg>` are not inside.
+                    let at = end.source_location().bytes().start;
+                    let mut inside: Vec<usize> = scan
+                        .svg_end_tags
+                        .iter()
+                        .copied()
+                        .filter(|&p| p < at)
+                        .collect();
+                    inside.dedup();
+                    scan.svg_regions.push((scan.svg_start..at, inside.len()));
                 }
                 Ok(())
             })
@@ -573,11 +597,11 @@ fn scan(html: &str) -> Option<Scan> {
         ))
         .append_element_content_handler(handlers(
             &selectors.base,
-            element().element(on_base(&shared)),
+            element().element(on_base(&shared, html)),
         ))
         .append_element_content_handler(handlers(
             &selectors.links,
-            element().element(on_link(&shared)),
+            element().element(on_link(&shared, html)),
         ));
 
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
@@ -853,6 +877,24 @@ mod tests {
         assert_eq!(links("<a\nhref\n=\n'/nl'\n>"), ["https://example.com/nl"]);
         assert_eq!(links("<a data-href=/no hrefx=/no>"), Vec::<String>::new());
         assert_eq!(links("<a href=\"/unclosed"), Vec::<String>::new());
+        // U+FEFF is an ordinary character inside tags (lol_html's string conversion drops it).
+        assert_eq!(
+            links("<a href=\u{FEFF}x><a href='\u{FEFF}/y'>"),
+            [
+                "https://example.com/dir/%EF%BB%BFx",
+                "https://example.com/dir/%EF%BB%BF/y"
+            ]
+        );
+        assert_eq!(links("<a \u{FEFF}href=/no>"), Vec::<String>::new());
+        assert_eq!(
+            links("<a \u{FEFF}href=/no href=/yes>"),
+            ["https://example.com/yes"]
+        );
+        assert_eq!(
+            links("<base href='\u{FEFF}/b/'><a href=x>"),
+            ["https://example.com/dir/%EF%BB%BF/b/x"]
+        );
+        assert_eq!(title("\u{FEFF}<title>\u{FEFF}t</title>"), "\u{FEFF}t");
         assert_eq!(
             links("<ab href=/no><a\u{e9} href=/no>"),
             Vec::<String>::new()

@@ -739,7 +739,10 @@ impl<'a> Coordinator<'a> {
         }
         host.remove_outstanding(depth);
         if let Some(key) = page.final_key {
-            if self.frontier.mark_seen(key) {
+            // Mirror into the state exactly what changed in memory: a new key, or a queued copy
+            // cancelled. A key in flight stays queued in the state until its own page is done.
+            let was_queued = self.frontier.is_queued(key);
+            if self.frontier.mark_seen(key) || was_queued {
                 if let Some(st) = &mut self.state {
                     st.batch.seen.push(key);
                 }

@@ -54,6 +54,8 @@ pub trait Frontier {
     fn mark_seen(&mut self, key: UrlKey) -> bool;
     /// Has `key` been seen?
     fn is_seen(&self, key: UrlKey) -> bool;
+    /// Is `key` waiting in the queue (seen, not yet dispatched)?
+    fn is_queued(&self, key: UrlKey) -> bool;
     /// Would `offer` at `depth` change anything (a new key, or a queued key found shallower)?
     /// A cheap test that spares the caller building an entry for the ~96% of links already seen.
     fn wants(&self, key: UrlKey, depth: u32) -> bool;
@@ -150,6 +152,10 @@ impl Frontier for MemoryFrontier {
 
     fn is_seen(&self, key: UrlKey) -> bool {
         self.seen.contains(&key)
+    }
+
+    fn is_queued(&self, key: UrlKey) -> bool {
+        self.queued.contains_key(&key)
     }
 
     fn wants(&self, key: UrlKey, depth: u32) -> bool {

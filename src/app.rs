@@ -143,11 +143,24 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         write_summary_json(path, &summary)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(match got {
+    let exit = match got {
         2 => Exit::Interrupted,
         15 => Exit::Terminated,
         _ => exit_status(&summary),
-    })
+    };
+    if exit == Exit::NothingFetched {
+        // Said even with -q: cron mails what a job prints, and this run needs a look.
+        let errors: Vec<String> = summary
+            .by_error
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        eprintln!(
+            "trawl: not a single page could be fetched ({}); are the hosts reachable?",
+            errors.join(", ")
+        );
+    }
+    Ok(exit)
 }
 
 fn usage(e: &ConfigError) -> Exit {

@@ -154,6 +154,11 @@ fn exit_3_when_not_a_single_page_could_be_fetched() {
             .output()
             .expect("run");
         assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+        assert!(
+            stderr_of(&out).contains("not a single page could be fetched"),
+            "{}",
+            stderr_of(&out)
+        );
         let text = std::fs::read_to_string(dir.path().join("out.csv")).expect("csv");
         assert_eq!(
             text.lines().count(),

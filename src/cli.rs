@@ -16,9 +16,12 @@ Examples:
   trawl -o titles.csv --max-depth 2 https://lenta.ru/
   trawl --scope domain --links-output edges.csv seeds/news.txt
   trawl -o - https://example.org/ | head        CSV on standard output
+  trawl -q --state news.db --only-new -o 'output/news-{date}-{time}.csv' seeds/news.txt
+                                                the hourly cron job: only new articles
 
 Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal error;
-2 bad input (seed, option, output path); 3 not a single page could be fetched.";
+2 bad input (seed, option, output path, state); 3 not a single page could be fetched;
+75 another trawl holds the --state lock; 130 SIGINT; 143 SIGTERM.";
 
 /// trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.
 #[derive(Debug, Parser)]

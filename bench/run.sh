@@ -247,7 +247,12 @@ for b in trawl trawl-latency-server; do
     [[ -x $BIN/$b ]] || { log "$BIN/$b is missing: build with cargo build --release --bins"; exit 1; }
     cp "$BIN/$b" "$TMP/bin/$b"
 done
-REVISION=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+# The revision the binaries were built from; -dirty when the crate's sources differ from it.
+REVISION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ $REVISION != unknown ]] && ! git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock; then
+    REVISION=$REVISION-dirty
+fi
+[[ $BUILD == 1 ]] || REVISION="binaries as found (--no-build), tree at $REVISION"
 BIN=$TMP/bin
 
 # Peers (only with --peers); each sets its *_CMD variable, or stays unavailable with a note.
@@ -329,6 +334,7 @@ fi
 
 RUNS_TSV=$TMP/runs.tsv
 : >"$RUNS_TSV"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # measure SCENARIO TOOL WORKERS LATENCY_MS RUN PAGES_FN -- COMMAND...
 # Runs COMMAND under /usr/bin/time, then PAGES_FN (prints "pages ok errors") and records a row.
@@ -545,7 +551,8 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- command: \`bench/run.sh${ARGS_GIVEN:+ $ARGS_GIVEN}\` (medians of $RUNS run(s) per row)"
     echo "- machine: $(nproc) CPUs ($cpu_model), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory; client and servers share the CPUs"
-    echo "- trawl: $REVISION (the working tree when built; -dirty: with uncommitted changes), $(rustc --version)"
+    echo "- load average (1, 5, 15 min) before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
+    echo "- trawl: $REVISION (-dirty: built with uncommitted changes to src/ or Cargo.*), $(rustc --version)"
     echo "- static-*: $(nginx -v 2>&1 | sed 's/.*: //') serving \`\$(rustc --print sysroot)/share/doc/rust/html\` (gzip off, sendfile, keep-alive), seed \`/std/index.html\`, robots.txt obeyed, $STATIC_WORKERS workers"
     echo "- latency*: \`trawl-latency-server --pages $PAGES --latency-ms MS\` (~43 KB and 140 links per page, a tenth of its related-article links tagged \`?utm_source=...\`), seed \`/\`, \`--max-depth 10\`"
     echo "- trawl flags: \`--scope host --delay 0 --per-host W -w W --queue-capacity 256 --retries 0 -q -o FILE.csv\`"

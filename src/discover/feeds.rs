@@ -173,7 +173,7 @@ fn start_in_item(item: &mut Item, local: &str, start: &BytesStart<'_>, base: &Ur
                 let Some(url) = http_url(Some(base), &href) else {
                     return Reading::Nothing;
                 };
-                let html = attribute(start, "type").is_none_or(|t| is_html_type(&t));
+                let html = attribute(start, "type").is_none_or(|t| crate::fetch::is_html_type(&t));
                 let slot = if html {
                     &mut item.alternate_html
                 } else {
@@ -216,12 +216,6 @@ fn finish_reading(item: &mut Item, reading: Reading, text: &str, base: &Url) {
         }
         Reading::Nothing => {}
     }
-}
-
-fn is_html_type(mime: &str) -> bool {
-    let essence = mime.split(';').next().unwrap_or_default().trim();
-    essence.eq_ignore_ascii_case("text/html")
-        || essence.eq_ignore_ascii_case("application/xhtml+xml")
 }
 
 /// Does `rel` (a space-separated token list) contain `alternate`, in any case?

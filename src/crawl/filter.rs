@@ -47,11 +47,6 @@ impl LinkFilter {
         self.block_private
     }
 
-    /// The crawl's scope.
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
     /// Is this URL in scope (the test for redirect hops)?
     pub fn in_scope(&self, url: &Url) -> bool {
         self.scope.contains(url) && !(self.block_private && is_private_host(url))

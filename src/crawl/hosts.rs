@@ -173,10 +173,6 @@ impl Hosts {
         self.map.get_mut(origin)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&Origin, &Host)> {
-        self.map.iter()
-    }
-
     /// Put `origin` in the ready queue (once).
     pub fn wake(&mut self, origin: &Origin) {
         if let Some(h) = self.map.get_mut(origin) {
@@ -216,16 +212,6 @@ impl Hosts {
             h.in_ready = false;
         }
         Some(origin)
-    }
-
-    /// Put a host back at the front of the ready queue (its turn was cut short).
-    pub fn push_front(&mut self, origin: Origin) {
-        if let Some(h) = self.map.get_mut(&origin) {
-            if !h.in_ready {
-                h.in_ready = true;
-                self.ready.push_front(origin);
-            }
-        }
     }
 }
 

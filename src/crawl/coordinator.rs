@@ -748,11 +748,9 @@ impl<'a> Coordinator<'a> {
                 }
             }
         }
-        let key = page.entry.key;
-        let validators = page.validators.clone();
-        self.finish_page(key, page.row.clone(), page.edges, Some(validators))?;
+        let parent: Arc<str> = Arc::from(page.row.url.as_str());
+        self.finish_page(page.entry.key, page.row, page.edges, Some(page.validators))?;
         if !page.follow.is_empty() {
-            let parent: Arc<str> = Arc::from(page.row.url.as_str());
             self.offer_links(page.follow, depth + 1, &parent);
         }
         for feed in page.feeds {

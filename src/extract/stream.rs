@@ -42,9 +42,14 @@
 //!   `colgroup`, `col`, `tbody`, `thead`, `tfoot`, `tr`, `td`, `th`: after `<col>` directly in a
 //!   template the tree builder ignores tags such as `<textarea>` that the tokenizer would still
 //!   switch on).
-//! - A `title`, `base`, `a` or `area` inside a `<table>` (foster parenting moves content before
-//!   the table, out of document order), or a table closed by another end tag than `</table>`.
-//!   Tables without those elements are fine.
+//! - A `title`, `base`, `a` or `area` inside a `<table>` but not inside one of its cells or its
+//!   caption (foster parenting moves such content before the table, out of document order), or
+//!   a table closed by another end tag than `</table>`. A cell counts as open from its `<td>`,
+//!   `<th>` or `<caption>` start tag until the next table-part start tag (`tr`, `tbody`, `col`,
+//!   ...) of the same table, and only while the source between that start tag and the element
+//!   holds no end tag of a table part (`</td>`, `</tr>`, `</table>`, ...) outside nested tables:
+//!   the tree builder closes cells on those, and lol_html does not say so. A `<table>` start tag
+//!   directly in a table (not in a cell) closes that table in the tree builder and falls back.
 //! - `<select>` containing anything but `option`, `optgroup` and `hr` (the tree builder ignores
 //!   other tags there, including `a` and `title`, and the tokenizer would not know), or a select
 //!   closed by another end tag than `</select>` or never closed.
@@ -177,6 +182,7 @@ struct Selectors {
     svg: Selector,
     in_svg: Selector,
     table: Selector,
+    table_part: Selector,
     select: Selector,
     in_select: Selector,
     unsupported: Selector,
@@ -192,6 +198,9 @@ static SELECTORS: LazyLock<Option<Selectors>> = LazyLock::new(|| {
         svg: "svg".parse().ok()?,
         in_svg: "svg *".parse().ok()?,
         table: "table".parse().ok()?,
+        table_part: "td, th, caption, tr, tbody, thead, tfoot, col, colgroup"
+            .parse()
+            .ok()?,
         select: "select".parse().ok()?,
         in_select: "select *".parse().ok()?,
         unsupported: "math, frameset".parse().ok()?,
@@ -211,7 +220,8 @@ struct Scan {
     hrefs: Vec<Range<usize>>,
     template_depth: u32,
     svg_depth: u32,
-    table_depth: u32,
+    /// The open tables, innermost last.
+    tables: Vec<TableLevel>,
     select_depth: u32,
     /// Start offset of the outermost open `<svg>` start tag.
     svg_start: usize,
@@ -224,9 +234,53 @@ struct Scan {
     unsure: bool,
 }
 
+/// An open `<table>`: where its open cell or caption started, if one is open.
+struct TableLevel {
+    /// Offset of the `<td>`, `<th>` or `<caption>` start tag of the open cell.
+    cell_at: Option<usize>,
+    /// The source before this offset has been checked for end tags that close the cell.
+    checked: usize,
+}
+
+/// End tags on which the tree builder closes a cell, a row or a table (lowercase).
+const CELL_CLOSERS: &[&str] = &[
+    "caption", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+];
+
+/// Does `text` hold an end tag named in [`CELL_CLOSERS`] (ASCII case-insensitive)?
+fn closes_cells(text: &str) -> bool {
+    text.match_indices("</").any(|(i, _)| {
+        let name = &text.as_bytes()[i + 2..];
+        CELL_CLOSERS.iter().any(|closer| {
+            name.len() > closer.len()
+                && name[..closer.len()].eq_ignore_ascii_case(closer.as_bytes())
+                && matches!(
+                    name[closer.len()],
+                    b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\x0c'
+                )
+        })
+    })
+}
+
 impl Scan {
-    /// Does an element of interest (namespace `ns` according to lol_html) count for the result?
-    fn counts(&self, ns: &str) -> Result<bool, Unsure> {
+    /// Is the innermost open table's cell still open at offset `at` of `html`? Errs when the
+    /// tree builder may be in a table mode there (content would be foster-parented).
+    fn in_open_cell(&mut self, html: &str, at: usize) -> Result<(), Unsure> {
+        let Some(level) = self.tables.last_mut() else {
+            return Ok(());
+        };
+        let cell_at = level.cell_at.ok_or(Unsure)?;
+        let from = level.checked.max(cell_at);
+        if at > from && closes_cells(html.get(from..at).ok_or(Unsure)?) {
+            return Err(Unsure);
+        }
+        level.checked = level.checked.max(at);
+        Ok(())
+    }
+
+    /// Does an element of interest (namespace `ns` according to lol_html, start tag at offset
+    /// `at` of `html`) count for the result?
+    fn counts(&mut self, ns: &str, html: &str, at: usize) -> Result<bool, Unsure> {
         if self.svg_depth > 0 {
             // Plain SVG content (the `svg *` rules hold): SVG elements, not in the result.
             return if ns == SVG_NS { Ok(false) } else { Err(Unsure) };
@@ -237,9 +291,10 @@ impl Scan {
         if self.template_depth > 0 {
             return Ok(false);
         }
-        if self.table_depth > 0 || self.select_depth > 0 {
+        if self.select_depth > 0 {
             return Err(Unsure);
         }
+        self.in_open_cell(html, at)?;
         Ok(true)
     }
 
@@ -353,13 +408,18 @@ fn href_range(el: &Element<'_, '_>, html: &str) -> Result<Range<usize>, Unsure> 
     Err(Unsure) // the selector matched an href that the source does not show
 }
 
+/// Offset of the element's start tag in the input.
+fn start_of(el: &Element<'_, '_>) -> usize {
+    el.source_location().bytes().start
+}
+
 fn on_link<'h>(
     shared: &'h Shared,
     html: &'h str,
 ) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h {
     move |el| {
         apply(shared, |scan| {
-            if scan.counts(el.namespace_uri())? {
+            if scan.counts(el.namespace_uri(), html, start_of(el))? {
                 scan.hrefs.push(href_range(el, html)?);
             }
             Ok(())
@@ -373,7 +433,7 @@ fn on_base<'h>(
 ) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h {
     move |el| {
         apply(shared, |scan| {
-            if scan.counts(el.namespace_uri())? && scan.base.is_none() {
+            if scan.counts(el.namespace_uri(), html, start_of(el))? && scan.base.is_none() {
                 scan.base = Some(href_range(el, html)?);
             }
             Ok(())
@@ -381,10 +441,13 @@ fn on_base<'h>(
     }
 }
 
-fn on_title(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+fn on_title<'h>(
+    shared: &'h Shared,
+    html: &'h str,
+) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h {
     move |el| {
         apply(shared, |scan| {
-            if scan.counts(el.namespace_uri())? && scan.title.is_none() {
+            if scan.counts(el.namespace_uri(), html, start_of(el))? && scan.title.is_none() {
                 scan.title = Some(String::new());
                 scan.title_open = true;
                 on_end(el, shared, |scan, _| {
@@ -489,7 +552,10 @@ fn in_svg(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult 
     }
 }
 
-fn on_table(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+fn on_table<'h>(
+    shared: &'h Shared,
+    html: &'h str,
+) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h {
     move |el| {
         apply(shared, |scan| {
             if scan.svg_depth > 0 || scan.template_depth > 0 {
@@ -498,12 +564,41 @@ fn on_table(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResul
             if el.namespace_uri() != HTML_NS {
                 return Err(Unsure);
             }
-            scan.table_depth += 1;
+            let at = start_of(el);
+            // Only a table nested in a cell nests; directly in a table it closes that table.
+            scan.in_open_cell(html, at)?;
+            scan.tables.push(TableLevel {
+                cell_at: None,
+                checked: at,
+            });
             on_end(el, shared, |scan, end| {
                 closed_by(end, "table")?;
-                scan.table_depth = scan.table_depth.saturating_sub(1);
+                scan.tables.pop();
+                // The end tags inside the closed table were its own.
+                if let Some(outer) = scan.tables.last_mut() {
+                    outer.checked = outer.checked.max(end.source_location().bytes().end);
+                }
                 Ok(())
             })
+        })
+    }
+}
+
+/// Table parts of the innermost open table: `td`, `th` and `caption` open a cell, the others
+/// (`tr`, `tbody`, `thead`, `tfoot`, `col`, `colgroup`) close it.
+fn on_table_part(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.svg_depth > 0 || scan.template_depth > 0 {
+                return Ok(()); // the svg and template rules refuse table parts there
+            }
+            let at = start_of(el);
+            let opens = matches!(el.tag_name().as_str(), "td" | "th" | "caption");
+            if let Some(level) = scan.tables.last_mut() {
+                level.cell_at = opens.then_some(at);
+                level.checked = at;
+            }
+            Ok(())
         })
     }
 }
@@ -579,7 +674,11 @@ fn scan(html: &str) -> Option<Scan> {
         ))
         .append_element_content_handler(handlers(
             &selectors.table,
-            element().element(on_table(&shared)),
+            element().element(on_table(&shared, html)),
+        ))
+        .append_element_content_handler(handlers(
+            &selectors.table_part,
+            element().element(on_table_part(&shared)),
         ))
         .append_element_content_handler(handlers(
             &selectors.select,
@@ -592,7 +691,7 @@ fn scan(html: &str) -> Option<Scan> {
         .append_element_content_handler(handlers(
             &selectors.title,
             element()
-                .element(on_title(&shared))
+                .element(on_title(&shared, html))
                 .text(on_title_text(&shared)),
         ))
         .append_element_content_handler(handlers(
@@ -792,14 +891,37 @@ mod tests {
     }
 
     #[test]
-    fn tables_fall_back_only_with_elements_of_interest_inside() {
+    fn tables_are_handled_inside_cells_and_fall_back_elsewhere() {
         assert_eq!(
             links("<table><tr><td>x</td></tr></table><a href=/after>"),
             ["https://example.com/after"]
         );
-        falls_back("<table><tr><td><a href=/in>x</a></td></tr></table>");
+        // In cells and captions, content stays in document order.
+        assert_eq!(
+            links("<a href=/0><table><caption><a href=/c></caption><tr><td><a href=/1>x</a></td><TH><div><a href=/2></div></th></tr><tr><td><a href=/3></table><a href=/4>"),
+            ["/0", "/c", "/1", "/2", "/3", "/4"].map(|p| format!("https://example.com{p}"))
+        );
+        // Cells left open by the next cell or row, and tables nested in cells.
+        assert_eq!(
+            links("<table><tr><td><a href=/1><td><a href=/2><tr><td><table><tr><td><a href=/3></td></tr></table><a href=/4></table>"),
+            ["/1", "/2", "/3", "/4"].map(|p| format!("https://example.com{p}"))
+        );
+        assert_eq!(
+            handled("<table><tr><td><title>T</title></td></tr></table>").title,
+            "T"
+        );
+        // Directly in a table, row or body: foster-parented before the table.
         falls_back("<table><a href=/fostered>x</a><tr><td><a href=/cell></td></tr></table>");
-        falls_back("<table><tr><td><title>T</title></td></tr></table>");
+        falls_back("<table><tr><a href=/in-row><td>x</td></tr></table>");
+        falls_back("<table><tbody><title>T</title></tbody></table>");
+        falls_back("<table><tr><td>x</td><a href=/after-cell></tr></table>");
+        falls_back("<table><tr><td>x</TD ><a href=/after-cell></tr></table>");
+        falls_back("<table><tr><td>x</tr><a href=/after-row></table>");
+        falls_back("<table><td>x<col><a href=/after-col></table>");
+        falls_back("<table><colgroup><a href=/in-colgroup></table>");
+        // A table start tag directly in a table closes it; in a cell it nests.
+        falls_back("<table><tr><table><td><a href=/x></table>");
+        falls_back("<table><td><table></td><a href=/y></table></table>");
         // A table popped by another end tag: the tree builder may keep it open.
         falls_back("<div><table><tr><td></div><a href=/x>");
         assert_eq!(
@@ -807,6 +929,18 @@ mod tests {
             ["https://example.com/y"]
         );
         falls_back("<table><tr><td>x</td></tr><a href=/late>");
+    }
+
+    #[test]
+    fn cell_closers_are_found_in_any_case_and_only_as_whole_names() {
+        assert!(closes_cells("x</td>y"));
+        assert!(closes_cells("</TBODY\n>"));
+        assert!(closes_cells("</th/>"));
+        assert!(closes_cells("</caption >"));
+        assert!(!closes_cells("</tdx>"));
+        assert!(!closes_cells("</tt></code></thing>"));
+        assert!(!closes_cells("</td"));
+        assert!(!closes_cells("<td>"));
     }
 
     #[test]

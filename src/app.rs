@@ -383,6 +383,7 @@ fn write_summary_json(path: &std::path::Path, s: &Summary) -> std::io::Result<()
         "backed_off": s.backed_off,
         "interrupted": s.interrupted,
         "peak_rss_kb": peak_rss_kb(),
+        "peak_body_bytes": s.peak_body_bytes,
         "pages_per_s": if s.elapsed.as_secs_f64() > 0.0 { s.requested as f64 / s.elapsed.as_secs_f64() } else { 0.0 },
     });
     let mut text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;

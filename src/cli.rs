@@ -72,6 +72,11 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     pub max_bytes: u64,
 
+    /// Most bytes of page bodies all workers hold at once; a page that does not fit waits for
+    /// others to finish (a page larger than this is still read, alone).
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub body_memory: u64,
+
     /// Most requests in flight to one host at a time.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub per_host: usize,
@@ -204,6 +209,11 @@ impl Cli {
                 "--max-bytes must be at least 1".into(),
             ));
         }
+        if self.body_memory == 0 {
+            return Err(ConfigError::Invalid(
+                "--body-memory must be at least 1".into(),
+            ));
+        }
         if self.max_pages == Some(0) {
             return Err(ConfigError::Invalid(
                 "--max-pages must be at least 1".into(),
@@ -234,6 +244,7 @@ impl Cli {
             ScopeArg::Any => ScopeKind::Any,
         };
         config.max_bytes = self.max_bytes;
+        config.body_memory = self.body_memory;
         config.per_host = NonZeroUsize::new(self.per_host)
             .ok_or_else(|| ConfigError::Invalid("--per-host must be at least 1".into()))?;
         config.delay = Duration::from_millis(self.delay);

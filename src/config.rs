@@ -43,6 +43,8 @@ pub struct Config {
     pub scope: ScopeKind,
     /// Cap on a body's decoded size; past it the page is cut with `error=too_large`.
     pub max_bytes: u64,
+    /// Most bytes of page bodies held at once by all workers (see `budget::BodyBudget`).
+    pub body_memory: u64,
     /// Most requests in flight to one host (scheme, host and port).
     pub per_host: NonZeroUsize,
     /// Least gap between two request starts to one host (robots.txt `Crawl-delay` when larger).
@@ -105,6 +107,7 @@ impl Config {
             user_agent: default_user_agent(),
             scope: ScopeKind::Host,
             max_bytes: 8 * 1024 * 1024,
+            body_memory: 32 * 1024 * 1024,
             per_host: NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN),
             delay: Duration::from_millis(200),
             robots: true,

@@ -4,6 +4,7 @@
 //! never downloaded, and a cap on the decoded body size. It never parses HTML and never panics on
 //! what a server sends; every failure becomes an [`ErrorClass`].
 
+use crate::budget::{BodyBudget, Reservation};
 use crate::error::{CrawlError, ErrorClass};
 use std::collections::HashSet;
 use std::io::Read;
@@ -24,6 +25,8 @@ pub struct FetchConfig {
     pub pool_per_host: usize,
     /// Refuse host names that resolve to private addresses (see `dns_guard`).
     pub block_private: bool,
+    /// Most bytes of page bodies held at once by all workers (see [`BodyBudget`]).
+    pub body_budget: u64,
 }
 
 /// The outcome of fetching one URL (after redirects).
@@ -51,6 +54,8 @@ pub struct Fetched {
     pub etag: Option<String>,
     /// The final response's `Last-Modified`.
     pub last_modified: Option<String>,
+    /// The body's share of the body budget: keep it until the body is dropped.
+    pub reservation: Option<Reservation>,
 }
 
 /// Validators for a conditional GET (`If-None-Match` / `If-Modified-Since`).
@@ -73,6 +78,7 @@ pub enum Want {
 pub struct Fetcher {
     client: reqwest::blocking::Client,
     config: FetchConfig,
+    budget: BodyBudget,
 }
 
 /// Decides whether a redirect to a URL may be followed: `None` to follow, or the error class of
@@ -98,7 +104,17 @@ impl Fetcher {
             .deflate(true)
             .build()
             .map_err(|e| CrawlError::Client(e.to_string()))?;
-        Ok(Fetcher { client, config })
+        let budget = BodyBudget::new(config.body_budget);
+        Ok(Fetcher {
+            client,
+            config,
+            budget,
+        })
+    }
+
+    /// Bytes of bodies reserved now, and the most ever reserved at once.
+    pub fn body_usage(&self) -> (u64, u64) {
+        self.budget.usage()
     }
 
     /// Fetch a page at `url`, following up to [`MAX_REDIRECTS`] redirects that `hop_ok` allows.
@@ -133,6 +149,7 @@ impl Fetcher {
             retry_after: None,
             etag: None,
             last_modified: None,
+            reservation: None,
         };
         let mut visited: HashSet<Url> = HashSet::new();
         let mut current = url.clone();
@@ -207,7 +224,7 @@ impl Fetcher {
                 break;
             }
             match want {
-                Want::Html => self.read_body(&mut resp, &mut out),
+                Want::Html => self.read_body(&mut resp, &mut out, deadline),
                 Want::Any(max) => read_capped(&mut resp, max, &mut out),
             }
             if status >= 400 && matches!(out.error, None | Some(ErrorClass::NotHtml)) {
@@ -220,49 +237,76 @@ impl Fetcher {
     }
 
     /// Read the body of the final response if it is HTML, up to `max_bytes`.
-    fn read_body(&self, resp: &mut reqwest::blocking::Response, out: &mut Fetched) {
+    fn read_body(
+        &self,
+        resp: &mut reqwest::blocking::Response,
+        out: &mut Fetched,
+        deadline: Instant,
+    ) {
         let max = self.config.max_bytes;
-        let declared = resp.content_length().unwrap_or(0);
-        let mut body = Vec::with_capacity(declared.clamp(8 * 1024, max.min(1 << 20)) as usize);
+        let mut head = [0u8; SNIFF_LEN];
+        let mut head_len = 0;
         let ct = out.content_type.trim();
         if ct.is_empty() {
             // No Content-Type: sniff the first bytes as browsers do.
-            let mut head = [0u8; SNIFF_LEN];
-            let n = match read_full(resp, &mut head) {
+            head_len = match read_full(resp, &mut head) {
                 Ok(n) => n,
                 Err(e) => {
                     out.error = Some(classify_io(&e));
                     return;
                 }
             };
-            out.bytes = n as u64;
-            if !sniff_html(&head[..n]) {
+            out.bytes = head_len as u64;
+            if !sniff_html(&head[..head_len]) {
                 out.error = Some(ErrorClass::NotHtml);
-                return;
-            }
-            body.extend_from_slice(&head[..n.min(max as usize)]);
-            if n as u64 > max {
-                out.error = Some(ErrorClass::TooLarge);
-                out.body = Some(body);
                 return;
             }
         } else if !is_html_type(ct) {
             out.error = Some(ErrorClass::NotHtml);
             return;
         }
-        let limit = max - body.len() as u64 + 1;
-        let result = resp.by_ref().take(limit).read_to_end(&mut body);
-        out.bytes = body.len() as u64;
-        if let Err(e) = result {
-            out.error = Some(classify_io(&e));
-        } else if body.len() as u64 > max {
-            body.truncate(max as usize);
-            out.bytes = max;
+        // Room for exactly the declared length (read_to_end then probes for the end without
+        // growing), never more than the cap: doubling a large body's buffer as it grows would
+        // keep up to twice its size live, with many workers reading large pages at once.
+        let declared = resp.content_length().unwrap_or(0);
+        let guess = if declared > 0 {
+            declared
+        } else {
+            UNKNOWN_LENGTH_GUESS
+        };
+        let capacity = guess
+            .max(head_len as u64)
+            .clamp(8 * 1024, max.max(8 * 1024));
+        // Wait for room in the budget for at most half the time left, so that waiting cannot
+        // make the page time out.
+        let now = Instant::now();
+        let wait_until = now + deadline.saturating_duration_since(now) / 2;
+        let reservation = out
+            .reservation
+            .insert(self.budget.reserve(capacity, wait_until));
+        let mut body = Vec::with_capacity(capacity as usize);
+        body.extend_from_slice(&head[..head_len.min(max as usize)]);
+        if head_len as u64 > max {
             out.error = Some(ErrorClass::TooLarge);
+        } else {
+            let limit = max - body.len() as u64 + 1;
+            let result = resp.by_ref().take(limit).read_to_end(&mut body);
+            out.bytes = body.len() as u64;
+            if let Err(e) = result {
+                out.error = Some(classify_io(&e));
+            } else if body.len() as u64 > max {
+                body.truncate(max as usize);
+                out.bytes = max;
+                out.error = Some(ErrorClass::TooLarge);
+            }
         }
+        reservation.resize(body.capacity() as u64);
         out.body = Some(body);
     }
 }
+
+/// What a body without a Content-Length reserves before it is read (then resized to its size).
+const UNKNOWN_LENGTH_GUESS: u64 = 64 * 1024;
 
 const ACCEPT: &str = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5";
 

@@ -6,6 +6,7 @@
 //! [`app`] runs one invocation end to end.
 
 pub mod app;
+pub mod budget;
 pub mod charset;
 pub mod cli;
 pub mod config;

@@ -423,3 +423,59 @@ fn a_gzip_page_is_decompressed() {
     assert_eq!(sink.rows[0].title, "zipped");
     assert_eq!(sink.rows[0].bytes, Some(21));
 }
+
+/// A site of a hub linking `n` leaf pages of `size` bytes each (declared in Content-Length).
+fn big_pages_server(n: usize, size: usize) -> TestServer {
+    TestServer::start(move |req| {
+        if req.path_only() == "/" {
+            let links: String = (0..n)
+                .map(|i| format!("<a href=\"/big/{i}\">{i}</a>"))
+                .collect();
+            return Response::html(format!("<title>hub</title>{links}"));
+        }
+        let Some(i) = req.path_only().strip_prefix("/big/") else {
+            return Response::not_found();
+        };
+        let head = format!("<title>big {i}</title><p>");
+        let mut body = head.into_bytes();
+        body.resize(size, b'x');
+        Response::html(body)
+    })
+}
+
+#[test]
+fn body_memory_bounds_the_bodies_held_at_once_and_loses_no_page() {
+    const PAGE: usize = 200_000;
+    let server = big_pages_server(12, PAGE);
+    let mut c = config(&[server.url("/")]);
+    c.workers = NonZeroUsize::new(8).expect("nonzero");
+    // Room for two pages of 200,000 bytes, not three.
+    c.body_memory = 500_000;
+    let (summary, sink) = run(c);
+    assert_eq!(sink.rows.len(), 13);
+    for i in 0..12 {
+        let r = row(&sink.rows, &server.url(&format!("/big/{i}")));
+        assert_eq!(r.title, format!("big {i}"));
+        assert_eq!(r.bytes, Some(PAGE as u64));
+        assert_eq!(r.error, None);
+    }
+    assert_eq!(server.count("/big/0"), 1);
+    assert!(
+        summary.peak_body_bytes >= PAGE as u64 && summary.peak_body_bytes <= 2 * PAGE as u64,
+        "peak body bytes {} with --body-memory 500000 and pages of {PAGE}",
+        summary.peak_body_bytes
+    );
+}
+
+#[test]
+fn a_body_memory_smaller_than_every_page_reads_them_one_at_a_time() {
+    const PAGE: usize = 100_000;
+    let server = big_pages_server(10, PAGE);
+    let mut c = config(&[server.url("/")]);
+    c.workers = NonZeroUsize::new(8).expect("nonzero");
+    c.body_memory = 1;
+    let (summary, sink) = run(c);
+    assert_eq!(sink.rows.len(), 11);
+    assert!(sink.rows.iter().all(|r| r.error.is_none()));
+    assert_eq!(summary.peak_body_bytes, PAGE as u64);
+}

@@ -473,6 +473,7 @@ fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
         max_bytes: 1 << 20,
         pool_per_host: 1,
         block_private: true,
+        body_budget: 1 << 20,
     })
     .expect("client");
     // A page that redirects to a name of this machine (an IP literal would be refused by the link

@@ -81,6 +81,9 @@ pub struct Summary {
     pub bytes: u64,
     /// Distinct URLs seen.
     pub seen: u64,
+    /// Most bytes of page bodies held at once (bounded by `--body-memory`, except for a single
+    /// page larger than it).
+    pub peak_body_bytes: u64,
     /// Wall time of the crawl.
     pub elapsed: Duration,
     /// True if the stop flag ended the crawl before its frontier was exhausted.
@@ -162,6 +165,7 @@ pub fn crawl(
         max_bytes: config.max_bytes,
         pool_per_host: config.per_host.get().min(workers),
         block_private: filter.blocks_private(),
+        body_budget: config.body_memory,
     })?;
     let ctx = Arc::new(WorkerContext {
         fetcher,
@@ -220,6 +224,7 @@ pub fn crawl(
     summary.abandoned = abandoned as u64;
     summary.seen = coordinator.frontier.seen_len() as u64;
     summary.elapsed = started.elapsed();
+    summary.peak_body_bytes = ctx.fetcher.body_usage().1;
     outcome?;
     persisted?;
     coordinator.sink.flush()?;

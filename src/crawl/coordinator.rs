@@ -541,7 +541,14 @@ impl<'a> Coordinator<'a> {
 
     /// The scheduler's decision for one host.
     fn next_action(&mut self, origin: &Origin, now: Instant) -> Action {
-        let per_host = self.config.per_host.get();
+        // Jobs count against `--per-host` from dispatch, queued or fetched. When the limit is not
+        // below the worker count it can never bind (no more than `workers` requests run at
+        // once), so jobs may queue ahead: a worker that finishes takes the next job at once
+        // instead of waiting for this thread to read its outcome first.
+        let per_host = match self.config.per_host.get() {
+            n if n >= self.config.workers.get() => usize::MAX,
+            n => n,
+        };
         let limit_reached = self.limit_reached();
         let Some(host) = self.hosts.get_mut(origin) else {
             return Action::Idle;

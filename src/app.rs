@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     init_logging(cli.verbose, cli.quiet);
+    crate::malloc::tune_for_many_threads();
     let mut config = match cli.into_config() {
         Ok(c) => c,
         Err(e) => return Ok(usage(&e)),

@@ -17,6 +17,7 @@ pub mod error;
 pub mod exit;
 pub mod extract;
 pub mod fetch;
+pub mod malloc;
 pub mod output;
 pub mod robots;
 pub mod scope;

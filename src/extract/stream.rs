@@ -64,6 +64,8 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
+
+use foldhash::fast::RandomState;
 use std::fmt;
 use std::ops::Range;
 use std::rc::Rc;
@@ -319,19 +321,26 @@ impl Scan {
             .unwrap_or_else(|| page_url.clone());
 
         // The same raw href always resolves to the same URL: resolve each distinct one once.
-        let mut seen_raw: HashSet<&str> = HashSet::with_capacity(self.hrefs.len());
-        let mut seen: HashSet<Url> = HashSet::new();
-        let mut links = Vec::new();
-        for raw in self.hrefs.iter().filter_map(|at| html.get(at.clone())) {
-            if !seen_raw.insert(raw) {
-                continue;
-            }
-            if let Some(url) = resolve_href(&base, &htmlize::unescape_attribute(raw)) {
-                if seen.insert(url.clone()) {
-                    links.push(url);
-                }
-            }
-        }
+        // (foldhash: fast and seeded per process, so a page cannot pick colliding hrefs.)
+        let mut seen_raw: HashSet<&str, RandomState> =
+            HashSet::with_capacity_and_hasher(self.hrefs.len(), RandomState::default());
+        let resolved: Vec<Url> = self
+            .hrefs
+            .iter()
+            .filter_map(|at| html.get(at.clone()))
+            .filter(|raw| seen_raw.insert(raw))
+            .filter_map(|raw| resolve_href(&base, &htmlize::unescape_attribute(raw)))
+            .collect();
+        // Different hrefs can resolve to one URL: keep its first, without cloning any URL.
+        let mut seen: HashSet<&str, RandomState> =
+            HashSet::with_capacity_and_hasher(resolved.len(), RandomState::default());
+        let first: Vec<bool> = resolved.iter().map(|u| seen.insert(u.as_str())).collect();
+        drop(seen);
+        let links = resolved
+            .into_iter()
+            .zip(first)
+            .filter_map(|(url, first)| first.then_some(url))
+            .collect();
         Extracted { title, links }
     }
 }

@@ -5,6 +5,7 @@
 #   static-d2        nginx serving the installed Rust docs; crawl /std/index.html to depth 2
 #                    (about 2,574 pages), --static-workers workers (default 32)
 #   static-d3        the same to depth 3 (about 26,339 pages; slow, so not in the default set)
+#   static-dN-wW     the same with W workers instead of --static-workers
 #   latencyMS[-wW]   bench's own trawl-latency-server (5,150 pages of ~43 KB, 140 links each),
 #                    every response delayed MS milliseconds, W workers; without -wW both 32 and 128
 # Default: static-d2,latency50,latency200. Every trawl run is measured with /usr/bin/time
@@ -13,7 +14,7 @@
 # The Markdown table is printed at the end and written to bench/results.md (see --out).
 #
 # Usage: bench/run.sh [--quick] [--scenarios a,b] [--runs N] [--peers] [--perf] [--out PATH]
-#                     [--static-workers W] [--pages N] [--no-build] [--keep]
+#                     [--static-workers W] [--pages N] [--no-build] [--keep] [--peer-list a,b]
 # Needs: cargo, rust-docs (for static-*), nginx and GNU time (installed with apt-get if missing and
 # run as root). With --peers it also installs wget (apt), Scrapy (pip, in a venv) and spider_cli
 # (cargo install) under ${TRAWL_BENCH_CACHE:-$HOME/.cache/trawl-bench}; a peer that cannot be
@@ -28,7 +29,10 @@ Options:
   --quick              1 run each of static-d2 and latency50-w32 (results to bench/results-quick.md)
   --scenarios A,B      scenarios to run (names above; e.g. static-d3, latency50-w64)
   --runs N             runs per scenario (default 3)
-  --peers              also run wget -r, Scrapy and spider_cli, interleaved with the trawl runs
+  --peers              also run wget -r, Scrapy and spider_cli, interleaved with the trawl runs;
+                       spider_cli is given --limit <pages trawl read in its first run> (its --depth
+                       counts URL path segments, not links), and a ratio table compares the two
+  --peer-list A,B      which peers --peers runs (default wget,scrapy,spider)
   --perf               profile one static-d2 crawl with perf (needs linux-perf) and report the
                        top 15 symbols
   --out PATH           where to write the Markdown results (default bench/results.md)
@@ -55,6 +59,7 @@ STATIC_WORKERS=32
 PAGES=5150
 BUILD=1
 KEEP=0
+PEER_LIST=wget,scrapy,spider
 ARGS_GIVEN="$*"
 
 while [[ $# -gt 0 ]]; do
@@ -74,6 +79,8 @@ while [[ $# -gt 0 ]]; do
         --pages=*) PAGES=${1#*=} ;;
         --no-build) BUILD=0 ;;
         --keep) KEEP=1 ;;
+        --peer-list) PEER_LIST=${2:?--peer-list needs a value}; shift ;;
+        --peer-list=*) PEER_LIST=${1#*=} ;;
         -h | --help) usage; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -96,6 +103,9 @@ SCENARIOS=()
 IFS=, read -r -a requested <<<"$SCENARIO_LIST"
 for name in "${requested[@]}"; do
     case $name in
+        static-d[0-9]*-w[0-9]*)
+            d=${name#static-d}; d=${d%%-*}; w=${name##*-w}
+            SCENARIOS+=("$name $w 0 $d") ;;
         static-d[0-9]*) SCENARIOS+=("$name $STATIC_WORKERS 0 ${name#static-d}") ;;
         latency[0-9]*-w[0-9]*)
             ms=${name#latency}; ms=${ms%%-*}; w=${name##*-w}
@@ -103,7 +113,7 @@ for name in "${requested[@]}"; do
         latency[0-9]*)
             ms=${name#latency}
             SCENARIOS+=("$name-w32 32 $ms 10" "$name-w128 128 $ms 10") ;;
-        *) echo "run.sh: unknown scenario '$name' (static-dN, latencyMS, latencyMS-wW)" >&2; exit 2 ;;
+        *) echo "run.sh: unknown scenario '$name' (static-dN, static-dN-wW, latencyMS, latencyMS-wW)" >&2; exit 2 ;;
     esac
 done
 
@@ -259,14 +269,18 @@ BIN=$TMP/bin
 NOTES=()
 WGET_OK=0 SCRAPY=() SPIDER=""
 SPIDER_HELP=""
+wanted_peer() { [[ $PEERS == 1 && ,$PEER_LIST, == *,$1,* ]]; }
 if [[ $PEERS == 1 ]]; then
     mkdir -p "$CACHE"
+fi
+if wanted_peer wget; then
     if command -v wget >/dev/null || apt_install wget; then
         WGET_OK=1
     else
         NOTES+=("wget: could not be installed; skipped")
     fi
-
+fi
+if wanted_peer scrapy; then
     venv=$CACHE/venv
     if [[ ! -x $venv/bin/scrapy ]]; then
         log "installing Scrapy into $venv"
@@ -311,7 +325,8 @@ EOF
     else
         NOTES+=("Scrapy: could not be installed (python3 -m venv + pip install scrapy); skipped")
     fi
-
+fi
+if wanted_peer spider; then
     spider_root=$CACHE/spider
     if [[ ! -x $spider_root/bin/spider ]]; then
         log "installing spider_cli into $spider_root (cargo install: many minutes)"
@@ -414,11 +429,13 @@ run_scrapy() {
         -s SCHEDULER_MEMORY_QUEUE=scrapy.squeues.FifoMemoryQueue
 }
 
-run_spider() {
-    local scenario=$1 ms=$3 depth=$4 run=$5 seed=$6 args=()
+run_spider() { # SCENARIO WORKERS LATENCY DEPTH RUN SEED LIMIT
+    local scenario=$1 ms=$3 run=$5 seed=$6 limit=$7 args=()
     args=(--url "$seed")
     [[ $SPIDER_HELP == *--respect-robots-txt* ]] && args+=(--respect-robots-txt)
-    [[ $SPIDER_HELP == *--depth* ]] && args+=(--depth "$depth")
+    # spider_cli's --depth limits URL path segments, not link depth (--depth 2 reads 512 pages of
+    # static-d2, --depth 3 5,006): give it trawl's page count as its page limit instead.
+    [[ $SPIDER_HELP == *--limit* ]] && args+=(--limit "$limit")
     [[ $SPIDER_HELP == *--delay* ]] && args+=(--delay 0)
     [[ $SPIDER_HELP == *--http* ]] && args+=(--http)
     measure "$scenario" spider auto "$ms" "$run" spider_pages -- \
@@ -450,8 +467,12 @@ for spec in "${SCENARIOS[@]}"; do
         single_peers=1
         PEER_SITE_DONE[$site]=1
     fi
+    limit=""
     for run in $(seq "$RUNS"); do
         run_trawl "$scenario" "$w" "$ms" "$depth" "$run" "$seed"
+        [[ -n $limit ]] || read -r limit _ < <(trawl_pages)
+        # spider_cli runs every round, beside trawl, so that its medians share the conditions.
+        [[ -n $SPIDER && $limit -gt 0 ]] && run_spider "$scenario" "$w" "$ms" "$depth" "$run" "$seed" "$limit"
         [[ $PEERS == 1 && ${#SCRAPY[@]} -gt 0 ]] && run_scrapy "$scenario" "$w" "$ms" "$depth" "$run" "$seed"
         if [[ $single_peers == 1 ]]; then
             # wget holds one connection, so a latency site takes it requests x latency (about 2
@@ -462,7 +483,6 @@ for spec in "${SCENARIOS[@]}"; do
             elif [[ $WGET_OK == 1 ]] && ((ms == 0 || run == 1)); then
                 run_wget "$scenario" "$w" "$ms" "$depth" "$run" "$seed"
             fi
-            [[ -n $SPIDER ]] && run_spider "$scenario" "$w" "$ms" "$depth" "$run" "$seed"
         fi
     done
     stop_server "$server_pid"
@@ -499,15 +519,19 @@ fi
 
 [[ -s $RUNS_TSV ]] || { log "no runs"; exit 0; }
 
+# awk helpers of the two tables: add(name, key, value) collects, median(name SUBSEP key, n) reads.
+AWK_MEDIAN='
+function median(key, n,    i, j, v, t) {
+    for (i = 1; i <= n; i++) v[i] = vals[key, i]
+    for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+    return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+}
+function add(name, k, value) { vals[name SUBSEP k, ++count[name SUBSEP k]] = value }
+'
+
 # Medians per (scenario, tool, workers), in the order first run.
 summary() {
-    awk -F'\t' '
-        function median(key, n,    i, j, v, t) {
-            for (i = 1; i <= n; i++) v[i] = vals[key, i]
-            for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
-            return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-        }
-        function add(name, k, value) { vals[name SUBSEP k, ++count[name SUBSEP k]] = value }
+    awk -F'\t' "$AWK_MEDIAN"'
         {
             k = $1 SUBSEP $2 SUBSEP $3
             if (!(k in seen)) { seen[k] = 1; order[++groups] = k; lat[k] = $4 }
@@ -536,6 +560,34 @@ summary() {
         }' "$RUNS_TSV"
 }
 
+# trawl against spider_cli per scenario: ratios of the medians (same runs as the table above).
+ratios() {
+    awk -F'\t' "$AWK_MEDIAN"'
+        $2 == "trawl" || $2 == "spider" {
+            k = $1 SUBSEP $2
+            if (!(($1) in seen)) { seen[$1] = 1; order[++n] = $1 }
+            if ($2 == "trawl") workers[$1] = $3
+            add("rate", k, ($8 > 0 ? $6 / $8 : 0)); add("rss", k, $11 / 1024)
+            add("cpu", k, ($6 > 0 ? 1000 * ($9 + $10) / $6 : 0)); add("pages", k, $6)
+        }
+        END {
+            for (g = 1; g <= n; g++) {
+                s = order[g]; t = s SUBSEP "trawl"; p = s SUBSEP "spider"
+                if (!count["rate" SUBSEP p] || !count["rate" SUBSEP t]) continue
+                if (!header++) {
+                    print "| scenario | trawl workers | trawl pages (median) | spider_cli pages (median) | pages/s trawl ÷ spider_cli | CPU ms/page trawl ÷ spider_cli | peak RSS MB trawl / spider_cli |"
+                    print "|---|---:|---:|---:|---:|---:|---|"
+                }
+                rt = median("rate" SUBSEP t, count["rate" SUBSEP t]); rp = median("rate" SUBSEP p, count["rate" SUBSEP p])
+                ct = median("cpu" SUBSEP t, count["cpu" SUBSEP t]); cp = median("cpu" SUBSEP p, count["cpu" SUBSEP p])
+                printf "| %s | %s | %d | %d | %s | %s | %.0f / %.0f |\n", s, workers[s],
+                    median("pages" SUBSEP t, count["pages" SUBSEP t]), median("pages" SUBSEP p, count["pages" SUBSEP p]),
+                    (rp > 0 ? sprintf("%.2f", rt / rp) : "-"), (cp > 0 ? sprintf("%.2f", ct / cp) : "-"),
+                    median("rss" SUBSEP t, count["rss" SUBSEP t]), median("rss" SUBSEP p, count["rss" SUBSEP p])
+            }
+        }' "$RUNS_TSV"
+}
+
 all_runs() {
     echo "| scenario | tool | workers | run | pages | ok | wall s | user s | sys s | peak RSS MB | exit | errors |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -544,6 +596,7 @@ all_runs() {
 }
 
 TABLE=$(summary)
+RATIOS=$(ratios)
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
     echo "# trawl crawl benchmark"
@@ -561,11 +614,18 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     if [[ $PEERS == 1 ]]; then
         echo "- peers count pages by their own rules: wget = .html files saved, Scrapy = items, spider_cli = lines of \`crawl -o\`."
         echo "  trawl drops tracking parameters when it deduplicates, the peers fetch the \`utm_source\` variants again"
-        echo "  (about twice the requests on the latency site), and spider_cli's \`--depth\` is its own notion:"
-        echo "  compare pages/s and CPU ms/page rather than totals. wget exits 8 when some link answered 404."
+        echo "  (about twice the requests on the latency site). spider_cli's \`--depth\` limits URL path segments, not"
+        echo "  link depth, so it runs with \`--limit\` = the pages of trawl's first run of the scenario: the same"
+        echo "  number of pages of the same site, not the same set. wget exits 8 when some link answered 404."
     fi
     echo
     echo "$TABLE"
+    if [[ -n $RATIOS ]]; then
+        echo
+        echo "## trawl against spider_cli (medians of the same interleaved runs)"
+        echo
+        echo "$RATIOS"
+    fi
     if [[ ${#NOTES[@]} -gt 0 ]]; then
         echo
         for note in "${NOTES[@]}"; do echo "- $note"; done
@@ -586,6 +646,7 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 
 echo
 echo "$TABLE"
+[[ -n $RATIOS ]] && { echo; echo "$RATIOS"; }
 [[ ${#NOTES[@]} -gt 0 ]] && printf -- '- %s\n' "${NOTES[@]}"
 log ""
 log "written to $OUT"

@@ -259,6 +259,8 @@ for b in trawl trawl-latency-server; do
 done
 # The revision the binaries were built from; -dirty when the crate's sources differ from it.
 REVISION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# (Refresh the index first: a file touched but unchanged would otherwise count as changed.)
+git -C "$ROOT" update-index -q --refresh >/dev/null 2>&1 || true
 if [[ $REVISION != unknown ]] && ! git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock; then
     REVISION=$REVISION-dirty
 fi

@@ -31,7 +31,15 @@ fn every_worker_thread_has_exited_when_crawl_returns() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen_in_handler = seen.clone();
     let server = TestServer::start(move |req| {
-        seen_in_handler.lock().expect("lock").push(workers_alive());
+        // A spawned thread names itself when it first runs, so the first request can arrive
+        // before every worker shows its name: wait for them (bounded, a guard against hangs).
+        let guard = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let mut alive = workers_alive();
+        while alive < 24 && std::time::Instant::now() < guard {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            alive = workers_alive();
+        }
+        seen_in_handler.lock().expect("lock").push(alive);
         match req.path_only() {
             "/" => Response::html("<title>t</title><a href=\"/a\">a</a><a href=\"/b\">b</a>"),
             _ => Response::html("<title>leaf</title>"),

@@ -385,6 +385,7 @@ fn write_summary_json(path: &std::path::Path, s: &Summary) -> std::io::Result<()
         "interrupted": s.interrupted,
         "peak_rss_kb": peak_rss_kb(),
         "peak_body_bytes": s.peak_body_bytes,
+        "seen": s.seen,
         "pages_per_s": if s.elapsed.as_secs_f64() > 0.0 { s.requested as f64 / s.elapsed.as_secs_f64() } else { 0.0 },
     });
     let mut text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;

@@ -9,8 +9,9 @@
 //! that was still in flight; `offer` then moves the queued entry up to the smaller depth (a lazy
 //! decrease-key: the deeper copy stays in its queue and is skipped when popped).
 
+use super::waitlist::WaitList;
 use crate::url_norm::{BuildKeyHasher, UrlKey};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use url::Url;
 
@@ -79,7 +80,8 @@ pub trait Frontier {
 /// and origin of each queued (not yet dispatched) URL.
 #[derive(Debug, Default)]
 pub struct MemoryFrontier {
-    hosts: HashMap<Origin, Vec<VecDeque<Entry>>>,
+    /// Per origin, one FIFO per depth (compact: see `waitlist`).
+    hosts: HashMap<Origin, Vec<WaitList>>,
     seen: HashSet<UrlKey, BuildKeyHasher>,
     queued: HashMap<UrlKey, u32, BuildKeyHasher>,
 }
@@ -99,21 +101,21 @@ impl MemoryFrontier {
         let levels = self.hosts.entry(origin.clone()).or_default();
         let d = entry.depth as usize;
         if levels.len() <= d {
-            levels.resize_with(d + 1, VecDeque::new);
+            levels.resize_with(d + 1, WaitList::default);
         }
         self.queued.insert(entry.key, entry.depth);
-        levels[d].push_back(entry);
+        levels[d].push_back(entry.url.as_str(), entry.key, entry.parent);
     }
 
     /// Drop stale copies at the fronts of `origin`'s queues; return its lowest live depth.
     fn clean_front(&mut self, origin: &Origin) -> Option<usize> {
         let levels = self.hosts.get_mut(origin)?;
         for (d, q) in levels.iter_mut().enumerate() {
-            while let Some(front) = q.front() {
-                if self.queued.get(&front.key) == Some(&front.depth) {
+            while let Some(key) = q.front_key() {
+                if self.queued.get(&key).is_some_and(|&qd| qd as usize == d) {
                     return Some(d);
                 }
-                q.pop_front();
+                q.drop_front();
             }
         }
         self.hosts.remove(origin);
@@ -167,10 +169,24 @@ impl Frontier for MemoryFrontier {
     }
 
     fn pop(&mut self, origin: &Origin) -> Option<Entry> {
-        let d = self.clean_front(origin)?;
-        let entry = self.hosts.get_mut(origin)?.get_mut(d)?.pop_front()?;
-        self.queued.remove(&entry.key);
-        Some(entry)
+        loop {
+            let d = self.clean_front(origin)?;
+            let waiting = self.hosts.get_mut(origin)?.get_mut(d)?.pop_front()?;
+            self.queued.remove(&waiting.key);
+            // The text is a `Url` serialization, which always parses back to the same URL; were
+            // it ever not to, the entry is dropped rather than the queue stalled.
+            match Url::parse(&waiting.url) {
+                Ok(url) => {
+                    return Some(Entry {
+                        url,
+                        key: waiting.key,
+                        depth: d as u32,
+                        parent: waiting.parent,
+                    })
+                }
+                Err(e) => tracing::warn!(url = %waiting.url, error = %e, "queued URL unparsable"),
+            }
+        }
     }
 
     fn drain(&mut self, origin: &Origin) -> usize {

@@ -6,6 +6,7 @@ pub mod filter;
 pub mod frontier;
 pub mod hosts;
 pub mod robots_cache;
+mod waitlist;
 pub mod worker;
 
 pub use coordinator::{crawl, Persist, Stop, Summary};

@@ -8,6 +8,9 @@
 #   static-dN-wW     the same with W workers instead of --static-workers
 #   latencyMS[-wW]   bench's own trawl-latency-server (5,150 pages of ~43 KB, 140 links each),
 #                    every response delayed MS milliseconds, W workers; without -wW both 32 and 128
+#   seen1m           memory with a million URLs seen: the latency server with 2,000,000 pages and
+#                    no delay, 11,000 pages fetched (--max-pages), 32 workers; the URLs seen (from
+#                    --summary-json) and the peak RSS are reported (issue 5: under 200 MB)
 # Default: static-d2,latency50,latency200. Every trawl run is measured with /usr/bin/time
 # (wall, user+sys CPU, peak RSS); latency scenarios also get
 #   efficiency = pages/s ÷ (workers ÷ latency in seconds), the share of the ideal rate.
@@ -113,7 +116,8 @@ for name in "${requested[@]}"; do
         latency[0-9]*)
             ms=${name#latency}
             SCENARIOS+=("$name-w32 32 $ms 10" "$name-w128 128 $ms 10") ;;
-        *) echo "run.sh: unknown scenario '$name' (static-dN, static-dN-wW, latencyMS, latencyMS-wW)" >&2; exit 2 ;;
+        seen1m) SCENARIOS+=("seen1m 32 -1 10") ;;
+        *) echo "run.sh: unknown scenario '$name' (static-dN, static-dN-wW, latencyMS, latencyMS-wW, seen1m)" >&2; exit 2 ;;
     esac
 done
 
@@ -198,10 +202,10 @@ start_nginx() {
 }
 
 # Start trawl-latency-server; sets LAT_PORT and LAT_PID.
-start_latency_server() {
-    local ms=$1 out=$TMP/latency-$1.out waits=0
+start_latency_server() { # LATENCY_MS [PAGES]
+    local ms=$1 pages=${2:-$PAGES} out=$TMP/latency-$1.out waits=0
     : >"$out"
-    "$BIN/trawl-latency-server" --port 0 --pages "$PAGES" --latency-ms "$ms" \
+    "$BIN/trawl-latency-server" --port 0 --pages "$pages" --latency-ms "$ms" \
         >"$out" 2>"$TMP/latency-$ms.err" &
     LAT_PID=$!
     SERVER_PIDS+=("$LAT_PID")
@@ -451,6 +455,24 @@ declare -A PEER_SITE_DONE=()
 for spec in "${SCENARIOS[@]}"; do
     read -r scenario w ms depth <<<"$spec"
     log ""
+    if [[ $ms == -1 ]]; then
+        start_latency_server 0 2000000 || exit 1
+        server_pid=$LAT_PID
+        seed=http://127.0.0.1:$LAT_PORT/
+        log "== $scenario: trawl-latency-server on 127.0.0.1:$LAT_PORT, 2,000,000 pages, no delay, 11,000 fetched, $w workers"
+        for run in $(seq "$RUNS"); do
+            rm -f "$TMP/trawl.csv" "$TMP/summary.json"
+            measure "$scenario" trawl "$w" -1 "$run" trawl_pages -- \
+                "$BIN/trawl" "$seed" --max-depth "$depth" --max-pages 11000 --scope host --delay 0 \
+                --per-host "$w" -w "$w" --queue-capacity 256 --retries 0 -q -o "$TMP/trawl.csv" \
+                --summary-json "$TMP/summary.json"
+            seen=$(sed -n 's/^ *"seen": \([0-9]*\).*/\1/p' "$TMP/summary.json" 2>/dev/null || true)
+            rss=$(tail -1 "$RUNS_TSV" | cut -f11)
+            NOTES+=("seen1m run $run: ${seen:-?} URLs seen, peak RSS $((rss / 1024)) MB")
+        done
+        stop_server "$server_pid"
+        continue
+    fi
     if [[ $ms == 0 ]]; then
         start_nginx "$DOCS" || exit 1
         server_pid=$NGINX_PID

@@ -265,8 +265,10 @@ done
 REVISION=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 # (Refresh the index first: a file touched but unchanged would otherwise count as changed.)
 git -C "$ROOT" update-index -q --refresh >/dev/null 2>&1 || true
-if [[ $REVISION != unknown ]] && ! git -C "$ROOT" diff --quiet HEAD -- src Cargo.toml Cargo.lock; then
-    REVISION=$REVISION-dirty
+CHANGED=$(git -C "$ROOT" status --porcelain --untracked-files=no -- src Cargo.toml Cargo.lock 2>/dev/null |
+    awk '{ print $NF }' | paste -sd, - || true)
+if [[ $REVISION != unknown && -n $CHANGED ]]; then
+    REVISION="$REVISION-dirty ($CHANGED)"
 fi
 [[ $BUILD == 1 ]] || REVISION="binaries as found (--no-build), tree at $REVISION"
 BIN=$TMP/bin

@@ -46,7 +46,9 @@ impl Scope {
         match self.kind {
             ScopeKind::Any => true,
             ScopeKind::Host => url.host_str().is_some_and(|h| self.names.contains(h)),
-            ScopeKind::Domain => registrable_domain(url).is_some_and(|d| self.names.contains(&d)),
+            ScopeKind::Domain => {
+                registrable_domain_str(url).is_some_and(|d| self.names.contains(d))
+            }
         }
     }
 }
@@ -54,12 +56,18 @@ impl Scope {
 /// The registrable domain (eTLD+1) of a URL's host; an IP address or a name without a known
 /// public suffix (such as `localhost`) is its own domain.
 pub fn registrable_domain(url: &Url) -> Option<String> {
+    registrable_domain_str(url).map(str::to_owned)
+}
+
+/// [`registrable_domain`] borrowed from the URL (every link of a `--scope domain` crawl is
+/// checked: no allocation per link).
+fn registrable_domain_str(url: &Url) -> Option<&str> {
     match url.host()? {
         Host::Domain(name) => {
             let name = name.trim_end_matches('.');
-            Some(psl::domain_str(name).unwrap_or(name).to_owned())
+            Some(psl::domain_str(name).unwrap_or(name))
         }
-        Host::Ipv4(_) | Host::Ipv6(_) => url.host_str().map(str::to_owned),
+        Host::Ipv4(_) | Host::Ipv6(_) => url.host_str(),
     }
 }
 

@@ -52,11 +52,6 @@ impl BodyBudget {
         }
     }
 
-    /// The limit in bytes.
-    pub fn limit(&self) -> u64 {
-        self.inner.limit
-    }
-
     fn lock(&self) -> MutexGuard<'_, Used> {
         // The guarded counters stay consistent even if a holder panicked.
         self.inner.used.lock().unwrap_or_else(|e| e.into_inner())
@@ -108,7 +103,8 @@ impl Reservation {
     }
 
     /// The bytes held.
-    pub fn bytes(&self) -> u64 {
+    #[cfg(test)]
+    fn bytes(&self) -> u64 {
         self.bytes
     }
 }

@@ -8,7 +8,9 @@ use common::harness::{config, row, run, run_with_guard, stable};
 use common::server::{Response, Site, TestServer};
 use std::num::NonZeroUsize;
 use std::time::Duration;
+use trawl::crawl::Summary;
 use trawl::error::ErrorClass;
+use trawl::output::MemorySink;
 use trawl::scope::ScopeKind;
 
 /// A site of `n` pages in a ternary tree: page j links to its children 3j+1..3j+3, to the root,
@@ -443,15 +445,21 @@ fn big_pages_server(n: usize, size: usize) -> TestServer {
     })
 }
 
+/// Crawl `big_pages_server(n, size)` with 8 workers and `--body-memory body_memory`.
+fn crawl_big_pages(n: usize, size: usize, body_memory: u64) -> (TestServer, Summary, MemorySink) {
+    let server = big_pages_server(n, size);
+    let mut c = config(&[server.url("/")]);
+    c.workers = NonZeroUsize::new(8).expect("nonzero");
+    c.body_memory = body_memory;
+    let (summary, sink) = run(c);
+    (server, summary, sink)
+}
+
 #[test]
 fn body_memory_bounds_the_bodies_held_at_once_and_loses_no_page() {
     const PAGE: usize = 200_000;
-    let server = big_pages_server(12, PAGE);
-    let mut c = config(&[server.url("/")]);
-    c.workers = NonZeroUsize::new(8).expect("nonzero");
     // Room for two pages of 200,000 bytes, not three.
-    c.body_memory = 500_000;
-    let (summary, sink) = run(c);
+    let (server, summary, sink) = crawl_big_pages(12, PAGE, 500_000);
     assert_eq!(sink.rows.len(), 13);
     for i in 0..12 {
         let r = row(&sink.rows, &server.url(&format!("/big/{i}")));
@@ -470,11 +478,7 @@ fn body_memory_bounds_the_bodies_held_at_once_and_loses_no_page() {
 #[test]
 fn a_body_memory_smaller_than_every_page_reads_them_one_at_a_time() {
     const PAGE: usize = 100_000;
-    let server = big_pages_server(10, PAGE);
-    let mut c = config(&[server.url("/")]);
-    c.workers = NonZeroUsize::new(8).expect("nonzero");
-    c.body_memory = 1;
-    let (summary, sink) = run(c);
+    let (_server, summary, sink) = crawl_big_pages(10, PAGE, 1);
     assert_eq!(sink.rows.len(), 11);
     assert!(sink.rows.iter().all(|r| r.error.is_none()));
     assert_eq!(summary.peak_body_bytes, PAGE as u64);

@@ -7,14 +7,18 @@
 //! assertion to make a page pass (a disagreement is a bug in `stream`, or a missing fallback).
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
 use trawl::extract::{extract, extract_exact, stream, Extracted};
 use url::Url;
+
+// The benches' corpus helpers (this test uses the directory walk, not the page loader).
+#[allow(dead_code)]
+#[path = "../benches/support/corpus.rs"]
+mod corpus;
+use corpus::{html_files, rust_docs_dir};
 
 const PAGE: &str = "https://example.com/dir/page.html?x=1";
 
@@ -424,39 +428,6 @@ fn random_fragment_mixes_agree() {
         handled * 4 > total,
         "the stream should handle a fair share of mixes"
     );
-}
-
-/// Every `*.html` file under `dir`, sorted.
-fn html_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(path),
-                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "html") => {
-                    out.push(path);
-                }
-                _ => {}
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn rust_docs_dir() -> Option<PathBuf> {
-    let output = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()?;
-    let sysroot = String::from_utf8(output.stdout).ok()?;
-    let dir = Path::new(sysroot.trim()).join("share/doc/rust/html");
-    dir.is_dir().then_some(dir)
 }
 
 #[test]

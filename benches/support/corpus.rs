@@ -1,6 +1,7 @@
 //! The page corpus the benches read: up to N pages of the installed Rust documentation, as
-//! `http://docs.test/<path>` URLs (none when the docs are absent). Shared by the benches through
-//! `#[path]`; it measures nothing itself.
+//! `http://docs.test/<path>` URLs (none when the docs are absent), and the helpers that find them.
+//! Shared by the benches and `tests/extract_agreement.rs` through `#[path]`; it measures nothing
+//! itself.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,9 +12,7 @@ pub fn rust_doc_pages(limit: usize) -> Vec<(Url, String)> {
     let Some(root) = rust_docs_dir() else {
         return Vec::new();
     };
-    let mut files = Vec::new();
-    collect_html(&root.join("std"), &mut files);
-    files.sort();
+    let mut files = html_files(&root.join("std"));
     files.truncate(limit);
     files
         .iter()
@@ -30,8 +29,10 @@ pub fn rust_doc_pages(limit: usize) -> Vec<(Url, String)> {
         .collect()
 }
 
-fn rust_docs_dir() -> Option<PathBuf> {
-    let output = Command::new("rustc")
+/// The installed Rust documentation (`$(rustc --print sysroot)/share/doc/rust/html`, with
+/// `$RUSTC` when set), if present.
+pub fn rust_docs_dir() -> Option<PathBuf> {
+    let output = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
         .args(["--print", "sysroot"])
         .output()
         .ok()?;
@@ -40,16 +41,25 @@ fn rust_docs_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn collect_html(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_html(&path, out);
-        } else if path.extension().is_some_and(|e| e == "html") {
-            out.push(path);
+/// Every `*.html` file under `dir` (symbolic links not followed), sorted.
+pub fn html_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(path),
+                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "html") => {
+                    out.push(path);
+                }
+                _ => {}
+            }
         }
     }
+    out.sort();
+    out
 }

@@ -11,7 +11,11 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scraper::{Html, Selector};
-use trawl::extract::resolve_href;
+use trawl::crawl::filter::LinkFilter;
+use trawl::crawl::link_memo::LinkMemo;
+use trawl::crawl::page_links;
+use trawl::extract::{self, resolve_href};
+use trawl::scope::{Scope, ScopeKind};
 use trawl::url_norm;
 use url::Url;
 
@@ -103,5 +107,65 @@ fn bench_urls(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_urls);
+/// A page's links as a crawl worker reads them (title, count, links to follow with their keys),
+/// per page: resolving every href (`extract::extract`, then filter and key each link), and
+/// `page_links::read` through a link memo that is empty (a new one per pass: every href misses)
+/// or warm (every href of the corpus already remembered and sent: every href hits).
+fn bench_page_links(c: &mut Criterion) {
+    let mut pages = rust_doc_pages(300);
+    if pages.is_empty() {
+        let url = Url::parse("https://bench.example/section/page.html").expect("url");
+        pages.push((url, generated_page()));
+    }
+    let seeds: Vec<Url> = pages.iter().map(|(u, _)| u.clone()).take(1).collect();
+    let filter = LinkFilter::new(
+        Scope::new(ScopeKind::Host, &seeds),
+        vec![],
+        vec![],
+        true,
+        &seeds,
+    );
+    let mut group = c.benchmark_group("page_links");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(pages.len() as u64));
+    group.bench_function("extract + filter + key", |b| {
+        b.iter(|| {
+            for (url, html) in &pages {
+                let page = extract::extract(html, url);
+                let follow: Vec<_> = page
+                    .links
+                    .into_iter()
+                    .filter(|u| filter.follow(u))
+                    .map(|u| (url_norm::key(&u), u))
+                    .collect();
+                black_box((page.title, follow));
+            }
+        });
+    });
+    group.bench_function("page_links::read, empty memo", |b| {
+        b.iter(|| {
+            let memo = LinkMemo::new();
+            for (url, html) in &pages {
+                black_box(page_links::read(html, url, Some(1), &filter, &memo));
+            }
+        });
+    });
+    let warm = LinkMemo::new();
+    for (url, html) in &pages {
+        page_links::read(html, url, Some(1), &filter, &warm);
+    }
+    group.bench_function("page_links::read, warm memo", |b| {
+        b.iter(|| {
+            for (url, html) in &pages {
+                black_box(page_links::read(html, url, Some(1), &filter, &warm));
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_urls, bench_page_links);
 criterion_main!(benches);

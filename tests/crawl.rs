@@ -159,6 +159,44 @@ fn max_depth_limits_what_is_fetched_but_not_what_is_counted() {
     assert_eq!(r.links, Some(8), "links on a depth-N page are counted");
 }
 
+/// A link that a deeper page sends first is still fetched at its shortest depth when a slower,
+/// shallower page sends it later (the workers' link memo must let the shallower copy through):
+/// `/` → `/a` (slow) and `/b`; `/b` → `/c`; `/a` and `/c` both → `/x`; `/x` → `/y` → `/z`.
+/// With --max-depth 3, `/x` is at depth 2 (via `/a`), so `/y` (3) is fetched and `/z` (4) is not.
+#[test]
+fn a_link_found_deeper_first_keeps_its_shortest_depth() {
+    let server = TestServer::start(|req| {
+        let (links, delay): (&[&str], u64) = match req.path_only() {
+            "/" => (&["/a", "/b"], 0),
+            "/a" => (&["/x"], 300),
+            "/b" => (&["/c"], 0),
+            "/c" => (&["/x"], 0),
+            "/x" => (&["/y"], 0),
+            "/y" => (&["/z"], 0),
+            "/z" => (&[], 0),
+            _ => return Response::not_found(),
+        };
+        let body: String = links
+            .iter()
+            .map(|l| format!("<a href=\"{l}\">{l}</a>"))
+            .collect();
+        Response::html(format!("<title>{}</title>{body}", req.path_only()))
+            .delay(Duration::from_millis(delay))
+    });
+    let mut c = config(&[server.url("/")]);
+    c.workers = NonZeroUsize::new(4).expect("nonzero");
+    c.max_depth = 3;
+    let (_, sink) = run(c);
+    let x = row(&sink.rows, &server.url("/x"));
+    assert_eq!((x.depth, x.parent.as_str()), (2, server.url("/a").as_str()));
+    assert_eq!(row(&sink.rows, &server.url("/y")).depth, 3);
+    assert_eq!(server.count("/z"), 0, "depth 4 is beyond --max-depth");
+    for path in ["/", "/a", "/b", "/c", "/x", "/y"] {
+        assert_eq!(server.count(path), 1, "{path} requested once");
+    }
+    assert_eq!(sink.rows.len(), 6);
+}
+
 #[test]
 fn max_pages_caps_requests() {
     let server = tree_server(300);

@@ -11,7 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use trawl::crawl::filter::LinkFilter;
+use trawl::crawl::link_memo::LinkMemo;
+use trawl::crawl::page_links;
 use trawl::extract::{extract, extract_exact, stream, Extracted};
+use trawl::scope::{Scope, ScopeKind};
+use trawl::url_norm;
 use url::Url;
 
 // The benches' corpus helpers (this test uses the directory walk, not the page loader).
@@ -32,9 +37,73 @@ enum Expect {
 }
 use Expect::{Fallback, Handled};
 
+/// The crawl's reading of pages through one link memo (`page_links::read`), held to the exact
+/// extraction: the same title and link count, and every link the filter follows sent with its
+/// own dedup key. Each page gets a smaller link depth than the one before, so the memo must
+/// send every link again (a link sent deeper is sent again shallower) while it answers from
+/// what earlier pages resolved; every third page only counts.
+struct CrawlReading {
+    memo: LinkMemo,
+    filter: LinkFilter,
+    depth: u32,
+}
+
+impl CrawlReading {
+    /// Follows links on the host of `seed`.
+    fn new(seed: &str) -> CrawlReading {
+        let seed = Url::parse(seed).expect("seed url");
+        let scope = Scope::new(ScopeKind::Host, [&seed]);
+        CrawlReading {
+            memo: LinkMemo::new(),
+            filter: LinkFilter::new(scope, vec![], vec![], true, &[seed]),
+            depth: u32::MAX - 1,
+        }
+    }
+
+    /// What is wrong with the crawl's reading of `html` at `page`, if anything.
+    fn problem(&mut self, html: &str, page: &Url, exact: &Extracted) -> Option<String> {
+        self.depth -= 1;
+        // Every third page only counts its links (a page at --max-depth).
+        let link_depth = (!self.depth.is_multiple_of(3)).then_some(self.depth);
+        let got = page_links::read(html, page, link_depth, &self.filter, &self.memo);
+        let followed: Vec<&str> = exact
+            .links
+            .iter()
+            .filter(|u| link_depth.is_some() && self.filter.follow(u))
+            .map(Url::as_str)
+            .collect();
+        let sent: Vec<&str> = got.follow.iter().map(|l| l.url.as_str()).collect();
+        if got.title != exact.title || got.count != exact.links.len() || sent != followed {
+            return Some(format!(
+                "page_links: title {:?}, {} links, sent {sent:?}; exact: {:?}, {} links, follow {followed:?}",
+                got.title,
+                got.count,
+                exact.title,
+                exact.links.len()
+            ));
+        }
+        got.follow
+            .iter()
+            .find(|l| l.key != url_norm::key(&l.url))
+            .map(|l| format!("page_links: wrong key for {}", l.url))
+    }
+
+    fn check(&mut self, html: &str, page: &Url, exact: &Extracted) {
+        if let Some(problem) = self.problem(html, page, exact) {
+            panic!("{problem} on {html:?}");
+        }
+    }
+}
+
 /// Check one page; returns whether the stream answered.
 fn check(html: &str, page: &Url) -> bool {
+    check_with(html, page, &mut CrawlReading::new(PAGE))
+}
+
+/// [`check`], with the crawl's reading through a memo shared with other pages.
+fn check_with(html: &str, page: &Url, reading: &mut CrawlReading) -> bool {
     let exact = extract_exact(html, page);
+    reading.check(html, page, &exact);
     let streamed = stream::extract(html, page);
     if let Some(streamed) = &streamed {
         assert_eq!(
@@ -151,8 +220,9 @@ fn tricky_corpus_agrees() {
     let page = Url::parse(PAGE).expect("page url");
     let corpus = corpus();
     assert!(corpus.len() >= 40, "corpus too small: {}", corpus.len());
-    for (html, expect) in corpus {
-        let handled = check(html, &page);
+    let mut reading = CrawlReading::new(PAGE);
+    for &(html, expect) in corpus.iter().chain(&corpus) {
+        let handled = check_with(html, &page, &mut reading);
         let wanted = expect == Handled;
         assert_eq!(handled, wanted, "expected {expect:?} on {html:?}");
     }
@@ -412,6 +482,9 @@ fn random_fragment_mixes_agree() {
             .unwrap_or(default)
     };
     let mut rng = Rng(env("TRAWL_FUZZ_SEED", 0x9E37_79B9_7F4A_7C15) | 1);
+    // One memo for every mix: later mixes read hrefs that earlier ones resolved, under the same
+    // page URL and under the bases the fragments set.
+    let mut reading = CrawlReading::new(PAGE);
     let iterations = env("TRAWL_FUZZ_ITERATIONS", 40_000);
     let (mut total, mut handled) = (0usize, 0usize);
     for _ in 0..iterations {
@@ -421,7 +494,7 @@ fn random_fragment_mixes_agree() {
             html.push_str(FRAGMENTS[rng.below(FRAGMENTS.len())]);
         }
         total += 1;
-        handled += usize::from(check(&html, &page));
+        handled += usize::from(check_with(&html, &page, &mut reading));
     }
     println!("random mixes: {handled} of {total} handled by the stream");
     assert!(
@@ -446,13 +519,18 @@ fn rust_documentation_agrees() {
 
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| loop {
+            // A memo per thread, so that each page's expected result is deterministic.
+            let mut reading = CrawlReading::new("http://docs.test/");
+            let (next, bytes, fallbacks, disagreements) =
+                (&next, &bytes, &fallbacks, &disagreements);
+            let (files, root) = (&files, &root);
+            s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(path) = files.get(i) else { break };
                 let Ok(raw) = fs::read(path) else { continue };
                 bytes.fetch_add(raw.len(), Ordering::Relaxed);
                 let html = String::from_utf8_lossy(&raw);
-                let relative = path.strip_prefix(&root).unwrap_or(path).to_string_lossy();
+                let relative = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
                 let page = Url::parse(&format!("http://docs.test/{relative}")).expect("page url");
 
                 let exact: Extracted = extract_exact(&html, &page);
@@ -461,12 +539,13 @@ fn rust_documentation_agrees() {
                 let mut problems = Vec::new();
                 match &streamed {
                     None => fallbacks.lock().expect("lock").push(relative.to_string()),
-                    Some(streamed) if *streamed != exact => problems.push("stream"),
+                    Some(streamed) if *streamed != exact => problems.push("stream".to_string()),
                     Some(_) => {}
                 }
                 if public != exact {
-                    problems.push("extract");
+                    problems.push("extract".to_string());
                 }
+                problems.extend(reading.problem(&html, &page, &exact));
                 if !problems.is_empty() {
                     let what = problems.join("+");
                     disagreements

@@ -24,6 +24,7 @@ use super::clock::HostClock;
 use super::filter::LinkFilter;
 use super::frontier::{Entry, Frontier, MemoryFrontier, Offered, Origin};
 use super::hosts::{Hosts, Resource, Retry, RobotsState};
+use super::link_memo::LinkMemo;
 use super::robots_cache::RobotsCache;
 use super::worker::{self, Job, Link, Outcome, PageResult, ResourceKind, WorkerContext};
 use crate::config::Config;
@@ -175,6 +176,7 @@ pub fn crawl(
         max_depth: config.max_depth,
         want_edges: config.links_output.is_some(),
         want_feeds: config.feeds,
+        memo: LinkMemo::new(),
     });
     let max_out = workers + config.queue_capacity.get();
     let (job_tx, job_rx) = bounded::<Job>(config.queue_capacity.get());

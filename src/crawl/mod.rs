@@ -5,6 +5,8 @@ pub mod coordinator;
 pub mod filter;
 pub mod frontier;
 pub mod hosts;
+pub mod link_memo;
+pub mod page_links;
 pub mod robots_cache;
 mod waitlist;
 pub mod worker;

@@ -7,6 +7,8 @@
 use super::clock::HostClock;
 use super::filter::LinkFilter;
 use super::frontier::{Entry, Origin};
+use super::link_memo::LinkMemo;
+use super::page_links;
 use super::robots_cache::RobotsCache;
 use crate::charset;
 use crate::discover::{feeds, sitemap};
@@ -118,6 +120,8 @@ pub struct WorkerContext {
     pub max_depth: u32,
     pub want_edges: bool,
     pub want_feeds: bool,
+    /// Link resolutions already made in this crawl (see `link_memo`).
+    pub memo: LinkMemo,
 }
 
 /// The worker loop.
@@ -221,23 +225,39 @@ pub fn process(
         let ct = (!row.content_type.is_empty()).then_some(row.content_type.as_str());
         let (text, encoding) = charset::decode_html_owned(body, ct);
         row.encoding = encoding.name().to_owned();
-        let page = extract::extract(&text, &fetched.final_url);
         if ctx.want_feeds && entry.depth == 0 {
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }
-        row.title = page.title;
-        row.links = Some(page.links.len());
         let followed = entry.depth < ctx.max_depth && fetched.status.is_some_and(|s| s < 400);
-        for url in page.links {
-            if ctx.want_edges {
-                edges.push(url.to_string());
+        if ctx.want_edges || row.error.is_some() {
+            // Every link by name (edges), or a failed page whose links the coordinator may drop
+            // for a retry: resolve every href, and leave the memo's record of sent links alone.
+            let page = extract::extract(&text, &fetched.final_url);
+            row.title = page.title;
+            row.links = Some(page.links.len());
+            for url in page.links {
+                if ctx.want_edges {
+                    edges.push(url.to_string());
+                }
+                if followed && ctx.filter.follow(&url) {
+                    follow.push(Link {
+                        key: url_norm::key(&url),
+                        url,
+                    });
+                }
             }
-            if followed && ctx.filter.follow(&url) {
-                follow.push(Link {
-                    key: url_norm::key(&url),
-                    url,
-                });
-            }
+        } else {
+            let link_depth = followed.then_some(entry.depth + 1);
+            let page = page_links::read(
+                &text,
+                &fetched.final_url,
+                link_depth,
+                &ctx.filter,
+                &ctx.memo,
+            );
+            row.title = page.title;
+            row.links = Some(page.count);
+            follow = page.follow;
         }
     }
     let final_key = (fetched.final_url != entry.url).then(|| url_norm::key(&fetched.final_url));

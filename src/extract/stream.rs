@@ -147,12 +147,38 @@ const IN_SELECT: &[&str] = &["hr", "optgroup", "option"];
 /// Title and links from the stream, or `None` when the DOM must decide (see the module docs for
 /// the rules). When `Some`, the result equals [`super::dom::extract`] for the same arguments.
 pub fn extract(html: &str, page_url: &Url) -> Option<Extracted> {
+    let mut resolved: Vec<Url> = Vec::new();
+    let title = scan_hrefs(html, page_url, |base, href| {
+        resolved.extend(resolve_href(base, href));
+    })?;
+    // Different hrefs can resolve to one URL: keep its first, without cloning any URL.
+    // (foldhash: fast and seeded per process, so a page cannot pick colliding hrefs.)
+    let mut seen: HashSet<&str, RandomState> =
+        HashSet::with_capacity_and_hasher(resolved.len(), RandomState::default());
+    let first: Vec<bool> = resolved.iter().map(|u| seen.insert(u.as_str())).collect();
+    drop(seen);
+    let links = resolved
+        .into_iter()
+        .zip(first)
+        .filter_map(|(url, first)| first.then_some(url))
+        .collect();
+    Some(Extracted { title, links })
+}
+
+/// The stream's reading of a page before any link is resolved: returns the title and calls
+/// `each(base, href)` for every distinct entity-decoded href of the document's `a[href]` and
+/// `area[href]` elements, in document order, with the base URL in effect (the document's base
+/// element resolved, or `page_url`). Of the fragment-only hrefs only the first is given: they
+/// all resolve to the base. Resolving each with [`super::resolve_href`] and keeping the first of
+/// equal URLs gives [`extract`]'s links. `None` when the DOM must decide; `each` is then never
+/// called (the scan completes before the first call).
+pub fn scan_hrefs(html: &str, page_url: &Url, each: impl FnMut(&Url, &str)) -> Option<String> {
     if html.contains('\0') {
         return None;
     }
     let html = normalize_newlines(html);
     let scan = scan(&html)?;
-    Some(scan.resolve(&html, page_url))
+    Some(scan.visit(&html, page_url, each))
 }
 
 /// The HTML input stream preprocessing: CRLF and lone CR become LF.
@@ -308,8 +334,9 @@ impl Scan {
         })
     }
 
-    /// Decode, collapse and resolve exactly as `dom::extract` does; `html` is the scanned input.
-    fn resolve(self, html: &str, page_url: &Url) -> Extracted {
+    /// Decode and collapse the title exactly as `dom::extract` does, and hand each distinct
+    /// decoded href with the base to `each` (see [`scan_hrefs`]); `html` is the scanned input.
+    fn visit(self, html: &str, page_url: &Url, mut each: impl FnMut(&Url, &str)) -> String {
         let title = self
             .title
             .map(|raw| collapse_ascii_whitespace(&htmlize::unescape(raw.as_str())))
@@ -320,38 +347,27 @@ impl Scan {
             .and_then(|raw| resolve_href(page_url, &htmlize::unescape_attribute(raw)))
             .unwrap_or_else(|| page_url.clone());
 
-        // The same raw href always resolves to the same URL: resolve each distinct one once.
+        // The same raw href always resolves to the same URL: give each distinct one once.
         // (foldhash: fast and seeded per process, so a page cannot pick colliding hrefs.)
         let mut seen_raw: HashSet<&str, RandomState> =
             HashSet::with_capacity_and_hasher(self.hrefs.len(), RandomState::default());
         // Every fragment-only href (`#x`, ~40% of a rustdoc page's distinct hrefs) resolves to
-        // the base without its fragment: only the first needs resolving.
+        // the base without its fragment: only the first is given.
         let mut fragment_only_seen = false;
-        let resolved: Vec<Url> = self
-            .hrefs
-            .iter()
-            .filter_map(|at| html.get(at.clone()))
-            .filter(|raw| seen_raw.insert(raw))
-            .map(htmlize::unescape_attribute)
-            .filter(|href| {
-                let fragment_only = href
-                    .trim_start_matches(|c: char| c.is_ascii_whitespace())
-                    .starts_with('#');
-                !fragment_only || !std::mem::replace(&mut fragment_only_seen, true)
-            })
-            .filter_map(|href| resolve_href(&base, &href))
-            .collect();
-        // Different hrefs can resolve to one URL: keep its first, without cloning any URL.
-        let mut seen: HashSet<&str, RandomState> =
-            HashSet::with_capacity_and_hasher(resolved.len(), RandomState::default());
-        let first: Vec<bool> = resolved.iter().map(|u| seen.insert(u.as_str())).collect();
-        drop(seen);
-        let links = resolved
-            .into_iter()
-            .zip(first)
-            .filter_map(|(url, first)| first.then_some(url))
-            .collect();
-        Extracted { title, links }
+        for raw in self.hrefs.iter().filter_map(|at| html.get(at.clone())) {
+            if !seen_raw.insert(raw) {
+                continue;
+            }
+            let href = htmlize::unescape_attribute(raw);
+            let fragment_only = href
+                .trim_start_matches(|c: char| c.is_ascii_whitespace())
+                .starts_with('#');
+            if fragment_only && std::mem::replace(&mut fragment_only_seen, true) {
+                continue;
+            }
+            each(&base, &href);
+        }
+        title
     }
 }
 

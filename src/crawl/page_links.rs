@@ -1,0 +1,220 @@
+//! One fetched page's links, as the crawl needs them: how many distinct links the page has (the
+//! `links` column) and which to send to the coordinator, read through the crawl-wide
+//! [`LinkMemo`] so that an href already resolved under the same base costs two hashes and a
+//! lookup instead of a `Url`, and a link some page already sent at the same or a smaller depth
+//! is not sent again. The result is what resolving every href (`extract::extract`) and filtering
+//! gives, minus links the coordinator would drop as seen. No I/O; dedup across the crawl stays
+//! the coordinator's.
+
+use super::filter::LinkFilter;
+use super::link_memo::{LinkFacts, LinkMemo, Resolution};
+use super::worker::Link;
+use crate::extract::{self, resolve_href, stream};
+use crate::url_norm::{self, BuildKeyHasher};
+use std::collections::HashSet;
+use url::Url;
+
+/// What a page gives the crawl.
+#[derive(Debug, Default)]
+pub struct PageLinks {
+    /// `document.title` (see [`extract::Extracted`]).
+    pub title: String,
+    /// Distinct http(s) links on the page.
+    pub count: usize,
+    /// The links to send to the coordinator, in document order.
+    pub follow: Vec<Link>,
+}
+
+/// Title and links of `html` served at `page_url`. `link_depth` is the depth its links get when
+/// the page's links are followed, `None` when they are only counted.
+pub fn read(
+    html: &str,
+    page_url: &Url,
+    link_depth: Option<u32>,
+    filter: &LinkFilter,
+    memo: &LinkMemo,
+) -> PageLinks {
+    let mut on_page: HashSet<u64, BuildKeyHasher> = HashSet::default();
+    let mut follow = Vec::new();
+    let mut context = None;
+    let title = stream::scan_hrefs(html, page_url, |base, href| {
+        let context = context.get_or_insert_with(|| memo.context(base));
+        let key = memo.key(context, href);
+        // First on this page, and followed: then sent unless already sent at this depth or less.
+        let wants = |facts: &LinkFacts| on_page.insert(facts.url_hash) && facts.follow;
+        let url = match memo.lookup(key, link_depth, wants) {
+            // Remembered: a `Url` only for a link this page must send.
+            Some((Resolution::Link(facts), true)) => {
+                resolve_href(base, href).map(|url| (url, facts.key))
+            }
+            Some(_) => None,
+            None => {
+                let Some(url) = resolve_href(base, href) else {
+                    memo.insert(key, Resolution::NotHttp, None);
+                    return;
+                };
+                let facts = LinkFacts {
+                    url_hash: memo.url_hash(&url),
+                    key: url_norm::key(&url),
+                    follow: filter.follow(&url),
+                };
+                let send = on_page.insert(facts.url_hash) && facts.follow;
+                let sent_at = link_depth.filter(|_| send);
+                let must = memo.insert(key, Resolution::Link(facts), sent_at);
+                (sent_at.is_some() && must).then_some((url, facts.key))
+            }
+        };
+        if let Some((url, key)) = url {
+            follow.push(Link { url, key });
+        }
+    });
+    match title {
+        Some(title) => PageLinks {
+            title,
+            count: on_page.len(),
+            follow,
+        },
+        // The DOM decides this page: every link resolved, nothing remembered or claimed.
+        None => {
+            let page = extract::extract_exact(html, page_url);
+            let count = page.links.len();
+            let follow = page
+                .links
+                .into_iter()
+                .filter(|url| link_depth.is_some() && filter.follow(url))
+                .map(|url| Link {
+                    key: url_norm::key(&url),
+                    url,
+                })
+                .collect();
+            PageLinks {
+                title: page.title,
+                count,
+                follow,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scope::{Scope, ScopeKind};
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("test url")
+    }
+
+    /// Follows links of example.com only.
+    fn filter() -> LinkFilter {
+        let seed = url("https://example.com/");
+        LinkFilter::new(
+            Scope::new(ScopeKind::Host, [&seed]),
+            vec![],
+            vec![],
+            true,
+            &[seed],
+        )
+    }
+
+    fn sent(page: &PageLinks) -> Vec<&str> {
+        page.follow.iter().map(|l| l.url.as_str()).collect()
+    }
+
+    const NAV: &str = "<title>T</title><a href=a.html>a</a><a href='./a.html#x'>a again</a>\
+        <a href=/b>b</a><a href='#top'>self</a><a href='mailto:x@y.z'>m</a>\
+        <a href='https://other.org/x'>off scope</a><a href='?p=2'>query</a>";
+
+    #[test]
+    fn counts_and_sends_like_resolving_every_href() {
+        let memo = LinkMemo::new();
+        let page = url("https://example.com/d/one.html?p=1");
+        let got = read(NAV, &page, Some(1), &filter(), &memo);
+        let exact = extract::extract_exact(NAV, &page);
+        assert_eq!(got.title, "T");
+        assert_eq!(got.count, exact.links.len());
+        assert_eq!(
+            sent(&got),
+            [
+                "https://example.com/d/a.html",
+                "https://example.com/b",
+                "https://example.com/d/one.html?p=1",
+                "https://example.com/d/one.html?p=2",
+            ]
+        );
+        for link in &got.follow {
+            assert_eq!(link.key, url_norm::key(&link.url), "{}", link.url);
+        }
+    }
+
+    #[test]
+    fn a_link_sent_at_a_depth_is_not_sent_again_at_that_depth_or_deeper() {
+        let memo = LinkMemo::new();
+        let f = filter();
+        let one = url("https://example.com/d/one.html");
+        let two = url("https://example.com/d/two.html");
+        assert_eq!(read(NAV, &one, Some(2), &f, &memo).follow.len(), 4);
+        // Same directory: a.html and /b were sent at depth 2; the page's own URL and its
+        // query variant are new (they depend on the whole base).
+        let again = read(NAV, &two, Some(2), &f, &memo);
+        assert_eq!(again.count, 5, "the count never changes");
+        assert_eq!(
+            sent(&again),
+            [
+                "https://example.com/d/two.html",
+                "https://example.com/d/two.html?p=2"
+            ]
+        );
+        assert!(read(NAV, &two, Some(3), &f, &memo).follow.is_empty());
+        // Shallower: everything is sent again, so the coordinator can move it up.
+        assert_eq!(read(NAV, &two, Some(1), &f, &memo).follow.len(), 4);
+        // Counted only: nothing is sent and nothing is claimed.
+        let counted = read(NAV, &url("https://example.com/e/x.html"), None, &f, &memo);
+        assert_eq!((counted.count, counted.follow.len()), (5, 0));
+        let e = read(
+            NAV,
+            &url("https://example.com/e/y.html"),
+            Some(5),
+            &f,
+            &memo,
+        );
+        assert_eq!(
+            sent(&e),
+            [
+                "https://example.com/e/a.html",
+                "https://example.com/e/y.html",
+                "https://example.com/e/y.html?p=2"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_base_element_changes_what_hrefs_mean() {
+        let memo = LinkMemo::new();
+        let f = filter();
+        let page = url("https://example.com/d/one.html");
+        read("<a href=a.html>", &page, Some(1), &f, &memo);
+        let got = read(
+            "<base href='/other/'><a href=a.html>",
+            &page,
+            Some(1),
+            &f,
+            &memo,
+        );
+        assert_eq!(sent(&got), ["https://example.com/other/a.html"]);
+    }
+
+    #[test]
+    fn pages_the_stream_cannot_judge_are_read_through_the_dom() {
+        let memo = LinkMemo::new();
+        let html = "<math><mi><a href=/math></a></mi></math><a href=x>x</a>";
+        let page = url("https://example.com/d/p.html");
+        let got = read(html, &page, Some(1), &filter(), &memo);
+        assert_eq!(got.count, extract::extract_exact(html, &page).links.len());
+        assert_eq!(
+            sent(&got),
+            ["https://example.com/math", "https://example.com/d/x"]
+        );
+        assert!(memo.is_empty(), "the DOM path neither remembers nor claims");
+    }
+}

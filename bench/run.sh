@@ -631,7 +631,7 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     echo "- command: \`bench/run.sh${ARGS_GIVEN:+ $ARGS_GIVEN}\` (medians of $RUNS run(s) per row)"
     echo "- machine: $(nproc) CPUs ($cpu_model), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory; client and servers share the CPUs"
     echo "- load average (1, 5, 15 min) before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
-    echo "- trawl: $REVISION (-dirty: built with uncommitted changes to src/ or Cargo.*), $(rustc --version)"
+    echo "- trawl: $REVISION, $(rustc --version) (a -dirty suffix lists sources changed since that commit)"
     echo "- static-*: $(nginx -v 2>&1 | sed 's/.*: //') serving \`\$(rustc --print sysroot)/share/doc/rust/html\` (gzip off, sendfile, keep-alive), seed \`/std/index.html\`, robots.txt obeyed, $STATIC_WORKERS workers"
     echo "- latency*: \`trawl-latency-server --pages $PAGES --latency-ms MS\` (~43 KB and 140 links per page, a tenth of its related-article links tagged \`?utm_source=...\`), seed \`/\`, \`--max-depth 10\`"
     echo "- trawl flags: \`--scope host --delay 0 --per-host W -w W --queue-capacity 256 --retries 0 -q -o FILE.csv\`"

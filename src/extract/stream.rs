@@ -681,63 +681,124 @@ fn handlers<'h>(
     (Cow::Borrowed(selector), handlers)
 }
 
+/// Which elements with structural rules have a start tag in the source: a `<` followed by the
+/// name (ASCII case-insensitive, as the tokenizer reads tag names). A superset (`<tables` counts
+/// for `table`), so a rule is left out only when no element it watches can exist.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Present {
+    /// `math` or `frameset`.
+    unsupported: bool,
+    svg: bool,
+    template: bool,
+    /// `table` (table parts without a table are ignored by the tree builder and by these rules).
+    table: bool,
+    select: bool,
+}
+
+impl Present {
+    fn in_source(html: &str) -> Present {
+        let bytes = html.as_bytes();
+        let mut p = Present::default();
+        for i in memchr::memchr_iter(b'<', bytes) {
+            let rest = &bytes[i + 1..];
+            let names = |name: &[u8]| {
+                rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name)
+            };
+            match rest.first().map(u8::to_ascii_lowercase) {
+                Some(b's') => {
+                    p.svg |= names(b"svg");
+                    p.select |= names(b"select");
+                }
+                Some(b't') => {
+                    p.template |= names(b"template");
+                    p.table |= names(b"table");
+                }
+                Some(b'm') => p.unsupported |= names(b"math"),
+                Some(b'f') => p.unsupported |= names(b"frameset"),
+                _ => {}
+            }
+        }
+        p
+    }
+}
+
 /// Run lol_html over `html` with the handlers; `None` as soon as a rule fails.
 fn scan(html: &str) -> Option<Scan> {
     let selectors = SELECTORS.as_ref()?;
     let shared: Shared = Rc::default();
     let element = ElementContentHandlers::default;
-    let settings = Settings::new()
-        .append_element_content_handler(handlers(
+    // Rules for elements the page never opens cannot fire: leave their selectors out, since
+    // lol_html matches every selector against every element.
+    let present = Present::in_source(html);
+    let mut settings = Settings::new();
+    if present.unsupported {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.unsupported,
             element().element(on_unsupported(&shared)),
-        ))
-        .append_element_content_handler(handlers(
+        ));
+    }
+    if present.svg {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.svg,
             element().element(on_svg(&shared)),
-        ))
-        .append_element_content_handler(handlers(
+        ));
+    }
+    if present.svg {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.in_svg,
             element().element(in_svg(&shared)),
-        ))
-        .append_element_content_handler(handlers(
+        ));
+    }
+    if present.template {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.template,
             element().element(on_template(&shared)),
-        ))
-        .append_element_content_handler(handlers(
+        ));
+    }
+    if present.template {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.in_template,
             element().element(in_template(&shared)),
-        ))
-        .append_element_content_handler(handlers(
+        ));
+    }
+    if present.table {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.table,
             element().element(on_table(&shared, html)),
-        ))
-        .append_element_content_handler(handlers(
+        ));
+    }
+    if present.table {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.table_part,
             element().element(on_table_part(&shared)),
-        ))
-        .append_element_content_handler(handlers(
+        ));
+    }
+    if present.select {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.select,
             element().element(on_select(&shared)),
-        ))
-        .append_element_content_handler(handlers(
+        ));
+    }
+    if present.select {
+        settings = settings.append_element_content_handler(handlers(
             &selectors.in_select,
             element().element(in_select(&shared)),
-        ))
-        .append_element_content_handler(handlers(
-            &selectors.title,
-            element()
-                .element(on_title(&shared, html))
-                .text(on_title_text(&shared)),
-        ))
-        .append_element_content_handler(handlers(
-            &selectors.base,
-            element().element(on_base(&shared, html)),
-        ))
-        .append_element_content_handler(handlers(
-            &selectors.links,
-            element().element(on_link(&shared, html)),
         ));
-
+    }
+    settings = settings.append_element_content_handler(handlers(
+        &selectors.title,
+        element()
+            .element(on_title(&shared, html))
+            .text(on_title_text(&shared)),
+    ));
+    settings = settings.append_element_content_handler(handlers(
+        &selectors.base,
+        element().element(on_base(&shared, html)),
+    ));
+    settings = settings.append_element_content_handler(handlers(
+        &selectors.links,
+        element().element(on_link(&shared, html)),
+    ));
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
     if rewriter.write(html.as_bytes()).is_err() || rewriter.end().is_err() {
         return None;
@@ -786,6 +847,49 @@ mod tests {
 
     fn title(html: &str) -> String {
         handled(html).title
+    }
+
+    #[test]
+    fn structural_rules_are_left_out_only_for_absent_tags() {
+        let p = Present::in_source;
+        assert_eq!(p("<p><a href=x>x</a></p>"), Present::default());
+        let all = Present {
+            unsupported: true,
+            svg: true,
+            template: true,
+            table: true,
+            select: true,
+        };
+        assert_eq!(
+            p("<SVG><Template><TABLE><sElEcT><math>"),
+            all,
+            "tag names are case-insensitive"
+        );
+        assert_eq!(
+            p("<frameset>"),
+            Present {
+                unsupported: true,
+                ..Present::default()
+            }
+        );
+        assert_eq!(
+            p("<tables>"),
+            Present {
+                table: true,
+                ..Present::default()
+            }
+        );
+        assert_eq!(p("< svg>text</svg> &lt;table"), Present::default());
+        assert_eq!(
+            p("<td><tr><th>"),
+            Present::default(),
+            "parts without a table"
+        );
+        // Without the table rules, parts outside any table change nothing.
+        assert_eq!(
+            links("<td><a href=/in-td></td><a href=/after>"),
+            ["https://example.com/in-td", "https://example.com/after"]
+        );
     }
 
     #[test]

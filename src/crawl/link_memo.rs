@@ -208,7 +208,7 @@ impl LinkMemo {
         }
     }
 
-    /// Entries remembered (for tests and the summary).
+    /// Entries remembered.
     pub fn len(&self) -> usize {
         self.shards
             .iter()

@@ -9,7 +9,7 @@
 use super::filter::LinkFilter;
 use super::link_memo::{LinkFacts, LinkMemo, Resolution};
 use super::worker::Link;
-use crate::extract::{self, resolve_href, stream};
+use crate::extract::{self, resolve_href, stream, Extracted};
 use crate::url_norm::{self, BuildKeyHasher};
 use std::collections::HashSet;
 use url::Url;
@@ -75,24 +75,33 @@ pub fn read(
             follow,
         },
         // The DOM decides this page: every link resolved, nothing remembered or claimed.
-        None => {
-            let page = extract::extract_exact(html, page_url);
-            let count = page.links.len();
-            let follow = page
-                .links
-                .into_iter()
-                .filter(|url| link_depth.is_some() && filter.follow(url))
-                .map(|url| Link {
-                    key: url_norm::key(&url),
-                    url,
-                })
-                .collect();
-            PageLinks {
-                title: page.title,
-                count,
-                follow,
-            }
-        }
+        None => from_extracted(
+            extract::extract_exact(html, page_url),
+            link_depth.is_some(),
+            filter,
+        ),
+    }
+}
+
+/// A page whose every link is already resolved, read without the memo: all of them counted, and
+/// when `followed`, the ones the filter follows sent. (The memo is bypassed for pages the stream
+/// leaves to the DOM, for `--edges` crawls and for failed pages, whose links the coordinator may
+/// drop for a retry and so must not be recorded as sent.)
+pub fn from_extracted(page: Extracted, followed: bool, filter: &LinkFilter) -> PageLinks {
+    let count = page.links.len();
+    let follow = page
+        .links
+        .into_iter()
+        .filter(|url| followed && filter.follow(url))
+        .map(|url| Link {
+            key: url_norm::key(&url),
+            url,
+        })
+        .collect();
+    PageLinks {
+        title: page.title,
+        count,
+        follow,
     }
 }
 

@@ -229,36 +229,27 @@ pub fn process(
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }
         let followed = entry.depth < ctx.max_depth && fetched.status.is_some_and(|s| s < 400);
-        if ctx.want_edges || row.error.is_some() {
+        let page = if ctx.want_edges || row.error.is_some() {
             // Every link by name (edges), or a failed page whose links the coordinator may drop
             // for a retry: resolve every href, and leave the memo's record of sent links alone.
             let page = extract::extract(&text, &fetched.final_url);
-            row.title = page.title;
-            row.links = Some(page.links.len());
-            for url in page.links {
-                if ctx.want_edges {
-                    edges.push(url.to_string());
-                }
-                if followed && ctx.filter.follow(&url) {
-                    follow.push(Link {
-                        key: url_norm::key(&url),
-                        url,
-                    });
-                }
+            if ctx.want_edges {
+                edges = page.links.iter().map(Url::to_string).collect();
             }
+            page_links::from_extracted(page, followed, &ctx.filter)
         } else {
             let link_depth = followed.then_some(entry.depth + 1);
-            let page = page_links::read(
+            page_links::read(
                 &text,
                 &fetched.final_url,
                 link_depth,
                 &ctx.filter,
                 &ctx.memo,
-            );
-            row.title = page.title;
-            row.links = Some(page.count);
-            follow = page.follow;
-        }
+            )
+        };
+        row.title = page.title;
+        row.links = Some(page.count);
+        follow = page.follow;
     }
     let final_key = (fetched.final_url != entry.url).then(|| url_norm::key(&fetched.final_url));
     PageResult {

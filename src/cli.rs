@@ -77,6 +77,11 @@ pub struct Cli {
     #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
     pub body_memory: u64,
 
+    /// Response heads (status line and headers) up to this size are always read; a larger one may
+    /// fail the page with `too_large`. Also the most each connection's read buffer grows to.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::fetch::DEFAULT_MAX_HEADER_BYTES)]
+    pub max_header_bytes: u64,
+
     /// Most requests in flight to one host at a time.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub per_host: usize,
@@ -214,6 +219,12 @@ impl Cli {
                 "--body-memory must be at least 1".into(),
             ));
         }
+        if self.max_header_bytes < crate::fetch::MIN_MAX_HEADER_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "--max-header-bytes must be at least {}",
+                crate::fetch::MIN_MAX_HEADER_BYTES
+            )));
+        }
         if self.max_pages == Some(0) {
             return Err(ConfigError::Invalid(
                 "--max-pages must be at least 1".into(),
@@ -245,6 +256,7 @@ impl Cli {
         };
         config.max_bytes = self.max_bytes;
         config.body_memory = self.body_memory;
+        config.max_header_bytes = self.max_header_bytes;
         config.per_host = NonZeroUsize::new(self.per_host)
             .ok_or_else(|| ConfigError::Invalid("--per-host must be at least 1".into()))?;
         config.delay = Duration::from_millis(self.delay);
@@ -334,6 +346,16 @@ mod tests {
         let cli = Cli::parse_from(["trawl", "-w", "0", "https://a.org/"]);
         let err = cli.into_config().expect_err("zero workers").to_string();
         assert_eq!(err, "--workers must be at least 1");
+    }
+
+    #[test]
+    fn max_header_bytes_below_the_smallest_buffer_is_refused() {
+        let cli = Cli::parse_from(["trawl", "--max-header-bytes", "8191", "https://a.org/"]);
+        let err = cli.into_config().expect_err("too small").to_string();
+        assert_eq!(err, "--max-header-bytes must be at least 8192");
+        let cli = Cli::parse_from(["trawl", "--max-header-bytes", "8192", "https://a.org/"]);
+        let config = cli.into_config().expect("smallest");
+        assert_eq!(config.max_header_bytes, 8192);
     }
 
     #[test]

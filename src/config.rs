@@ -45,6 +45,9 @@ pub struct Config {
     pub max_bytes: u64,
     /// Most bytes of page bodies held at once by all workers (see `budget::BodyBudget`).
     pub body_memory: u64,
+    /// Response heads up to this size are always read (also the cap on each connection's read
+    /// buffer; see `fetch::DEFAULT_MAX_HEADER_BYTES`).
+    pub max_header_bytes: u64,
     /// Most requests in flight to one host (scheme, host and port).
     pub per_host: NonZeroUsize,
     /// Least gap between two request starts to one host (robots.txt `Crawl-delay` when larger).
@@ -108,6 +111,7 @@ impl Config {
             scope: ScopeKind::Host,
             max_bytes: 8 * 1024 * 1024,
             body_memory: 32 * 1024 * 1024,
+            max_header_bytes: crate::fetch::DEFAULT_MAX_HEADER_BYTES,
             per_host: NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN),
             delay: Duration::from_millis(200),
             robots: true,

@@ -27,7 +27,19 @@ pub struct FetchConfig {
     pub block_private: bool,
     /// Most bytes of page bodies held at once by all workers (see [`BodyBudget`]).
     pub body_budget: u64,
+    /// The most each connection's read buffer grows to (at least [`MIN_MAX_HEADER_BYTES`]):
+    /// response heads up to this size are always read, a larger one may fail with `too_large`
+    /// (hyper gives up on a head only when it is still incomplete once the buffer is full).
+    pub max_header_bytes: u64,
 }
+
+/// The default `--max-header-bytes`: Varnish's default limit on a whole response head, far above
+/// what pages send (a few KiB), and small enough that 128 idle keep-alive connections hold 4 MiB
+/// of read buffers rather than the ~23 MB they grew to with hyper's default cap (~400 KiB).
+pub const DEFAULT_MAX_HEADER_BYTES: u64 = 32 * 1024;
+
+/// The least `--max-header-bytes` (hyper's smallest read buffer).
+pub const MIN_MAX_HEADER_BYTES: u64 = 8192;
 
 /// The outcome of fetching one URL (after redirects).
 #[derive(Debug)]
@@ -99,6 +111,10 @@ impl Fetcher {
             .timeout(config.timeout)
             .pool_max_idle_per_host(config.pool_per_host.max(1))
             .tcp_nodelay(true)
+            .http1_max_buf_size(
+                usize::try_from(config.max_header_bytes.max(MIN_MAX_HEADER_BYTES))
+                    .unwrap_or(usize::MAX),
+            )
             .gzip(true)
             .brotli(true)
             .deflate(true)
@@ -426,6 +442,10 @@ pub fn classify(e: &reqwest::Error) -> ErrorClass {
     }
     if e.is_connect() {
         return ErrorClass::Connect;
+    }
+    if chain_has(e, &["message head is too large"]) {
+        // The response's header block did not fit in --max-header-bytes.
+        return ErrorClass::TooLarge;
     }
     if e.is_body()
         || e.is_decode()

@@ -409,6 +409,44 @@ fn a_body_over_max_bytes_is_cut_and_keeps_its_title() {
     assert_eq!(r.bytes, Some(64 * 1024));
 }
 
+/// A site whose `/fat` page sends 200 KB of response headers (40 headers of 5,000 bytes).
+fn fat_header_site() -> TestServer {
+    let mut site = Site::new();
+    site.page(
+        "/",
+        "<title>Hub</title><a href=\"/fat\">fat</a><a href=\"/thin\">thin</a>",
+    );
+    let mut fat = Response::html("<title>Fat headers</title>");
+    for i in 0..40 {
+        fat = fat.header(&format!("X-Pad-{i}"), &"p".repeat(5_000));
+    }
+    site.response("/fat", fat);
+    site.page("/thin", "<title>Thin</title>");
+    site.serve()
+}
+
+#[test]
+fn headers_over_max_header_bytes_fail_the_page_alone() {
+    let server = fat_header_site();
+    let (_, sink) = run(config(&[server.url("/")]));
+    let fat = row(&sink.rows, &server.url("/fat"));
+    assert_eq!(fat.error, Some(ErrorClass::TooLarge));
+    assert_eq!((fat.status, fat.title.as_str()), (None, ""));
+    // The connection that failed is not reused; the next page on the host is fetched.
+    let thin = row(&sink.rows, &server.url("/thin"));
+    assert_eq!((thin.error, thin.title.as_str()), (None, "Thin"));
+    assert_eq!(server.count("/fat"), 1);
+
+    // Raised above the head's size, the same page is read.
+    let server = fat_header_site();
+    let mut c = config(&[server.url("/")]);
+    c.max_header_bytes = 256 * 1024;
+    let (_, sink) = run(c);
+    let fat = row(&sink.rows, &server.url("/fat"));
+    assert_eq!((fat.error, fat.status), (None, Some(200)));
+    assert_eq!(fat.title, "Fat headers");
+}
+
 #[test]
 fn unreachable_seed_is_a_connect_row() {
     let port = {

@@ -167,6 +167,7 @@ pub fn crawl(
         pool_per_host: config.per_host.get().min(workers),
         block_private: filter.blocks_private(),
         body_budget: config.body_memory,
+        max_header_bytes: config.max_header_bytes,
     })?;
     let ctx = Arc::new(WorkerContext {
         fetcher,

@@ -74,7 +74,7 @@ pub struct Cli {
 
     /// Most bytes of page bodies all workers hold at once; a page that does not fit waits for
     /// others to finish (a page larger than this is still read, alone).
-    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     pub body_memory: u64,
 
     /// Response heads (status line and headers) up to this size are always read; a larger one may

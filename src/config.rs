@@ -110,7 +110,7 @@ impl Config {
             user_agent: default_user_agent(),
             scope: ScopeKind::Host,
             max_bytes: 8 * 1024 * 1024,
-            body_memory: 32 * 1024 * 1024,
+            body_memory: 8 * 1024 * 1024,
             max_header_bytes: crate::fetch::DEFAULT_MAX_HEADER_BYTES,
             per_host: NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN),
             delay: Duration::from_millis(200),

@@ -5,7 +5,7 @@
 
 use crate::cli::Cli;
 use crate::config::{Config, OutputTarget};
-use crate::crawl::{self, Persist, Stop, Summary};
+use crate::crawl::{self, Persist, Stop, StopCause, Summary};
 use crate::error::ConfigError;
 use crate::exit::Exit;
 use crate::output::{FileSink, SharedSink};
@@ -98,10 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Err(e) => return Ok(usage(&e)),
     };
 
-    let stop = Arc::new(Stop {
-        grace: config.timeout.min(Duration::from_secs(5)),
-        ..Stop::default()
-    });
+    let stop = Arc::new(Stop::new(config.timeout.min(Duration::from_secs(5))));
     let signal = Arc::new(AtomicU8::new(0));
     let signals = install_signals(&stop, &signal, &sink, config.state.is_none())?;
     let progress =
@@ -120,7 +117,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
     let summary = result?;
     let got = signal.load(Ordering::SeqCst);
-    let interrupted = got != 0;
+    // A stop for the time limit ends the run like a signal (the rest left for the next run with
+    // --state), but exits 0.
+    let interrupted = got != 0 || summary.stopped_by == Some(StopCause::TimeLimit);
     if interrupted && config.state.is_some() {
         // Leave <OUT>.partial and the unfinished crawl for the resume run.
         sink.close(false)?;
@@ -224,7 +223,7 @@ fn install_signals(
                     .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst)
                     .is_ok()
                 {
-                    stop.requested.store(true, Ordering::SeqCst);
+                    stop.request();
                     tracing::warn!("stopping: finishing the pages in flight (again to quit now)");
                     continue;
                 }
@@ -339,9 +338,13 @@ fn report(config: &Config, s: &Summary) {
         lines.push(format!("  backed off (429/503): {}", hosts.join(", ")));
     }
     if s.interrupted {
+        let why = match s.stopped_by {
+            Some(StopCause::TimeLimit) => "stopped at the time limit (--max-duration)",
+            _ => "interrupted",
+        };
         lines.push(format!(
-            "  interrupted ({} pages in flight left for a resume)",
-            s.abandoned
+            "  {why} ({} pages in flight left for a resume, {} not started)",
+            s.abandoned, s.taken_back
         ));
     }
     lines.push(format!(
@@ -383,6 +386,7 @@ fn write_summary_json(path: &std::path::Path, s: &Summary) -> std::io::Result<()
         "by_error": by_error,
         "backed_off": s.backed_off,
         "interrupted": s.interrupted,
+        "stopped_by": s.stopped_by.map(StopCause::as_str),
         "peak_rss_kb": peak_rss_kb(),
         "peak_body_bytes": s.peak_body_bytes,
         "seen": s.seen,

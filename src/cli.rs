@@ -56,6 +56,12 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = 20.0)]
     pub timeout: f64,
 
+    /// Stop the crawl after this many seconds, as SIGTERM does (no new request, the pages in
+    /// flight finish, every row written; with --state the rest is left for the next run), and
+    /// exit 0 [default: no limit].
+    #[arg(long, value_name = "SECS")]
+    pub max_duration: Option<f64>,
+
     /// The User-Agent header [default: trawl/<version> (+https://crates.io/crates/trawl)]
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
@@ -209,6 +215,13 @@ impl Cli {
                 self.timeout
             )));
         }
+        if let Some(d) = self.max_duration {
+            if !(d.is_finite() && d > 0.0 && d <= 31_536_000.0) {
+                return Err(ConfigError::Invalid(format!(
+                    "--max-duration {d}: must be a number of seconds above 0 and at most 31536000"
+                )));
+            }
+        }
         if self.max_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "--max-bytes must be at least 1".into(),
@@ -245,6 +258,7 @@ impl Cli {
         config.max_depth = self.max_depth;
         config.max_pages = self.max_pages;
         config.timeout = timeout;
+        config.max_duration = self.max_duration.map(Duration::from_secs_f64);
         config.connect_timeout = timeout.min(Duration::from_secs(10));
         if let Some(ua) = self.user_agent {
             config.user_agent = ua;

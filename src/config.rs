@@ -1,20 +1,12 @@
 //! The validated settings of one crawl, with real types. Built once from the command line (or by
 //! tests and benches directly); the core trusts it and never re-validates or imports clap.
 
+pub use crate::output::OutputTarget;
 use crate::scope::ScopeKind;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
-
-/// Where rows go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputTarget {
-    /// A CSV file (created before the first request).
-    File(PathBuf),
-    /// Standard output (`-o -`).
-    Stdout,
-}
 
 /// Everything a crawl needs to run.
 #[derive(Debug, Clone)]
@@ -35,6 +27,8 @@ pub struct Config {
     pub max_pages: Option<u64>,
     /// Limit on one whole fetch, from connect to the last body byte (redirect hops included).
     pub timeout: Duration,
+    /// The crawl stops (as on SIGTERM, but exiting 0) once it has run this long.
+    pub max_duration: Option<Duration>,
     /// Limit on establishing one connection.
     pub connect_timeout: Duration,
     /// The User-Agent header.
@@ -106,6 +100,7 @@ impl Config {
             max_depth: 1,
             max_pages: None,
             timeout: Duration::from_secs(20),
+            max_duration: None,
             connect_timeout: Duration::from_secs(10),
             user_agent: default_user_agent(),
             scope: ScopeKind::Host,

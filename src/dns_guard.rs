@@ -1,17 +1,42 @@
 //! A DNS resolver for the HTTP client that refuses addresses of the crawler's own network
-//! (loopback, private, link-local, multicast; see `crawl::filter::is_private_ip`). Under
+//! (loopback, private, link-local, multicast; see [`is_private_ip`]). Under
 //! `--scope any` a page must not steer trawl into the network it runs in, and a literal-address
 //! check on links cannot see a public-looking host name that resolves to 10.0.0.5 or to
 //! 169.254.169.254, nor a redirect to one. Every connection's lookup passes through here, so those
 //! are refused before any connection is made. It never caches and never changes which public
 //! addresses are used.
 
-use crate::crawl::filter::is_private_ip;
 use std::future::Future;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
+
+/// The address ranges a crawler must not be steered into by a page it reads.
+pub fn is_private_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_multicast()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xC0) == 64 // 100.64/10 CGNAT
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_ip(IpAddr::V4(v4));
+            }
+            let seg0 = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (seg0 & 0xffc0) == 0xfe80 // link-local fe80::/10
+        }
+    }
+}
 
 /// The error text a refused lookup carries (the fetcher maps it to `private_address`).
 pub const REFUSED: &str = "refusing a private or local address";

@@ -68,6 +68,11 @@ pub struct Fetched {
     pub last_modified: Option<String>,
     /// The body's share of the body budget: keep it until the body is dropped.
     pub reservation: Option<Reservation>,
+    /// A redirect target the hop check handed back (see [`Hop::HandBack`]); `final_url` and
+    /// `status` are then those of the redirecting response.
+    pub handed_back: Option<Url>,
+    /// Redirects followed (including the ones before `prior_hops` of a continued fetch).
+    pub hops: usize,
 }
 
 /// Validators for a conditional GET (`If-None-Match` / `If-Modified-Since`).
@@ -93,9 +98,21 @@ pub struct Fetcher {
     budget: BodyBudget,
 }
 
-/// Decides whether a redirect to a URL may be followed: `None` to follow, or the error class of
-/// the row when it may not (e.g. `OffScope`).
-pub type HopCheck<'a> = &'a (dyn Fn(&Url) -> Option<ErrorClass> + Sync);
+/// What to do with a redirect to a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hop {
+    /// Request it now.
+    Follow,
+    /// Do not: the fetch ends with this error class (e.g. `OffScope`).
+    Refuse(ErrorClass),
+    /// Do not request it here: the fetch ends without an error and names it in
+    /// [`Fetched::handed_back`], for the caller to request later (another origin's robots.txt or
+    /// spacing comes first, or the crawl is stopping).
+    HandBack,
+}
+
+/// Decides each redirect hop of a fetch.
+pub type HopCheck<'a> = &'a (dyn Fn(&Url) -> Hop + Sync);
 
 impl Fetcher {
     /// Build the shared client. Proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) are honoured.
@@ -140,7 +157,7 @@ impl Fetcher {
 
     /// Fetch any resource (robots.txt, a sitemap, a feed) up to `max` bytes, following redirects.
     pub fn fetch_resource(&self, url: &Url, max: u64) -> Fetched {
-        self.fetch_with(url, &|_| None, Want::Any(max), None)
+        self.fetch_with(url, &|_| Hop::Follow, Want::Any(max), None)
     }
 
     /// The general fetch: what body is wanted, and validators for a conditional GET.
@@ -150,6 +167,19 @@ impl Fetcher {
         hop_ok: HopCheck<'_>,
         want: Want,
         validators: Option<&Validators>,
+    ) -> Fetched {
+        self.fetch_from(url, hop_ok, want, validators, 0)
+    }
+
+    /// [`Fetcher::fetch_with`] for a fetch that already followed `prior_hops` redirects before
+    /// it was handed back (they count towards [`MAX_REDIRECTS`]).
+    pub fn fetch_from(
+        &self,
+        url: &Url,
+        hop_ok: HopCheck<'_>,
+        want: Want,
+        validators: Option<&Validators>,
+        prior_hops: usize,
     ) -> Fetched {
         let start = Instant::now();
         let deadline = start + self.config.timeout;
@@ -166,6 +196,8 @@ impl Fetcher {
             etag: None,
             last_modified: None,
             reservation: None,
+            handed_back: None,
+            hops: prior_hops,
         };
         let mut visited: HashSet<Url> = HashSet::new();
         let mut current = url.clone();
@@ -218,7 +250,7 @@ impl Fetcher {
                     .and_then(|loc| current.join(loc.trim()).ok());
                 if let Some(mut next) = location {
                     next.set_fragment(None);
-                    if visited.contains(&next) || visited.len() > MAX_REDIRECTS {
+                    if visited.contains(&next) || out.hops >= MAX_REDIRECTS {
                         out.error = Some(ErrorClass::RedirectLoop);
                         break;
                     }
@@ -226,10 +258,18 @@ impl Fetcher {
                         out.error = Some(ErrorClass::OffScope);
                         break;
                     }
-                    if let Some(err) = hop_ok(&next) {
-                        out.error = Some(err);
-                        break;
+                    match hop_ok(&next) {
+                        Hop::Follow => {}
+                        Hop::Refuse(err) => {
+                            out.error = Some(err);
+                            break;
+                        }
+                        Hop::HandBack => {
+                            out.handed_back = Some(next);
+                            break;
+                        }
                     }
+                    out.hops += 1;
                     current = next;
                     continue;
                 }

@@ -19,6 +19,7 @@ pub mod extract;
 pub mod fetch;
 pub mod malloc;
 pub mod output;
+pub mod record;
 pub mod robots;
 pub mod scope;
 pub mod seeds;

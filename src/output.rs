@@ -4,12 +4,20 @@
 //! [`FileSink::finish`], so a reader never sees half a file at the final name; they are created
 //! before the first request so a bad path fails at once.
 
-use crate::config::OutputTarget;
-use crate::error::{ConfigError, CrawlError, ErrorClass};
-use serde::Serialize;
+use crate::error::{ConfigError, CrawlError};
+pub use crate::record::Row;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// Where rows go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputTarget {
+    /// A CSV file (created before the first request).
+    File(PathBuf),
+    /// Standard output (`-o -`).
+    Stdout,
+}
 
 /// The CSV columns, in order. Their names are a stable interface (also the JSONL field names).
 pub const COLUMNS: [&str; 13] = [
@@ -27,42 +35,6 @@ pub const COLUMNS: [&str; 13] = [
     "encoding",
     "error",
 ];
-
-/// One page's row.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Row {
-    /// The URL as requested (WHATWG serialization, no fragment).
-    pub url: String,
-    /// The URL of the final response after redirects (empty when nothing was requested).
-    pub final_url: String,
-    /// Link distance from a seed (seeds are 0).
-    pub depth: u32,
-    /// The page the URL was found on (empty for seeds).
-    pub parent: String,
-    /// Final HTTP status; `None` when there was no response.
-    pub status: Option<u16>,
-    /// The final response's Content-Type header, as sent.
-    pub content_type: String,
-    /// `document.title`.
-    pub title: String,
-    /// Distinct http(s) links on the page; `None` when the page was not parsed as HTML.
-    pub links: Option<usize>,
-    /// Body bytes received after decompression (`None` when nothing was requested).
-    pub bytes: Option<u64>,
-    /// Milliseconds from the request's start to the end of the body.
-    pub elapsed_ms: Option<u64>,
-    /// When the request started, RFC 3339 UTC.
-    pub fetched_at: String,
-    /// The charset the page was decoded with.
-    pub encoding: String,
-    /// Why the page failed, if it did.
-    #[serde(serialize_with = "error_str")]
-    pub error: Option<ErrorClass>,
-}
-
-fn error_str<S: serde::Serializer>(e: &Option<ErrorClass>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(e.map(ErrorClass::as_str).unwrap_or(""))
-}
 
 impl Row {
     /// The row's CSV cells, in [`COLUMNS`] order.
@@ -521,6 +493,7 @@ impl RowSink for MemorySink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorClass;
 
     fn sample() -> Row {
         Row {

@@ -23,9 +23,9 @@
 //!
 //! URL keys (`u64`) are stored as the `i64` with the same bits.
 
-use crate::crawl::frontier::Entry;
 use crate::error::ErrorClass;
 use crate::output::Row;
+use crate::record::Entry;
 use crate::url_norm::UrlKey;
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};

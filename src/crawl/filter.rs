@@ -3,6 +3,7 @@
 //! the crawler's own network (loopback, private, link-local, multicast) under `--scope any`.
 //! Built once, shared read-only by the workers; it never does I/O.
 
+use crate::dns_guard::is_private_ip;
 use crate::scope::{Scope, ScopeKind};
 use regex::Regex;
 use std::net::IpAddr;
@@ -106,32 +107,6 @@ pub fn is_private_host(url: &Url) -> bool {
             d == "localhost" || d.ends_with(".localhost")
         }
         None => false,
-    }
-}
-
-/// The address ranges a crawler must not be steered into by a page it reads.
-pub fn is_private_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_multicast()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xC0) == 64 // 100.64/10 CGNAT
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_private_ip(IpAddr::V4(v4));
-            }
-            let seg0 = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (seg0 & 0xffc0) == 0xfe80 // link-local fe80::/10
-        }
     }
 }
 

@@ -10,25 +10,10 @@
 //! decrease-key: the deeper copy stays in its queue and is skipped when popped).
 
 use super::waitlist::WaitList;
+pub use crate::record::{Entry, Origin};
 use crate::url_norm::{BuildKeyHasher, UrlKey};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 use url::Url;
-
-/// A URL waiting to be fetched.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub url: Url,
-    /// Dedup fingerprint of `url`.
-    pub key: UrlKey,
-    /// Link distance from a seed.
-    pub depth: u32,
-    /// The page the URL was found on (`None` for seeds).
-    pub parent: Option<Arc<str>>,
-}
-
-/// The politeness unit a URL belongs to: `scheme://host:port`.
-pub type Origin = Arc<str>;
 
 /// What `offer` did with a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,6 +194,7 @@ impl Frontier for MemoryFrontier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn e(path: &str, depth: u32) -> Entry {
         let url = Url::parse(&format!("http://h.test/{path}")).expect("url");

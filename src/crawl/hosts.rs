@@ -1,11 +1,13 @@
 //! Per-host politeness state and the scheduler's bookkeeping: for each origin (scheme, host,
 //! port) its robots.txt state, requests in flight, the earliest time the next request may start,
 //! retries waiting for their time, sitemaps/feeds to fetch, and the circuit breaker; plus the
-//! queue of hosts that may be ready now and the timers of hosts waiting for a moment. Owned by the
-//! coordinator; it never sends jobs or sleeps.
+//! queue of hosts that may be ready now, the hosts waiting for a free worker, and the timers of
+//! hosts waiting for a moment. Owned by the scheduler; it never sends jobs, reads a clock or
+//! sleeps: every moment comes in as an argument.
 
-use super::frontier::{Entry, Origin};
-use super::worker::ResourceKind;
+use super::jobs::{Continuation, ResourceKind};
+use crate::fetch::Validators;
+use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -46,6 +48,15 @@ pub struct Resource {
     pub depth: u32,
 }
 
+/// A page whose fetch redirected to this host, waiting to continue here.
+#[derive(Debug)]
+pub struct Handoff {
+    pub entry: Entry,
+    pub attempt: u32,
+    pub validators: Option<Validators>,
+    pub next: Box<Continuation>,
+}
+
 /// One origin's state.
 #[derive(Debug)]
 pub struct Host {
@@ -62,6 +73,8 @@ pub struct Host {
     pub delay: Duration,
     pub retries: Vec<Retry>,
     pub resources: VecDeque<Resource>,
+    /// Pages of other hosts (or of this one) continuing here after a redirect.
+    pub handoffs: VecDeque<Handoff>,
     /// The circuit breaker: paused until this moment.
     pub paused_until: Option<Instant>,
     /// Consecutive 429/503 answers.
@@ -88,6 +101,7 @@ impl Host {
             delay,
             retries: Vec::new(),
             resources: VecDeque::new(),
+            handoffs: VecDeque::new(),
             paused_until: None,
             overloads: 0,
             trips: 0,
@@ -124,11 +138,15 @@ impl Host {
             .min_by_key(|&(_, due)| due)
     }
 
-    /// Count an answer for the circuit breaker; returns the pause if the breaker trips now.
+    /// Count an answer for the circuit breaker; returns the pause if the breaker trips now: the
+    /// breaker's own doubling (5 s, 10 s, 20 s, … up to [`MAX_PAUSE`]), or the answer's
+    /// `Retry-After` when that is longer and accepted (at most `max_retry_after`). A `Retry-After`
+    /// over `max_retry_after` was refused for the page and never lengthens the pause.
     pub fn record_answer(
         &mut self,
         status: Option<u16>,
         retry_after: Option<Duration>,
+        max_retry_after: Duration,
     ) -> Option<Duration> {
         match status {
             Some(429 | 503) => self.overloads += 1,
@@ -139,20 +157,24 @@ impl Host {
             return None;
         }
         self.overloads = 0;
+        let accepted = retry_after.filter(|&d| d <= max_retry_after);
         let pause = FIRST_PAUSE
             .saturating_mul(1 << self.trips.min(8))
             .min(MAX_PAUSE)
-            .max(retry_after.unwrap_or(Duration::ZERO).min(MAX_PAUSE));
+            .max(accepted.unwrap_or(Duration::ZERO));
         self.trips += 1;
         Some(pause)
     }
 }
 
-/// Every host of the crawl, the ready queue and the timers.
+/// Every host of the crawl, the ready queue, the hosts waiting for a free worker and the timers.
 #[derive(Debug, Default)]
 pub struct Hosts {
     map: HashMap<Origin, Host>,
     ready: VecDeque<Origin>,
+    /// Hosts with a delay that could send now but wait for an idle worker (their jobs are never
+    /// queued ahead in the channel, where the wait would eat into the spacing).
+    parked: Vec<Origin>,
     timers: BinaryHeap<Reverse<(Instant, Origin)>>,
 }
 
@@ -171,6 +193,22 @@ impl Hosts {
 
     pub fn get_mut(&mut self, origin: &Origin) -> Option<&mut Host> {
         self.map.get_mut(origin)
+    }
+
+    pub fn get(&self, origin: &Origin) -> Option<&Host> {
+        self.map.get(origin)
+    }
+
+    /// Keep `origin` aside until a worker is free.
+    pub fn park(&mut self, origin: Origin) {
+        self.parked.push(origin);
+    }
+
+    /// Put every parked host back in the ready queue.
+    pub fn unpark(&mut self) {
+        for origin in std::mem::take(&mut self.parked) {
+            self.wake(&origin);
+        }
     }
 
     /// Put `origin` in the ready queue (once).
@@ -219,6 +257,38 @@ impl Hosts {
 mod tests {
     use super::*;
 
+    const MAX: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn a_refused_retry_after_never_lengthens_the_pause() {
+        let mut h = Host::new(
+            Url::parse("http://a.test/").expect("url"),
+            Duration::ZERO,
+            true,
+            Instant::now(),
+        );
+        let day = Some(Duration::from_secs(86_400));
+        h.record_answer(Some(503), None, MAX);
+        h.record_answer(Some(429), None, MAX);
+        assert_eq!(h.record_answer(Some(429), day, MAX), Some(FIRST_PAUSE));
+        let eight = Some(Duration::from_secs(8));
+        h.record_answer(Some(429), None, MAX);
+        h.record_answer(Some(429), None, MAX);
+        assert_eq!(
+            h.record_answer(Some(429), eight, Duration::from_secs(60)),
+            Some(FIRST_PAUSE * 2),
+            "the doubling wins over a shorter accepted Retry-After"
+        );
+        let long = Some(Duration::from_secs(50));
+        h.record_answer(Some(429), None, MAX);
+        h.record_answer(Some(429), None, MAX);
+        assert_eq!(
+            h.record_answer(Some(429), long, Duration::from_secs(60)),
+            Some(Duration::from_secs(50)),
+            "a longer accepted Retry-After pauses the host for that long"
+        );
+    }
+
     #[test]
     fn the_breaker_trips_after_three_overloads_and_the_pause_doubles() {
         let now = Instant::now();
@@ -228,20 +298,20 @@ mod tests {
             true,
             now,
         );
-        assert_eq!(h.record_answer(Some(503), None), None);
-        assert_eq!(h.record_answer(Some(429), None), None);
+        assert_eq!(h.record_answer(Some(503), None, MAX), None);
+        assert_eq!(h.record_answer(Some(429), None, MAX), None);
         assert_eq!(
-            h.record_answer(Some(200), None),
+            h.record_answer(Some(200), None, MAX),
             None,
             "a good answer resets the count"
         );
-        assert_eq!(h.record_answer(Some(503), None), None);
-        assert_eq!(h.record_answer(Some(503), None), None);
-        assert_eq!(h.record_answer(Some(503), None), Some(FIRST_PAUSE));
+        assert_eq!(h.record_answer(Some(503), None, MAX), None);
+        assert_eq!(h.record_answer(Some(503), None, MAX), None);
+        assert_eq!(h.record_answer(Some(503), None, MAX), Some(FIRST_PAUSE));
         for _ in 0..2 {
-            h.record_answer(Some(429), None);
+            h.record_answer(Some(429), None, MAX);
         }
-        assert_eq!(h.record_answer(Some(429), None), Some(FIRST_PAUSE * 2));
+        assert_eq!(h.record_answer(Some(429), None, MAX), Some(FIRST_PAUSE * 2));
     }
 
     #[test]

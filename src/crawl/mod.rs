@@ -1,14 +1,23 @@
-//! The crawl engine: the coordinator, its workers and the frontier they serve.
+//! The crawl engine: the coordinator's loop, its workers, and the scheduler (frontier and
+//! per-host politeness) behind the interface the loop calls.
 
-pub mod clock;
 pub mod coordinator;
 pub mod filter;
 pub mod frontier;
 pub mod hosts;
+pub mod jobs;
+pub mod launch;
+pub mod ledger;
 pub mod link_memo;
 pub mod page_links;
 pub mod robots_cache;
+pub mod scheduler;
+pub mod stop;
+pub mod summary;
 mod waitlist;
 pub mod worker;
 
-pub use coordinator::{crawl, Persist, Stop, Summary};
+pub use launch::crawl;
+pub use ledger::Persist;
+pub use stop::{Progress, Stop, StopCause};
+pub use summary::Summary;

@@ -8,11 +8,18 @@
 
 use super::filter::LinkFilter;
 use super::link_memo::{LinkFacts, LinkMemo, Resolution};
-use super::worker::Link;
 use crate::extract::{self, resolve_href, stream, Extracted};
+use crate::url_norm::UrlKey;
 use crate::url_norm::{self, BuildKeyHasher};
 use std::collections::HashSet;
 use url::Url;
+
+/// A link to follow, already resolved, filtered and fingerprinted by the worker.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub url: Url,
+    pub key: UrlKey,
+}
 
 /// What a page gives the crawl.
 #[derive(Debug, Default)]

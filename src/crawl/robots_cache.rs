@@ -1,7 +1,9 @@
-//! The robots.txt of every origin met in a crawl, fetched once each and shared by the workers
-//! (redirect hops are checked against it too). Whoever needs an origin's rules first fetches them;
-//! anyone else who needs them meanwhile waits for that one fetch, so robots.txt is requested once
-//! per origin and before anything else there. It never decides scheduling; the coordinator does.
+//! The robots.txt of every origin met in a crawl, fetched once each (by the robots job the
+//! scheduler sends before anything else of that origin) and shared by the workers, which check
+//! redirect hops against the rules already known. A worker never fetches another origin's
+//! robots.txt on its own: a hop to an origin whose rules are not known yet goes back to the
+//! scheduler. A robots.txt that makes the parser panic is treated like an unreachable one (the
+//! origin is disallowed, rows say `robots_unreachable`). It never decides scheduling.
 
 use crate::fetch::Fetcher;
 use crate::robots::{self, RobotsRules};
@@ -63,18 +65,53 @@ impl RobotsCache {
                     }
                     _ => fetched.status,
                 };
-            Arc::new(RobotsRules::from_response_at(
-                &fetched.final_url,
-                status,
-                &body,
-                &self.user_agent,
-            ))
+            Arc::new(guarded(|| {
+                RobotsRules::from_response_at(&fetched.final_url, status, &body, &self.user_agent)
+            }))
         })
         .clone()
     }
 
-    /// Is `url` allowed (fetching its origin's robots.txt if needed)?
-    pub fn allowed(&self, url: &Url, fetcher: &Fetcher) -> bool {
-        !self.enabled || self.rules(url, fetcher).allowed(url)
+    /// The rules of `url`'s origin if they are known (always, when robots.txt is ignored);
+    /// `None` while its robots.txt has not been fetched. Never fetches.
+    pub fn known(&self, url: &Url) -> Option<Arc<RobotsRules>> {
+        if !self.enabled {
+            return Some(Arc::new(RobotsRules::allow_all()));
+        }
+        let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        slots.get(&robots::origin_key(url))?.get().cloned()
+    }
+}
+
+/// Parse with `parse`; a panic inside it gives the rules of an unreachable robots.txt (the whole
+/// origin disallowed), never the rules of an absent one.
+pub fn guarded(parse: impl FnOnce() -> RobotsRules) -> RobotsRules {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|_| {
+        tracing::warn!("robots.txt parser panicked: the origin is treated as unreachable");
+        RobotsRules::unreachable_rules()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parser_panic_disallows_the_origin_as_unreachable() {
+        let url = Url::parse("http://a.test/page").expect("url");
+        let rules = guarded(|| panic!("parser bug"));
+        assert!(rules.unreachable());
+        assert!(!rules.allowed(&url));
+        let fine = guarded(|| RobotsRules::from_response(Some(200), b"User-agent: *\n", "t"));
+        assert!(!fine.unreachable() && fine.allowed(&url));
+    }
+
+    #[test]
+    fn known_never_fetches() {
+        let cache = RobotsCache::new(true, "trawl");
+        let url = Url::parse("http://a.test/page").expect("url");
+        assert!(cache.known(&url).is_none());
+        let off = RobotsCache::new(false, "trawl");
+        assert!(off.known(&url).is_some_and(|r| r.allowed(&url)));
     }
 }

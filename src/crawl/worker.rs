@@ -1,25 +1,28 @@
 //! A worker: receives jobs from the bounded job channel, fetches (a page, a robots.txt, a sitemap
 //! or a feed), extracts, and sends exactly one outcome per job back to the coordinator, panics
 //! included. It never sends into the job channel (that is the coordinator's alone), never writes
-//! output and never sleeps to be polite (waiting is the scheduler's job). It leaves its loop on
-//! the `Stop` sentinel, or when the job channel is gone.
+//! output and never sleeps: the scheduler owns time. Once the crawl is stopping it starts no
+//! request: a job taken then goes back unstarted, and a redirect hop goes back to the
+//! coordinator instead of being followed. A redirect to another origin (or to its own when that
+//! origin has a delay) is handed back too, so that origin's robots.txt and spacing come first.
+//! It leaves its loop on the `Stop` sentinel, or when the job channel is gone.
 
-use super::clock::HostClock;
 use super::filter::LinkFilter;
-use super::frontier::{Entry, Origin};
+use super::jobs::{Continuation, Job, Outcome, PageResult, ResourceKind};
 use super::link_memo::LinkMemo;
-use super::page_links;
+use super::page_links::{self, Link};
 use super::robots_cache::RobotsCache;
 use crate::charset;
 use crate::discover::{feeds, sitemap};
 use crate::error::ErrorClass;
 use crate::extract;
-use crate::fetch::{Fetcher, Validators, Want};
-use crate::output::Row;
-use crate::robots::RobotsRules;
-use crate::url_norm::{self, UrlKey};
+use crate::fetch::{Fetched, Fetcher, Hop, Validators, Want};
+use crate::record::{Entry, Origin, Row};
+use crate::robots::{self, RobotsRules};
+use crate::url_norm;
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
@@ -27,148 +30,37 @@ use url::Url;
 /// At most this much of a sitemap or feed is read (before gzip decompression).
 pub const RESOURCE_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
-/// What a sitemap or feed job is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResourceKind {
-    Sitemap,
-    Feed,
-}
-
-/// A message on the job channel.
-#[derive(Debug)]
-pub enum Job {
-    /// Fetch this page (attempt 0 is the first request; validators make it conditional).
-    Fetch {
-        origin: Origin,
-        entry: Entry,
-        attempt: u32,
-        validators: Option<Validators>,
-        /// Least gap after the previous request start to this origin.
-        gap: Duration,
-    },
-    /// Fetch the robots.txt of this URL's origin.
-    Robots {
-        origin: Origin,
-        url: Url,
-        gap: Duration,
-    },
-    /// Fetch a sitemap or a feed; its pages are offered at `depth` with `parent` = the resource URL.
-    Resource {
-        origin: Origin,
-        kind: ResourceKind,
-        url: Url,
-        depth: u32,
-        gap: Duration,
-    },
-    /// The sentinel: leave the loop (one is sent per worker, like Python's `None`).
-    Stop,
-}
-
-/// A link to follow, already resolved, filtered and fingerprinted by the worker.
-#[derive(Debug, Clone)]
-pub struct Link {
-    pub url: Url,
-    pub key: UrlKey,
-}
-
-/// What a worker sends back for one page.
-#[derive(Debug)]
-pub struct PageResult {
-    /// The job's entry, returned so the coordinator can account for it.
-    pub entry: Entry,
-    /// Which attempt this was.
-    pub attempt: u32,
-    /// The page's row.
-    pub row: Row,
-    /// Links to offer to the frontier (empty when the page's links are not followed).
-    pub follow: Vec<Link>,
-    /// Every link on the page, for the edges CSV (empty unless edges are wanted).
-    pub edges: Vec<String>,
-    /// Feeds the page announces (only for seed pages with `--feeds`).
-    pub feeds: Vec<Url>,
-    /// Fingerprint of the final URL when a redirect moved the page.
-    pub final_key: Option<UrlKey>,
-    /// The server's Retry-After.
-    pub retry_after: Option<Duration>,
-    /// Validators of the final response, for a later conditional GET.
-    pub validators: Validators,
-}
-
-/// One answer per job.
-#[derive(Debug)]
-pub enum Outcome {
-    Page(Origin, Box<PageResult>),
-    Robots(Origin, Arc<RobotsRules>),
-    Resource {
-        origin: Origin,
-        kind: ResourceKind,
-        url: Url,
-        /// Pages to offer (filtered like links).
-        pages: Vec<Link>,
-        /// Further sitemaps (from a sitemap index).
-        sitemaps: Vec<Url>,
-        depth: u32,
-    },
-}
-
 /// What every worker shares, read-only.
 pub struct WorkerContext {
     pub fetcher: Fetcher,
     pub filter: LinkFilter,
     pub robots: RobotsCache,
-    pub clock: HostClock,
     pub max_depth: u32,
     pub want_edges: bool,
     pub want_feeds: bool,
     /// Link resolutions already made in this crawl (see `link_memo`).
     pub memo: LinkMemo,
+    /// Set when the crawl stops: no request starts after it.
+    pub stopping: Arc<AtomicBool>,
+}
+
+impl WorkerContext {
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
 }
 
 /// The worker loop.
 pub fn run(jobs: Receiver<Job>, results: Sender<Outcome>, ctx: &WorkerContext) {
     while let Ok(job) = jobs.recv() {
-        let outcome = match job {
-            Job::Stop => break,
-            Job::Fetch {
-                origin,
-                entry,
-                attempt,
-                validators,
-                gap,
-            } => {
-                ctx.clock.start(&origin, gap);
-                let page = catch_unwind(AssertUnwindSafe(|| {
-                    process(&entry, attempt, validators.as_ref(), ctx)
-                }))
-                .unwrap_or_else(|_| panicked(entry, attempt));
-                Outcome::Page(origin, Box::new(page))
-            }
-            Job::Robots { origin, url, gap } => {
-                ctx.clock.start(&origin, gap);
-                let rules = catch_unwind(AssertUnwindSafe(|| ctx.robots.rules(&url, &ctx.fetcher)))
-                    .unwrap_or_else(|_| Arc::new(RobotsRules::allow_all()));
-                Outcome::Robots(origin, rules)
-            }
-            Job::Resource {
-                origin,
-                kind,
-                url,
-                depth,
-                gap,
-            } => {
-                ctx.clock.start(&origin, gap);
-                let (pages, sitemaps) =
-                    catch_unwind(AssertUnwindSafe(|| resource(kind, &url, ctx)))
-                        .unwrap_or_default();
-                Outcome::Resource {
-                    origin,
-                    kind,
-                    url,
-                    pages,
-                    sitemaps,
-                    depth,
-                }
-            }
+        if matches!(job, Job::Stop) {
+            break;
+        }
+        // The last look at the stop before this job's first request.
+        let outcome = if ctx.stopping() {
+            Outcome::NotStarted(job)
+        } else {
+            perform(job, ctx)
         };
         if results.send(outcome).is_err() {
             break;
@@ -176,33 +68,127 @@ pub fn run(jobs: Receiver<Job>, results: Sender<Outcome>, ctx: &WorkerContext) {
     }
 }
 
-/// Fetch and extract one page.
-pub fn process(
+fn perform(job: Job, ctx: &WorkerContext) -> Outcome {
+    match job {
+        Job::Fetch {
+            origin,
+            entry,
+            attempt,
+            validators,
+            gap,
+            resume,
+        } => {
+            let fetched = catch_unwind(AssertUnwindSafe(|| {
+                fetch_page(
+                    &origin,
+                    &entry,
+                    validators.as_ref(),
+                    gap,
+                    resume.as_deref(),
+                    ctx,
+                )
+            }));
+            match fetched {
+                Ok(f) => match f.handed_back.clone() {
+                    Some(next) => Outcome::Redirected {
+                        origin,
+                        next: Box::new(Continuation {
+                            url: next,
+                            status: f.status.unwrap_or(0),
+                            from: f.final_url,
+                            hops: f.hops,
+                            started: f.started,
+                            elapsed: f.elapsed,
+                        }),
+                        entry,
+                        attempt,
+                        validators,
+                    },
+                    None => {
+                        let page =
+                            catch_unwind(AssertUnwindSafe(|| process(&entry, attempt, f, ctx)))
+                                .unwrap_or_else(|_| panicked(entry, attempt));
+                        Outcome::Page(origin, Box::new(page))
+                    }
+                },
+                Err(_) => Outcome::Page(origin, Box::new(panicked(entry, attempt))),
+            }
+        }
+        Job::Robots { origin, url } => {
+            let rules = catch_unwind(AssertUnwindSafe(|| ctx.robots.rules(&url, &ctx.fetcher)))
+                .unwrap_or_else(|_| Arc::new(RobotsRules::unreachable_rules()));
+            Outcome::Robots(origin, rules)
+        }
+        Job::Resource {
+            origin,
+            kind,
+            url,
+            depth,
+        } => {
+            let (pages, sitemaps) =
+                catch_unwind(AssertUnwindSafe(|| resource(kind, &url, ctx))).unwrap_or_default();
+            Outcome::Resource {
+                origin,
+                kind,
+                url,
+                pages,
+                sitemaps,
+                depth,
+            }
+        }
+        Job::Stop => unreachable!("the sentinel is handled by the loop"),
+    }
+}
+
+/// Fetch a page (or its continuation after a redirect), deciding each redirect hop: off scope or
+/// disallowed ends the fetch with that error; a hop to another origin, to this origin when it has
+/// a delay, to an origin whose robots.txt is not known, or any hop once the crawl is stopping,
+/// is handed back.
+fn fetch_page(
+    origin: &Origin,
     entry: &Entry,
-    attempt: u32,
     validators: Option<&Validators>,
+    gap: Duration,
+    resume: Option<&Continuation>,
     ctx: &WorkerContext,
-) -> PageResult {
-    let hop_ok = |u: &Url| {
+) -> Fetched {
+    let hop = |u: &Url| {
         if !ctx.filter.in_scope(u) {
-            Some(ErrorClass::OffScope)
-        } else if !ctx.robots.allowed(u, &ctx.fetcher) {
-            Some(ErrorClass::Robots)
-        } else {
-            None
+            return Hop::Refuse(ErrorClass::OffScope);
+        }
+        if ctx.stopping() || !gap.is_zero() || robots::origin_key(u) != **origin {
+            return Hop::HandBack;
+        }
+        match ctx.robots.known(u) {
+            Some(rules) if rules.allowed(u) => Hop::Follow,
+            Some(_) => Hop::Refuse(ErrorClass::Robots),
+            None => Hop::HandBack,
         }
     };
-    let fetched = ctx
+    let (url, hops) = match resume {
+        Some(c) => (&c.url, c.hops + 1),
+        None => (&entry.url, 0),
+    };
+    let mut fetched = ctx
         .fetcher
-        .fetch_with(&entry.url, &hop_ok, Want::Html, validators);
+        .fetch_from(url, &hop, Want::Html, validators, hops);
+    if let Some(c) = resume {
+        fetched.started = c.started;
+        fetched.elapsed += c.elapsed;
+    }
     tracing::debug!(
-        url = %entry.url,
+        url = %url,
         status = ?fetched.status,
         error = ?fetched.error,
         bytes = fetched.bytes,
         ms = fetched.elapsed.as_millis() as u64,
         "fetched"
     );
+    fetched
+}
+
+/// Fetch and extract one page.
+pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContext) -> PageResult {
     let mut row = Row {
         url: entry.url.to_string(),
         final_url: fetched.final_url.to_string(),
@@ -276,7 +262,8 @@ pub fn process(
 // that never read a sitemap.
 #[inline(never)]
 fn resource(kind: ResourceKind, url: &Url, ctx: &WorkerContext) -> (Vec<Link>, Vec<Url>) {
-    if !ctx.robots.allowed(url, &ctx.fetcher) {
+    // The scheduler sends a resource only once its origin's robots.txt is known.
+    if !ctx.robots.known(url).is_some_and(|r| r.allowed(url)) {
         return (Vec::new(), Vec::new());
     }
     let fetched = ctx.fetcher.fetch_resource(url, RESOURCE_MAX_BYTES);

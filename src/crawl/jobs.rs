@@ -1,0 +1,127 @@
+//! The messages between the coordinator and its workers: a [`Job`] on the bounded job channel
+//! (the coordinator is its only sender) and exactly one [`Outcome`] back per job on the outcome
+//! channel. Plain data; nothing here fetches, schedules or writes.
+
+use super::page_links::Link;
+use crate::fetch::Validators;
+use crate::record::{Entry, Origin, Row};
+use crate::robots::RobotsRules;
+use crate::url_norm::UrlKey;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// What a sitemap or feed job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    Sitemap,
+    Feed,
+}
+
+/// Where a page's fetch picks up again after a redirect to another origin was handed back to the
+/// scheduler (so that origin's robots.txt comes first and its spacing holds).
+#[derive(Debug, Clone)]
+pub struct Continuation {
+    /// The URL to request next (the redirect's target).
+    pub url: Url,
+    /// The URL whose response redirected there.
+    pub from: Url,
+    /// That response's status.
+    pub status: u16,
+    /// Redirects followed so far, over every hop of the page.
+    pub hops: usize,
+    /// When the page's first request started, and the time its earlier hops took.
+    pub started: chrono::DateTime<chrono::Utc>,
+    pub elapsed: Duration,
+}
+
+/// A message on the job channel.
+#[derive(Debug)]
+pub enum Job {
+    /// Fetch this page (attempt 0 is the first request; validators make it conditional).
+    Fetch {
+        origin: Origin,
+        entry: Entry,
+        attempt: u32,
+        validators: Option<Validators>,
+        /// The origin's delay: a redirect to the same origin is followed inline only when it is
+        /// zero (otherwise the hop goes back to the scheduler like any other origin's).
+        gap: Duration,
+        /// Set when this job continues a page after a redirect to `origin`.
+        resume: Option<Box<Continuation>>,
+    },
+    /// Fetch the robots.txt of this URL's origin.
+    Robots { origin: Origin, url: Url },
+    /// Fetch a sitemap or a feed; its pages are offered at `depth` with `parent` = the resource URL.
+    Resource {
+        origin: Origin,
+        kind: ResourceKind,
+        url: Url,
+        depth: u32,
+    },
+    /// The sentinel: leave the loop (one is sent per worker, like Python's `None`).
+    Stop,
+}
+
+impl Job {
+    /// The origin a job counts against (`None` for the sentinel).
+    pub fn origin(&self) -> Option<&Origin> {
+        match self {
+            Job::Fetch { origin, .. }
+            | Job::Robots { origin, .. }
+            | Job::Resource { origin, .. } => Some(origin),
+            Job::Stop => None,
+        }
+    }
+}
+
+/// What a worker sends back for one page.
+#[derive(Debug)]
+pub struct PageResult {
+    /// The job's entry, returned so the coordinator can account for it.
+    pub entry: Entry,
+    /// Which attempt this was.
+    pub attempt: u32,
+    /// The page's row.
+    pub row: Row,
+    /// Links to offer to the frontier (empty when the page's links are not followed).
+    pub follow: Vec<Link>,
+    /// Every link on the page, for the edges CSV (empty unless edges are wanted).
+    pub edges: Vec<String>,
+    /// Feeds the page announces (only for seed pages with `--feeds`).
+    pub feeds: Vec<Url>,
+    /// Fingerprint of the final URL when a redirect moved the page.
+    pub final_key: Option<UrlKey>,
+    /// The server's Retry-After.
+    pub retry_after: Option<Duration>,
+    /// Validators of the final response, for a later conditional GET.
+    pub validators: Validators,
+}
+
+/// One answer per job.
+#[derive(Debug)]
+pub enum Outcome {
+    Page(Origin, Box<PageResult>),
+    /// The page redirected to another origin (or, with a delay, to its own): the rest of its
+    /// fetch is a new job there. No row yet.
+    Redirected {
+        origin: Origin,
+        entry: Entry,
+        attempt: u32,
+        validators: Option<Validators>,
+        next: Box<Continuation>,
+    },
+    Robots(Origin, Arc<RobotsRules>),
+    Resource {
+        origin: Origin,
+        kind: ResourceKind,
+        url: Url,
+        /// Pages to offer (filtered like links).
+        pages: Vec<Link>,
+        /// Further sitemaps (from a sitemap index).
+        sitemaps: Vec<Url>,
+        depth: u32,
+    },
+    /// The crawl was stopping when a worker took this job: it was not started, and goes back.
+    NotStarted(Job),
+}

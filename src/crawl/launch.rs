@@ -1,0 +1,136 @@
+//! One crawl from start to end: build what the workers share, the channels, the ledger and the
+//! scheduler; spawn the workers; run the coordinator's loop; then send the sentinels, join the
+//! workers, commit and flush, and put the summary together. Whatever happens (an error, a stop),
+//! no job is left for a worker to start and every worker gets its sentinel or a closed channel.
+
+use super::coordinator::{Channels, Coordinator};
+use super::filter::LinkFilter;
+use super::jobs::{Job, Outcome};
+use super::ledger::{Ledger, Persist};
+use super::link_memo::LinkMemo;
+use super::robots_cache::RobotsCache;
+use super::scheduler::{LocalScheduler, Rules, Schedule};
+use super::stop::Stop;
+use super::summary::Summary;
+use super::worker::{self, WorkerContext};
+use crate::config::Config;
+use crate::error::CrawlError;
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::output::RowSink;
+use crate::scope::Scope;
+use crossbeam_channel::bounded;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Run a crawl to its end, writing rows to `sink`. When `stop` is requested (or `--max-duration`
+/// passes) no new request starts; the pages in flight finish within `stop.grace` and are
+/// written, the rest are abandoned (left queued in the state for a resume). Every worker thread
+/// has exited when this returns, except after abandoning pages: those workers end with their
+/// fetch, at the latest after `--timeout`, or with the process.
+pub fn crawl(
+    config: &Config,
+    sink: &mut dyn RowSink,
+    stop: &Stop,
+    persist: Option<Persist<'_>>,
+) -> Result<Summary, CrawlError> {
+    let started = Instant::now();
+    let workers = config.workers.get();
+    let filter = LinkFilter::new(
+        Scope::new(config.scope, &config.seeds),
+        config.include.clone(),
+        config.exclude.clone(),
+        config.allow_private,
+        &config.seeds,
+    );
+    let fetcher = Fetcher::new(FetchConfig {
+        user_agent: config.user_agent.clone(),
+        timeout: config.timeout,
+        connect_timeout: config.connect_timeout,
+        max_bytes: config.max_bytes,
+        pool_per_host: config.per_host.get().min(workers),
+        block_private: filter.blocks_private(),
+        body_budget: config.body_memory,
+        max_header_bytes: config.max_header_bytes,
+    })?;
+    let ctx = Arc::new(WorkerContext {
+        fetcher,
+        filter,
+        robots: RobotsCache::new(config.robots, &config.user_agent),
+        max_depth: config.max_depth,
+        want_edges: config.links_output.is_some(),
+        want_feeds: config.feeds,
+        memo: LinkMemo::new(),
+        stopping: stop.flag(),
+    });
+    let max_out = workers + config.queue_capacity.get();
+    let (job_tx, job_rx) = bounded::<Job>(config.queue_capacity.get());
+    let (outcome_tx, outcome_rx) = bounded::<Outcome>(max_out);
+
+    let (ledger, resume) = Ledger::new(sink, persist, started);
+    let mut sched = LocalScheduler::new(Rules::of(config), resume.as_ref().map_or(0, |r| r.done));
+    if let Some(r) = resume {
+        sched.restore(r.queued, r.seen);
+    }
+    let seeded = sched.seed(&config.seeds);
+    let mut coordinator = Coordinator::new(config, sched, ledger, started);
+    coordinator.ledger.queued(seeded);
+
+    let mut handles = Vec::with_capacity(workers);
+    let mut spawn_error = None;
+    for i in 0..workers {
+        let (jobs, outcomes, ctx) = (job_rx.clone(), outcome_tx.clone(), ctx.clone());
+        match std::thread::Builder::new()
+            .name(format!("trawl-worker-{i}"))
+            .spawn(move || worker::run(jobs, outcomes, &ctx))
+        {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                spawn_error = Some(CrawlError::Worker(e.to_string()));
+                break;
+            }
+        }
+    }
+    drop(outcome_tx);
+    let ch = Channels {
+        jobs: job_tx,
+        unsent: job_rx,
+        outcomes: outcome_rx,
+    };
+    let outcome = match spawn_error {
+        Some(e) => Err(e),
+        None => coordinator.run(&ch, stop),
+    };
+    if outcome.is_err() {
+        // Nothing more may start: workers send back what they take, the channel is emptied.
+        ctx.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        coordinator.take_back_unsent(&ch);
+    }
+    coordinator.send_sentinels(&ch, handles.len());
+    let abandoned = coordinator.in_flight();
+    // Busy workers of abandoned pages find the channel closed once it is empty.
+    drop(ch);
+    if abandoned == 0 {
+        for h in handles {
+            if h.join().is_err() {
+                return Err(CrawlError::Worker("a worker thread panicked".into()));
+            }
+        }
+    }
+    let persisted = coordinator.ledger.commit(Instant::now());
+    let counts = coordinator.sched.counts().clone();
+    let seen = coordinator.sched.seen_len() as u64;
+    let mut summary = std::mem::take(&mut coordinator.ledger.summary);
+    summary.requested = counts.requested;
+    summary.retries = counts.retries;
+    summary.resources = counts.resources;
+    summary.backed_off = counts.backed_off;
+    summary.abandoned = abandoned as u64;
+    summary.seen = seen;
+    summary.elapsed = started.elapsed();
+    summary.peak_body_bytes = ctx.fetcher.body_usage().1;
+    outcome?;
+    persisted?;
+    coordinator.ledger.flush(Instant::now())?;
+    Ok(summary)
+}

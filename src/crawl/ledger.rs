@@ -1,0 +1,247 @@
+//! The row side of a crawl: every finished page is counted in the [`Summary`] and its row written
+//! to the sink, or, with `--state`, recorded in the state's batch and written once that batch is
+//! committed (so a row is never in the output before the state knows its page is done). It also
+//! mirrors into the state what the frontier queued or marked seen, and answers the new-only
+//! questions (was this page known to an earlier crawl, with which validators). It never
+//! schedules and never touches the network.
+
+use super::page_links::Link;
+use super::scheduler::Schedule;
+use super::summary::Summary;
+use crate::error::CrawlError;
+use crate::fetch::Validators;
+use crate::output::RowSink;
+use crate::record::{Entry, Row};
+use crate::state::{Batch, Done, Resume, StateError, StateStore};
+use crate::url_norm::UrlKey;
+use std::time::{Duration, Instant};
+
+/// The state is committed at least this often while it has changes (and the rows it makes safe
+/// written).
+const COMMIT_EVERY: Duration = Duration::from_millis(500);
+/// Rows are pushed to the operating system at least this often while some are unflushed.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// The `--state` side of a crawl: the store, what to resume, and the new-only settings.
+pub struct Persist<'a> {
+    pub store: &'a mut StateStore,
+    /// The unfinished crawl to continue, if any (its seen-set and queue are loaded).
+    pub resume: Option<Resume>,
+    /// `--only-new`: write rows only for pages no earlier crawl saw; revisit known pages only up
+    /// to `revisit_depth`, with conditional requests.
+    pub only_new: bool,
+    pub revisit_depth: u32,
+}
+
+/// The state while a crawl runs: the store and what is not committed yet.
+struct StateCtx<'a> {
+    store: &'a mut StateStore,
+    batch: Batch,
+    /// Rows (with their edges) waiting for their pages to be committed as done.
+    pending: Vec<(Row, Vec<String>)>,
+    last_commit: Instant,
+    only_new: bool,
+    revisit_depth: u32,
+}
+
+fn state_err(e: StateError) -> CrawlError {
+    CrawlError::State(e.to_string())
+}
+
+/// Rows, the summary and the state mirror.
+pub struct Ledger<'a> {
+    sink: &'a mut dyn RowSink,
+    state: Option<StateCtx<'a>>,
+    pub summary: Summary,
+    last_flush: Instant,
+    unflushed: bool,
+}
+
+impl<'a> Ledger<'a> {
+    /// The ledger, and the crawl to resume if the state holds one.
+    pub fn new(
+        sink: &'a mut dyn RowSink,
+        persist: Option<Persist<'a>>,
+        now: Instant,
+    ) -> (Ledger<'a>, Option<Resume>) {
+        let mut resume = None;
+        let state = persist.map(|p| {
+            resume = p.resume;
+            StateCtx {
+                store: p.store,
+                batch: Batch::default(),
+                pending: Vec::new(),
+                last_commit: now,
+                only_new: p.only_new,
+                revisit_depth: p.revisit_depth,
+            }
+        });
+        let ledger = Ledger {
+            sink,
+            state,
+            summary: Summary::default(),
+            last_flush: now,
+            unflushed: false,
+        };
+        (ledger, resume)
+    }
+
+    /// Validators for a conditional request of a page an earlier crawl remembered (new-only
+    /// runs only).
+    pub fn validators(&self, key: UrlKey) -> Option<Validators> {
+        let st = self.state.as_ref().filter(|st| st.only_new)?;
+        let known = st.store.known(key).ok()??;
+        Some(Validators {
+            etag: known.etag,
+            last_modified: known.last_modified,
+        })
+    }
+
+    /// A new-only run revisits known pages only up to `--revisit-depth`: deeper links to pages an
+    /// earlier crawl knew are marked seen and dropped here.
+    pub fn drop_known(
+        &mut self,
+        links: Vec<Link>,
+        depth: u32,
+        frontier: &mut dyn Schedule,
+    ) -> Vec<Link> {
+        let Some(st) = self.state.as_mut() else {
+            return links;
+        };
+        if !st.only_new || depth <= st.revisit_depth {
+            return links;
+        }
+        links
+            .into_iter()
+            .filter(|link| {
+                if frontier.is_seen(link.key) || !matches!(st.store.known(link.key), Ok(Some(_))) {
+                    return true;
+                }
+                frontier.mark_seen(link.key);
+                st.batch.seen.push(link.key);
+                false
+            })
+            .collect()
+    }
+
+    /// Does a state mirror the frontier's queue?
+    pub fn mirrors(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// Mirror entries the frontier queued (or moved up).
+    pub fn queued(&mut self, entries: Vec<Entry>) {
+        if let Some(st) = self.state.as_mut() {
+            st.batch.queued.extend(entries);
+        }
+    }
+
+    /// Mirror a key the frontier marked seen without queueing it (a redirect's final URL).
+    pub fn seen(&mut self, key: UrlKey) {
+        if let Some(st) = self.state.as_mut() {
+            st.batch.seen.push(key);
+        }
+    }
+
+    /// A page is done: count it, and write its row (with a state: record it as done and write
+    /// the row once that is committed). `validators` is `None` for a URL that was not requested.
+    pub fn finish_page(
+        &mut self,
+        key: UrlKey,
+        row: Row,
+        edges: Vec<String>,
+        validators: Option<Validators>,
+    ) -> Result<(), CrawlError> {
+        self.summary.tally(&row);
+        let Some(st) = self.state.as_mut() else {
+            self.summary.new += 1;
+            self.summary.rows += 1;
+            self.sink.write_row(&row)?;
+            if !edges.is_empty() {
+                self.sink
+                    .write_links(&row.url, &mut edges.iter().map(String::as_str))?;
+            }
+            self.unflushed = true;
+            return Ok(());
+        };
+        let known_before = st.store.known(key).map_err(state_err)?.is_some();
+        let requested = validators.is_some();
+        let remember = requested && row.status.is_some_and(|s| s < 500 && s != 429);
+        let write_row = row.status != Some(304) && !(st.only_new && known_before);
+        if write_row {
+            self.summary.rows += 1;
+            if !known_before {
+                self.summary.new += 1;
+            }
+        }
+        let validators = validators.unwrap_or_default();
+        st.batch.done.push(Done {
+            key,
+            row: row.clone(),
+            remember,
+            etag: validators.etag,
+            last_modified: validators.last_modified,
+            write_row,
+        });
+        if write_row {
+            st.pending.push((row, edges));
+        }
+        Ok(())
+    }
+
+    /// Commit the batch to the state, then write the rows it made safe. Without a state, rows
+    /// were written at once and this does nothing.
+    pub fn commit(&mut self, now: Instant) -> Result<(), CrawlError> {
+        let Some(st) = self.state.as_mut() else {
+            return Ok(());
+        };
+        if !st.batch.is_empty() {
+            st.store
+                .commit(std::mem::take(&mut st.batch))
+                .map_err(state_err)?;
+        }
+        st.last_commit = now;
+        for (row, edges) in std::mem::take(&mut st.pending) {
+            self.sink.write_row(&row)?;
+            if !edges.is_empty() {
+                self.sink
+                    .write_links(&row.url, &mut edges.iter().map(String::as_str))?;
+            }
+            self.unflushed = true;
+        }
+        Ok(())
+    }
+
+    /// When [`Ledger::housekeep`] has something to do next, if ever.
+    pub fn next_due(&self) -> Option<Instant> {
+        let commit = self
+            .state
+            .as_ref()
+            .filter(|st| !st.batch.is_empty() || !st.pending.is_empty())
+            .map(|st| st.last_commit + COMMIT_EVERY);
+        let flush = self.unflushed.then_some(self.last_flush + FLUSH_EVERY);
+        commit.into_iter().chain(flush).min()
+    }
+
+    /// Commit and flush when they are due (or the batch is large).
+    pub fn housekeep(&mut self, now: Instant) -> Result<(), CrawlError> {
+        let commit_due = self
+            .state
+            .as_ref()
+            .is_some_and(|st| now >= st.last_commit + COMMIT_EVERY || st.pending.len() >= 10_000);
+        if commit_due {
+            self.commit(now)?;
+        }
+        if self.unflushed && now >= self.last_flush + FLUSH_EVERY {
+            self.flush(now)?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self, now: Instant) -> Result<(), CrawlError> {
+        self.sink.flush()?;
+        self.last_flush = now;
+        self.unflushed = false;
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! The records that several layers share, kept below all of them: a page's row (written by
+//! `output`, logged by `state`, made by `crawl`), a URL waiting in the frontier, and the origin
+//! that politeness is counted by. Plain data only: nothing here does I/O or decides anything.
+
+use crate::error::ErrorClass;
+use crate::url_norm::UrlKey;
+use serde::Serialize;
+use std::sync::Arc;
+use url::Url;
+
+/// One page's row.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Row {
+    /// The URL as requested (WHATWG serialization, no fragment).
+    pub url: String,
+    /// The URL of the final response after redirects (empty when nothing was requested).
+    pub final_url: String,
+    /// Link distance from a seed (seeds are 0).
+    pub depth: u32,
+    /// The page the URL was found on (empty for seeds).
+    pub parent: String,
+    /// Final HTTP status; `None` when there was no response.
+    pub status: Option<u16>,
+    /// The final response's Content-Type header, as sent.
+    pub content_type: String,
+    /// `document.title`.
+    pub title: String,
+    /// Distinct http(s) links on the page; `None` when the page was not parsed as HTML.
+    pub links: Option<usize>,
+    /// Body bytes received after decompression (`None` when nothing was requested).
+    pub bytes: Option<u64>,
+    /// Milliseconds from the request's start to the end of the body.
+    pub elapsed_ms: Option<u64>,
+    /// When the request started, RFC 3339 UTC.
+    pub fetched_at: String,
+    /// The charset the page was decoded with.
+    pub encoding: String,
+    /// Why the page failed, if it did.
+    #[serde(serialize_with = "error_str")]
+    pub error: Option<ErrorClass>,
+}
+
+fn error_str<S: serde::Serializer>(e: &Option<ErrorClass>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(e.map(ErrorClass::as_str).unwrap_or(""))
+}
+
+/// A URL waiting to be fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub url: Url,
+    /// Dedup fingerprint of `url`.
+    pub key: UrlKey,
+    /// Link distance from a seed.
+    pub depth: u32,
+    /// The page the URL was found on (`None` for seeds).
+    pub parent: Option<Arc<str>>,
+}
+
+/// The politeness unit a URL belongs to: `scheme://host:port`.
+pub type Origin = Arc<str>;

@@ -21,7 +21,13 @@
 //! - `rows(seq, 13 columns)`: the current crawl's row log, `seq` 0-based and dense.
 //! - `history(key, etag, last_modified, fetched_at)`: pages remembered across crawls.
 //!
-//! URL keys (`u64`) are stored as the `i64` with the same bits.
+//! URL keys (`u64`, [`crate::url_norm::key`]) are stored as the `i64` with the same bits.
+//!
+//! Versions: 1 stored keys made by std's zero-keyed `SipHasher` through `Hash for str`, a byte feed
+//! std does not promise to keep. 2 stores keys of trawl's own fixed definition (SipHash-2-4 over
+//! the canonical bytes and 0xFF, `url_norm::key_of_canonical`), which equal every key version 1
+//! stored; a version 1 file is migrated on open by stamping version 2, in one transaction. A file
+//! of a newer version is refused.
 
 use crate::error::ErrorClass;
 use crate::output::Row;
@@ -37,8 +43,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
-/// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema version this build reads and writes. Older versions are migrated on open
+/// ([`OLDEST_MIGRATABLE`] and up).
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// The oldest schema version this build migrates to [`SCHEMA_VERSION`]: version 1's tables are
+/// version 2's, and its keys are equal (see the module documentation).
+pub const OLDEST_MIGRATABLE: i64 = 1;
 
 /// `PRAGMA application_id` of a trawl state file: "TRWL".
 pub const APPLICATION_ID: i64 = 0x5452_574C;
@@ -295,6 +306,8 @@ enum Found {
     Empty,
     /// A trawl state of this schema version.
     Trawl,
+    /// A trawl state of an older schema version this build migrates.
+    Older(i64),
 }
 
 /// Decide whether `conn` is an empty database or a trawl state this build reads, without writing.
@@ -336,7 +349,7 @@ fn validate(conn: &Connection, path: &Path) -> Result<Found, StateError> {
             ),
         ));
     }
-    if version < 1 {
+    if version < OLDEST_MIGRATABLE {
         return Err(open_err(
             path,
             format!("damaged trawl state (schema version {version})"),
@@ -347,6 +360,9 @@ fn validate(conn: &Connection, path: &Path) -> Result<Found, StateError> {
             path,
             format!("damaged trawl state (table {missing} is missing)"),
         ));
+    }
+    if version < SCHEMA_VERSION {
+        return Ok(Found::Older(version));
     }
     Ok(Found::Trawl)
 }
@@ -425,8 +441,15 @@ impl StateStore {
             next_row: 0,
             active: false,
         };
-        if let Found::Empty = found {
-            store.create_schema().map_err(|e| open_err(path, e))?;
+        match found {
+            Found::Empty => store.create_schema().map_err(|e| open_err(path, e))?,
+            Found::Older(version) => store.migrate(version).map_err(|e| {
+                open_err(
+                    path,
+                    format!("cannot migrate from schema version {version}: {e}"),
+                )
+            })?,
+            Found::Trawl => {}
         }
         let (active, next_row) = store.load_counters().map_err(|e| store.db(e))?;
         store.active = active;
@@ -441,7 +464,28 @@ impl StateStore {
         tx.execute_batch(SCHEMA)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        tx.commit()
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Bring a state of schema version `from` (at least [`OLDEST_MIGRATABLE`]) to
+    /// [`SCHEMA_VERSION`], in one transaction: a failure leaves the file as it was.
+    fn migrate(&mut self, from: i64) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Read again under the write lock: the version `validate` saw was read outside it.
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version != from {
+            return Err(
+                format!("schema version changed from {from} to {version} while opening").into(),
+            );
+        }
+        // 1 -> 2: the same tables, and every stored key is what `url_norm::key` now computes
+        // (pinned by its golden-value test), so only the version changes.
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn load_counters(&self) -> rusqlite::Result<(bool, u64)> {
@@ -1573,6 +1617,102 @@ mod tests {
             msg.contains(&format!("schema version {}", SCHEMA_VERSION + 1)),
             "{msg}"
         );
+    }
+
+    /// Rewind a state file to an older schema version, as an older trawl left it.
+    fn set_version(path: &Path, version: i64) {
+        let c = Connection::open(path).expect("sqlite");
+        c.pragma_update(None, "user_version", version)
+            .expect("user_version");
+    }
+
+    fn version_of(path: &Path) -> i64 {
+        let c = Connection::open(path).expect("sqlite");
+        c.pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("user_version")
+    }
+
+    #[test]
+    fn a_version_1_state_is_migrated_and_its_keys_still_match() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.db");
+        let a = entry("a?utm_source=x&b=1", 1, Some("https://h.test/"));
+        let b = entry("b", 1, Some("https://h.test/"));
+        {
+            let mut s = StateStore::open(&path).expect("create");
+            s.start(&meta()).expect("start");
+            s.commit(Batch {
+                queued: vec![a.clone(), b.clone()],
+                ..Batch::default()
+            })
+            .expect("queue");
+            let mut d = done(&a, Some(200));
+            d.etag = Some("\"v1\"".into());
+            s.commit(Batch {
+                done: vec![d],
+                ..Batch::default()
+            })
+            .expect("done");
+        }
+        // A version 1 file: the same tables; its keys were written by the std hasher, which
+        // `url_norm` pins equal to today's (golden values), so a fresh key finds them.
+        set_version(&path, 1);
+        let s = StateStore::open(&path).expect("migrated");
+        assert_eq!(version_of(&path), SCHEMA_VERSION);
+        let r = s.unfinished().expect("unfinished").expect("in progress");
+        assert_eq!(r.meta, meta());
+        assert_eq!(paths(&r.queued), vec![("/b".to_string(), 1)]);
+        assert_eq!(r.done, 1);
+        assert_eq!(r.rows_logged, 1);
+        let again = url_norm::key(&Url::parse("https://h.test/a?b=1").expect("url"));
+        assert_eq!(
+            s.known(again).expect("known"),
+            Some(Known {
+                etag: Some("\"v1\"".into()),
+                last_modified: None
+            })
+        );
+        drop(s);
+        // Opening a migrated file again is a plain open.
+        drop(StateStore::open(&path).expect("reopen"));
+        assert_eq!(version_of(&path), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_failed_migration_leaves_the_file_as_it_was() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.db");
+        drop(StateStore::open(&path).expect("create"));
+        set_version(&path, 1);
+        // A foreign reader holds a read transaction with the WAL: the migration cannot take the
+        // write lock within the busy timeout, and must fail without writing anything.
+        let c = Connection::open(&path).expect("sqlite");
+        c.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+        let msg = open_error(&path);
+        assert!(!msg.contains('\n'), "one line: {msg}");
+        assert!(msg.contains("state.db"), "{msg}");
+        assert!(
+            msg.contains("cannot migrate from schema version 1"),
+            "{msg}"
+        );
+        c.execute_batch("ROLLBACK").expect("unlock");
+        drop(c);
+        assert_eq!(version_of(&path), 1);
+    }
+
+    #[test]
+    fn refusals_are_one_line() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.db");
+        drop(StateStore::open(&path).expect("create"));
+        for version in [SCHEMA_VERSION + 1, 0, -1] {
+            set_version(&path, version);
+            let msg = open_error(&path);
+            assert!(!msg.contains('\n'), "one line: {msg}");
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+            assert!(msg.contains(&format!("schema version {version}")), "{msg}");
+            assert_eq!(version_of(&path), version, "left as it was");
+        }
     }
 
     #[test]

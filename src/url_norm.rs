@@ -4,7 +4,7 @@
 //! dropped, so the same article reached through two tagged links is fetched once. This module
 //! never touches the network and never decides scope.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use url::Url;
 
 /// A fixed-size fingerprint of a URL's canonical form: the dedup set stores these, not strings.
@@ -60,8 +60,8 @@ pub fn canonical(url: &Url) -> String {
     out
 }
 
-/// The dedup fingerprint of a URL (64 bits of a keyed-zero SipHash of the canonical form;
-/// stable within and across runs of the same build).
+/// The dedup fingerprint of a URL: [`key_of_canonical`] of its canonical form. Stable across runs,
+/// builds and toolchains; state files store it.
 pub fn key(url: &Url) -> UrlKey {
     match url.query() {
         // Without a query the canonical form is the URL up to its path: no allocation.
@@ -95,14 +95,20 @@ impl Hasher for KeyHasher {
 /// `BuildHasher` for [`KeyHasher`].
 pub type BuildKeyHasher = std::hash::BuildHasherDefault<KeyHasher>;
 
-/// The fingerprint of an already canonical string.
+/// The fingerprint of an already canonical string: SipHash-2-4 (Aumasson and Bernstein, 2012, as
+/// implemented by the `siphasher` crate) with both keys zero, over the string's UTF-8 bytes
+/// followed by one 0xFF byte.
+///
+/// This definition is trawl's own and fixed: state files store these keys, so changing it (the
+/// algorithm, the keys or the bytes fed) needs a new state schema version and a migration
+/// (src/state.rs). It no longer goes through std's `Hash for str`, whose byte feed the standard
+/// library does not promise to keep. The trailing 0xFF is what that impl fed when these keys were
+/// first written (with the zero-keyed `std::hash::SipHasher`, which is SipHash-2-4), kept so the
+/// keys of older state files stay valid; `url_norm` tests pin golden values.
 pub fn key_of_canonical(canonical: &str) -> UrlKey {
-    #[allow(
-        deprecated,
-        reason = "SipHasher with zero keys is stable across runs, unlike RandomState"
-    )]
-    let mut h = std::hash::SipHasher::new();
-    canonical.hash(&mut h);
+    let mut h = siphasher::sip::SipHasher24::new_with_keys(0, 0);
+    h.write(canonical.as_bytes());
+    h.write(&[0xFF]);
     h.finish()
 }
 
@@ -171,5 +177,65 @@ mod tests {
     #[test]
     fn empty_query_pieces_are_ignored() {
         assert_eq!(canonical(&u("https://n.ru/a?&&b=1&")), "https://n.ru/a?b=1");
+    }
+
+    /// The persisted key is a fixed function of the canonical bytes: these values are in state
+    /// files on disk and must never change (see `key_of_canonical`). They were checked against an
+    /// independent SipHash-2-4 implementation written from the paper, and equal what the
+    /// zero-keyed `std::hash::SipHasher` gave through `Hash for str` when it was used.
+    #[test]
+    fn golden_keys() {
+        let cases: [(&str, &str, UrlKey); 5] = [
+            ("https://n.ru/", "https://n.ru/", 0x515f_5f75_e89c_9b28),
+            (
+                "https://example.com/news/2024/article.html#comments",
+                "https://example.com/news/2024/article.html",
+                0x448a_da0f_3ab7_d86b,
+            ),
+            (
+                "https://n.ru/a?utm_source=x&b=2&a=1&fbclid=z",
+                "https://n.ru/a?a=1&b=2",
+                0xb075_a124_13a0_c51e,
+            ),
+            (
+                "HTTP://X.test:8080/p?q=1&a=2&gclid=9",
+                "http://x.test:8080/p?a=2&q=1",
+                0x680f_678f_b9ab_ee41,
+            ),
+            (
+                "https://пример.рф/путь?q=я",
+                "https://xn--e1afmkfd.xn--p1ai/%D0%BF%D1%83%D1%82%D1%8C?q=%D1%8F",
+                0x71ae_27f0_26e7_f6b8,
+            ),
+        ];
+        for (input, canon, golden) in cases {
+            let url = u(input);
+            assert_eq!(canonical(&url), canon, "{input}");
+            assert_eq!(key(&url), golden, "{input}: {:#018x}", key(&url));
+            assert_eq!(key_of_canonical(canon), golden, "{canon}");
+        }
+    }
+
+    /// The crate computes the SipHash-2-4 of the specification: the paper's test vector (key
+    /// 00..0f, message 00..0e), and a streamed feed equals the one-shot hash of the whole message.
+    #[test]
+    fn the_hash_is_siphash_2_4_as_specified() {
+        let key: [u8; 16] = std::array::from_fn(|i| i as u8);
+        let msg: Vec<u8> = (0..15).collect();
+        let h = siphasher::sip::SipHasher24::new_with_key(&key);
+        assert_eq!(h.hash(&msg), 0xa129_ca61_49be_45e5);
+        for canon in [
+            "",
+            "https://n.ru/",
+            "https://n.ru/a/very/long/path/past/a/block?x=1",
+        ] {
+            let mut bytes = canon.as_bytes().to_vec();
+            bytes.push(0xFF);
+            assert_eq!(
+                key_of_canonical(canon),
+                siphasher::sip::SipHasher24::new_with_keys(0, 0).hash(&bytes),
+                "{canon}"
+            );
+        }
     }
 }

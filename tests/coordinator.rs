@@ -158,15 +158,15 @@ fn queue_capacity_1_refills_8_workers_three_times_over() {
 }
 
 #[test]
-fn queue_capacity_1_fills_64_workers_without_waiting_for_a_timer() {
-    // Handing 64 jobs through one slot to idle workers takes milliseconds; 3 s is a guard. A
-    // scheduler that hands out one job per 100 ms timer tick while no outcome arrives needs
-    // 6.3 s and is caught by it.
-    let (_server, barrier) = crawl_behind_barrier(64, 64, Duration::from_secs(3));
+fn queue_capacity_1_fills_128_workers_without_waiting_for_a_timer() {
+    // Handing 128 jobs through one slot to idle workers takes milliseconds; 3 s is a guard. A
+    // scheduler that hands out jobs only on an outcome or a 100 ms timer tick (about two per tick
+    // while every page is held) needs about 6 s and is caught by it.
+    let (_server, barrier) = crawl_behind_barrier(128, 128, Duration::from_secs(3));
     assert_eq!(
         (barrier.filled(), barrier.timed_out()),
         (1, 0),
-        "all 64 leaves were in flight at once within the guard"
+        "all 128 leaves were in flight at once within the guard"
     );
 }
 

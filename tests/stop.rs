@@ -176,6 +176,79 @@ fn fixed(ms: u64) -> Arc<AtomicU64> {
 // 2. SIGTERM and SIGINT mid-crawl
 // ---------------------------------------------------------------------------
 
+/// `out` with `.partial` appended: where an unfinished crawl with `--state` leaves its rows.
+fn partial_of(out: &Path) -> PathBuf {
+    let mut p = out.as_os_str().to_owned();
+    p.push(".partial");
+    PathBuf::from(p)
+}
+
+/// Start trawl with `args` (which write to `out` with `--state`), wait until `ready` holds of
+/// the server, send `signal` at `t`, and check the stopped run: it exits with `code`, no request
+/// starts later than `t + 100 ms`, the rows stay in `out.partial`, and every row there is
+/// complete. Returns those rows.
+fn signal_when(
+    site: &Pages,
+    args: &[&str],
+    out: &Path,
+    ready_what: &str,
+    ready: impl Fn(&TestServer) -> bool,
+    signal: &str,
+    code: i32,
+) -> BTreeMap<String, (String, String)> {
+    let server = &site.server;
+    let child = trawl(args).spawn().expect("spawn");
+    wait_until(ready_what, || ready(server));
+    let t = Instant::now();
+    kill(&child, signal);
+    let o = wait_output(child, Duration::from_secs(60));
+    assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
+
+    // 100 ms covers a request already waiting out its --delay when the signal comes, and the
+    // signal's own way to the crawl; no request starts later than that.
+    let late: Vec<(String, Duration)> = server
+        .requests()
+        .iter()
+        .filter(|r| r.started > t + Duration::from_millis(100))
+        .map(|r| (r.path.clone(), r.started - t))
+        .collect();
+    assert!(
+        late.is_empty(),
+        "{} requests started after the signal: {late:?}",
+        late.len()
+    );
+    assert!(!out.exists(), "with --state the crawl is left unfinished");
+    let before = rows(&partial_of(out));
+    site.check_rows(&before);
+    assert!(
+        before.len() < site.titles.len(),
+        "the signal cut the crawl short"
+    );
+    before
+}
+
+/// Rerun `args` after `signal_when` left `before` in `out.partial`: it requests exactly the
+/// pages without a row, each once, and the final `out` has every page exactly once.
+fn resume_and_check(
+    site: &Pages,
+    args: &[&str],
+    out: &Path,
+    before: &BTreeMap<String, (String, String)>,
+) {
+    site.server.clear_log();
+    let o = run(args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    site.check_resumed_requests(before);
+    assert!(!partial_of(out).exists());
+    let all = rows(out);
+    site.check_rows(&all);
+    assert_eq!(
+        all.keys().cloned().collect::<BTreeSet<_>>(),
+        site.all_urls(),
+        "every page exactly once over both runs"
+    );
+}
+
 fn signal_mid_crawl_then_resume(signal: &str, code: i32) {
     // 40 leaves, the third one slow: it is requested early and still in flight at the signal.
     let mut pages: Vec<(String, String, Arc<AtomicU64>)> = (0..39)
@@ -183,11 +256,9 @@ fn signal_mid_crawl_then_resume(signal: &str, code: i32) {
         .collect();
     pages.insert(2, ("/slow".into(), "Slow leaf".into(), fixed(1500)));
     let site = pages_site(pages);
-    let server = &site.server;
     let dir = tempfile::tempdir().expect("tmp");
     let (out, state) = (dir.path().join("out.csv"), dir.path().join("state.db"));
-    let partial = dir.path().join("out.csv.partial");
-    let seed = server.url("/");
+    let seed = site.server.url("/");
     let args = [
         "-o",
         out.to_str().expect("p"),
@@ -203,53 +274,22 @@ fn signal_mid_crawl_then_resume(signal: &str, code: i32) {
         &seed,
     ];
 
-    let child = trawl(&args).spawn().expect("spawn");
-    assert!(
-        server.wait_for_count("/slow", 1, Duration::from_secs(30)),
-        "/slow was never requested"
+    // With --delay 100 at most one request waits out its delay when the signal comes.
+    let before = signal_when(
+        &site,
+        &args,
+        &out,
+        "/slow to be requested",
+        |s| s.count("/slow") >= 1,
+        signal,
+        code,
     );
-    let t = Instant::now();
-    kill(&child, signal);
-    let o = wait_output(child, Duration::from_secs(60));
-    assert_eq!(o.status.code(), Some(code), "{}", stderr(&o));
-
-    // One request may already be waiting out the 100 ms delay when the signal comes; none starts
-    // later than that.
-    let late: Vec<(String, Duration)> = server
-        .requests()
-        .iter()
-        .filter(|r| r.started > t + Duration::from_millis(100))
-        .map(|r| (r.path.clone(), r.started - t))
-        .collect();
-    assert!(
-        late.is_empty(),
-        "requests started after the signal: {late:?}"
-    );
-    assert!(!out.exists(), "with --state the crawl is left unfinished");
-    let before = rows(&partial);
-    site.check_rows(&before);
     assert_eq!(
-        before.get(&server.url("/slow")),
+        before.get(&site.server.url("/slow")),
         Some(&("200".to_owned(), "Slow leaf".to_owned())),
         "the page in flight at the signal finished within the grace period"
     );
-    assert!(
-        before.len() < site.titles.len(),
-        "the signal cut the crawl short"
-    );
-
-    server.clear_log();
-    let o = run(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    site.check_resumed_requests(&before);
-    assert!(!partial.exists());
-    let all = rows(&out);
-    site.check_rows(&all);
-    assert_eq!(
-        all.keys().cloned().collect::<BTreeSet<_>>(),
-        site.all_urls(),
-        "every page exactly once over both runs"
-    );
+    resume_and_check(&site, &args, &out, &before);
 }
 
 #[test]
@@ -260,6 +300,48 @@ fn sigterm_mid_crawl_starts_nothing_new_and_the_resume_fetches_only_what_is_miss
 #[test]
 fn sigint_mid_crawl_starts_nothing_new_and_the_resume_fetches_only_what_is_missing() {
     signal_mid_crawl_then_resume("-INT", 130);
+}
+
+#[test]
+fn sigterm_takes_no_queued_job_even_with_delay_0_and_per_host_equal_to_workers() {
+    // 60 leaves, each answered after 300 ms; with no delay and --per-host equal to --workers
+    // jobs queue up in the 64-slot channel ahead of the 4 workers. None of them may be taken
+    // once the signal has come.
+    let latency = fixed(300);
+    let site = pages_site(
+        (0..60)
+            .map(|i| (format!("/leaf/{i}"), format!("Leaf {i}"), latency.clone()))
+            .collect(),
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let (out, state) = (dir.path().join("out.csv"), dir.path().join("state.db"));
+    let seed = site.server.url("/");
+    let args = [
+        "-o",
+        out.to_str().expect("p"),
+        "--state",
+        state.to_str().expect("p"),
+        "--delay",
+        "0",
+        "--per-host",
+        "4",
+        "-w",
+        "4",
+        "--queue-capacity",
+        "64",
+        "--ignore-robots",
+        &seed,
+    ];
+    let before = signal_when(
+        &site,
+        &args,
+        &out,
+        "8 leaves to be requested",
+        |s| s.paths().iter().filter(|p| p.starts_with("/leaf/")).count() >= 8,
+        "-TERM",
+        143,
+    );
+    resume_and_check(&site, &args, &out, &before);
 }
 
 // ---------------------------------------------------------------------------

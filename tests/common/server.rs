@@ -1068,3 +1068,147 @@ impl Site {
         TestServer::start_on(ip, move |req| self.handle(req))
     }
 }
+
+// ---------------------------------------------------------------------------
+// Barrier
+// ---------------------------------------------------------------------------
+
+/// Holds requests until `n` of them are open at once, then releases that group together; the
+/// next `n` form the next group (a cyclic barrier). If `guard` passes before a group fills, the
+/// requests waiting in it are released anyway and counted in [`Barrier::timed_out`], so a test
+/// asserts on the counters instead of hanging. The hold is bounded by `guard` only (server
+/// shutdown does not cut it short).
+///
+/// Wrap a handler with [`Barrier::wrap`]: the barrier holds the request before the handler runs,
+/// so the log's `started` is the arrival and `finished` comes after the release.
+#[derive(Clone)]
+pub struct Barrier {
+    inner: Arc<BarrierInner>,
+}
+
+struct BarrierInner {
+    n: usize,
+    guard: Duration,
+    state: Mutex<BarrierState>,
+    cv: Condvar,
+}
+
+#[derive(Default)]
+struct BarrierState {
+    /// Requests waiting in the current group.
+    waiting: usize,
+    /// Bumped at every release (full or by the guard).
+    generation: u64,
+    /// Groups released because they filled.
+    filled: usize,
+    /// Requests released by the guard before their group filled.
+    timed_out: usize,
+    /// Most requests waiting at once.
+    peak: usize,
+    /// When the current group's first request arrived.
+    first: Option<Instant>,
+    /// For each filled group: from its first request's arrival to its last.
+    fill_times: Vec<Duration>,
+}
+
+impl fmt::Debug for Barrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Barrier")
+            .field("n", &self.inner.n)
+            .field("filled", &self.filled())
+            .field("timed_out", &self.timed_out())
+            .finish()
+    }
+}
+
+impl Barrier {
+    /// A barrier for groups of `n` (at least 1), each waiting at most `guard` to fill.
+    pub fn new(n: usize, guard: Duration) -> Barrier {
+        Barrier {
+            inner: Arc::new(BarrierInner {
+                n: n.max(1),
+                guard,
+                state: Mutex::new(BarrierState::default()),
+                cv: Condvar::new(),
+            }),
+        }
+    }
+
+    /// Wait until the current group is full (returns `true`) or the guard passes (`false`).
+    pub fn wait(&self) -> bool {
+        let inner = &self.inner;
+        let mut st = lock(&inner.state);
+        st.waiting += 1;
+        st.peak = st.peak.max(st.waiting);
+        let first = *st.first.get_or_insert_with(Instant::now);
+        if st.waiting >= inner.n {
+            st.fill_times.push(first.elapsed());
+            st.first = None;
+            st.waiting = 0;
+            st.generation += 1;
+            st.filled += 1;
+            inner.cv.notify_all();
+            return true;
+        }
+        let generation = st.generation;
+        let deadline = Instant::now() + inner.guard;
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                // Release the whole unfilled group, counting every request in it.
+                st.timed_out += st.waiting;
+                st.first = None;
+                st.waiting = 0;
+                st.generation += 1;
+                inner.cv.notify_all();
+                return false;
+            }
+            let (guard, _) = inner
+                .cv
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(|e| e.into_inner());
+            st = guard;
+            if st.generation != generation {
+                // Released by a full group, or by another waiter's guard (counted there).
+                return st.filled > 0 && st.timed_out == 0;
+            }
+        }
+    }
+
+    /// `handler`, with every request first held at this barrier.
+    pub fn wrap(
+        &self,
+        handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
+    ) -> impl Fn(&Request) -> Response + Send + Sync + 'static {
+        let barrier = self.clone();
+        move |req| {
+            barrier.wait();
+            handler(req)
+        }
+    }
+
+    /// Groups released because they filled.
+    pub fn filled(&self) -> usize {
+        lock(&self.inner.state).filled
+    }
+
+    /// Requests released by the guard before their group filled (0 when every group filled).
+    pub fn timed_out(&self) -> usize {
+        lock(&self.inner.state).timed_out
+    }
+
+    /// Most requests held at once.
+    pub fn peak(&self) -> usize {
+        lock(&self.inner.state).peak
+    }
+
+    /// For each filled group, the time from its first request's arrival to its last.
+    pub fn fill_times(&self) -> Vec<Duration> {
+        lock(&self.inner.state).fill_times.clone()
+    }
+
+    /// Requests waiting in the current group right now.
+    pub fn waiting(&self) -> usize {
+        lock(&self.inner.state).waiting
+    }
+}

@@ -11,6 +11,12 @@
 #   seen1m           memory with a million URLs seen: the latency server with 2,000,000 pages and
 #                    no delay, 11,000 pages fetched (--max-pages), 32 workers; the URLs seen (from
 #                    --summary-json) and the peak RSS are reported (issue 5: under 200 MB)
+#   NAME-qC[+C...]   any of the above with trawl's --queue-capacity C instead of 256; with several
+#                    (static-d2-q1+64) every round runs trawl once per capacity on the same server,
+#                    interleaved (odd rounds in the order given, even rounds reversed), each row
+#                    labelled NAME-qC, and a table gives each capacity's pages/s ÷ the largest's
+#   queue-capacity   the set latency50-w32-q1+64,static-d2-q1+64 (results to
+#                    bench/results-queue-capacity.md unless --out says otherwise)
 # Default: static-d2,latency50,latency200. Every trawl run is measured with /usr/bin/time
 # (wall, user+sys CPU, peak RSS); latency scenarios also get
 #   efficiency = pages/s ÷ (workers ÷ latency in seconds), the share of the ideal rate.
@@ -18,6 +24,7 @@
 #
 # Usage: bench/run.sh [--quick] [--scenarios a,b] [--runs N] [--peers] [--perf] [--out PATH]
 #                     [--static-workers W] [--pages N] [--no-build] [--keep] [--peer-list a,b]
+#                     [--queue-capacity C[,C...]] [--trawl PATH] [--bin-dir DIR]
 # Needs: cargo, rust-docs (for static-*), nginx and GNU time (installed with apt-get if missing and
 # run as root). With --peers it also installs wget (apt), Scrapy (pip, in a venv) and spider_cli
 # (cargo install) under ${TRAWL_BENCH_CACHE:-$HOME/.cache/trawl-bench}; a peer that cannot be
@@ -41,7 +48,14 @@ Options:
   --out PATH           where to write the Markdown results (default bench/results.md)
   --static-workers W   workers (and --per-host) for static-* (default 32)
   --pages N            pages of the latency server (default 5150)
-  --no-build           use the binaries already in target/release
+  --queue-capacity C,D trawl's --queue-capacity for scenarios without a -qC suffix (default 256);
+                       several values run each such scenario once per capacity per round, as -qC+D
+  --no-build           use the binaries already in target/release ($CARGO_TARGET_DIR/release)
+  --bin-dir DIR        take trawl and trawl-latency-server from DIR (e.g. another checkout's
+                       target/release); implies --no-build
+  --trawl PATH         run this trawl binary (trawl-latency-server still comes from --bin-dir or
+                       target/release); implies --no-build. The report names its path, its
+                       --version and the start of its SHA-256, since no git revision can be known
   --keep               keep the temporary directory (CSVs, logs) and print its path
 EOF
 }
@@ -63,7 +77,11 @@ PAGES=5150
 BUILD=1
 KEEP=0
 PEER_LIST=wget,scrapy,spider
+QUEUE_CAPACITY=""
+TRAWL_GIVEN=""
+BIN_DIR_GIVEN=""
 ARGS_GIVEN="$*"
+STARTED=$SECONDS
 
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -84,42 +102,89 @@ while [[ $# -gt 0 ]]; do
         --keep) KEEP=1 ;;
         --peer-list) PEER_LIST=${2:?--peer-list needs a value}; shift ;;
         --peer-list=*) PEER_LIST=${1#*=} ;;
+        --queue-capacity) QUEUE_CAPACITY=${2:?--queue-capacity needs a value}; shift ;;
+        --queue-capacity=*) QUEUE_CAPACITY=${1#*=} ;;
+        --trawl) TRAWL_GIVEN=${2:?--trawl needs a path}; shift ;;
+        --trawl=*) TRAWL_GIVEN=${1#*=} ;;
+        --bin-dir) BIN_DIR_GIVEN=${2:?--bin-dir needs a directory}; shift ;;
+        --bin-dir=*) BIN_DIR_GIVEN=${1#*=} ;;
         -h | --help) usage; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
 
-for number in "$RUNS" "$STATIC_WORKERS" "$PAGES"; do
+# Capacities as C+D (the form of a -q suffix); empty = 256, not named in the scenario labels.
+QUEUE_CAPACITY=${QUEUE_CAPACITY//,/+}
+IFS=+ read -r -a capacities <<<"$QUEUE_CAPACITY"
+for number in "$RUNS" "$STATIC_WORKERS" "$PAGES" "${capacities[@]}"; do
     [[ $number =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: '$number' is not a positive number" >&2; exit 2; }
 done
+if [[ -n $BIN_DIR_GIVEN ]]; then
+    [[ -d $BIN_DIR_GIVEN ]] || { echo "run.sh: --bin-dir $BIN_DIR_GIVEN is not a directory" >&2; exit 2; }
+    BIN=$(cd "$BIN_DIR_GIVEN" && pwd)
+    BUILD=0
+fi
+if [[ -n $TRAWL_GIVEN ]]; then
+    [[ -x $TRAWL_GIVEN && -f $TRAWL_GIVEN ]] || { echo "run.sh: --trawl $TRAWL_GIVEN is not an executable file" >&2; exit 2; }
+    TRAWL_GIVEN=$(cd "$(dirname "$TRAWL_GIVEN")" && pwd)/$(basename "$TRAWL_GIVEN")
+    BUILD=0
+fi
 if [[ $QUICK == 1 ]]; then
     RUNS=1
     SCENARIO_LIST=${SCENARIO_LIST:-static-d2,latency50-w32}
     OUT=${OUT:-$BENCH/results-quick.md}
 fi
 SCENARIO_LIST=${SCENARIO_LIST:-static-d2,latency50,latency200}
+if [[ ,$SCENARIO_LIST, == *,queue-capacity,* ]]; then
+    SCENARIO_LIST=,$SCENARIO_LIST,
+    SCENARIO_LIST=${SCENARIO_LIST//,queue-capacity,/,latency50-w32-q1+64,static-d2-q1+64,}
+    SCENARIO_LIST=${SCENARIO_LIST#,}; SCENARIO_LIST=${SCENARIO_LIST%,}
+    OUT=${OUT:-$BENCH/results-queue-capacity.md}
+fi
 OUT=${OUT:-$BENCH/results.md}
 
-# Expand the list into "name workers latency_ms depth" lines (latency 0 = static).
+# Expand the list into "name workers latency_ms depth capacities" lines (latency 0 = static;
+# capacities C+D, or - for the default 256 unnamed in the labels).
 SCENARIOS=()
 IFS=, read -r -a requested <<<"$SCENARIO_LIST"
 for name in "${requested[@]}"; do
+    caps=${QUEUE_CAPACITY:--}
+    if [[ $name =~ ^(.*)-q([1-9][0-9]*(\+[1-9][0-9]*)*)$ ]]; then
+        name=${BASH_REMATCH[1]}
+        caps=${BASH_REMATCH[2]}
+    fi
     case $name in
         static-d[0-9]*-w[0-9]*)
             d=${name#static-d}; d=${d%%-*}; w=${name##*-w}
-            SCENARIOS+=("$name $w 0 $d") ;;
-        static-d[0-9]*) SCENARIOS+=("$name $STATIC_WORKERS 0 ${name#static-d}") ;;
+            SCENARIOS+=("$name $w 0 $d $caps") ;;
+        static-d[0-9]*) SCENARIOS+=("$name $STATIC_WORKERS 0 ${name#static-d} $caps") ;;
         latency[0-9]*-w[0-9]*)
             ms=${name#latency}; ms=${ms%%-*}; w=${name##*-w}
-            SCENARIOS+=("$name $w $ms 10") ;;
+            SCENARIOS+=("$name $w $ms 10 $caps") ;;
         latency[0-9]*)
             ms=${name#latency}
-            SCENARIOS+=("$name-w32 32 $ms 10" "$name-w128 128 $ms 10") ;;
-        seen1m) SCENARIOS+=("seen1m 32 -1 10") ;;
-        *) echo "run.sh: unknown scenario '$name' (static-dN, static-dN-wW, latencyMS, latencyMS-wW, seen1m)" >&2; exit 2 ;;
+            SCENARIOS+=("$name-w32 32 $ms 10 $caps" "$name-w128 128 $ms 10 $caps") ;;
+        seen1m) SCENARIOS+=("seen1m 32 -1 10 $caps") ;;
+        *) echo "run.sh: unknown scenario '$name' (static-dN, static-dN-wW, latencyMS, latencyMS-wW, seen1m, each optionally -qC[+C...]; queue-capacity)" >&2; exit 2 ;;
     esac
 done
+
+# The capacities of one round of a scenario, one per line: in the order given in odd rounds,
+# reversed in even ones (so neither capacity always runs first, on a colder cache or machine).
+round_capacities() { # CAPS RUN
+    local list=() i
+    IFS=+ read -r -a list <<<"${1/#-/256}"
+    if (($2 % 2 == 1)); then
+        printf '%s\n' "${list[@]}"
+    else
+        for ((i = ${#list[@]} - 1; i >= 0; i--)); do printf '%s\n' "${list[i]}"; done
+    fi
+}
+# The row label of a scenario run at capacity C: NAME-qC unless the capacity is the unnamed default.
+capacity_label() { # NAME CAPS C
+    if [[ $2 == - ]]; then echo "$1"; else echo "$1-q$3"; fi
+}
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -258,7 +323,11 @@ fi
 # Run copies: target/ is shared with other builds, which may replace the binaries mid-benchmark.
 mkdir -p "$TMP/bin"
 for b in trawl trawl-latency-server; do
-    [[ -x $BIN/$b ]] || { log "$BIN/$b is missing: build with cargo build --release --bins"; exit 1; }
+    if [[ $b == trawl && -n $TRAWL_GIVEN ]]; then
+        cp "$TRAWL_GIVEN" "$TMP/bin/$b"
+        continue
+    fi
+    [[ -x $BIN/$b ]] || { log "$BIN/$b is missing: build with cargo build --release --bins (or give --bin-dir)"; exit 1; }
     cp "$BIN/$b" "$TMP/bin/$b"
 done
 # The revision the binaries were built from; -dirty when the crate's sources differ from it.
@@ -270,7 +339,12 @@ CHANGED=$(git -C "$ROOT" status --porcelain --untracked-files=no -- src Cargo.to
 if [[ $REVISION != unknown && -n $CHANGED ]]; then
     REVISION="$REVISION-dirty ($CHANGED)"
 fi
-[[ $BUILD == 1 ]] || REVISION="binaries as found (--no-build), tree at $REVISION"
+if [[ -n $TRAWL_GIVEN || -n $BIN_DIR_GIVEN ]]; then
+    trawl_path=${TRAWL_GIVEN:-$BIN/trawl}
+    REVISION="binary $trawl_path ($("$TMP/bin/trawl" --version 2>/dev/null | head -1 || echo 'no --version'), sha256 $(sha256sum "$TMP/bin/trawl" | cut -c1-12), modified $(date -u -r "$trawl_path" '+%Y-%m-%d %H:%M UTC')); trawl-latency-server from $BIN; bench/run.sh from the tree at $REVISION"
+elif [[ $BUILD == 0 ]]; then
+    REVISION="binaries as found (--no-build), tree at $REVISION"
+fi
 BIN=$TMP/bin
 
 # Peers (only with --peers); each sets its *_CMD variable, or stays unavailable with a note.
@@ -360,7 +434,10 @@ RUNS_TSV=$TMP/runs.tsv
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # measure SCENARIO TOOL WORKERS LATENCY_MS RUN PAGES_FN -- COMMAND...
-# Runs COMMAND under /usr/bin/time, then PAGES_FN (prints "pages ok errors") and records a row.
+# Runs COMMAND under /usr/bin/time, then PAGES_FN (prints "pages ok errors") and records a row;
+# its last two columns are $CAPACITY and $BASE (trawl's queue capacity, the scenario without -qC;
+# - for the peers).
+CAPACITY=- BASE=-
 measure() {
     local scenario=$1 tool=$2 workers=$3 latency=$4 run=$5 pages_fn=$6
     shift 7
@@ -371,8 +448,9 @@ measure() {
     read -r wall user sys rss < <(tail -1 "$TMP/time.txt") || true
     [[ $wall =~ ^[0-9.]+$ ]] || { wall=0 user=0 sys=0 rss=0; }
     read -r pages ok errors < <("$pages_fn")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$tool" "$workers" \
-        "$latency" "$run" "$pages" "$ok" "$wall" "$user" "$sys" "$rss" "$rc" "$errors" >>"$RUNS_TSV"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$tool" "$workers" \
+        "$latency" "$run" "$pages" "$ok" "$wall" "$user" "$sys" "$rss" "$rc" "$errors" \
+        "$([[ $tool == trawl ]] && echo "$CAPACITY" || echo -)" "$BASE" >>"$RUNS_TSV"
     log "$(awk -v s="$scenario" -v t="$tool" -v w="$workers" -v r="$run" -v n="$RUNS" \
         -v p="$pages" -v e="$wall" -v u="$user" -v y="$sys" -v m="$rss" -v c="$rc" -v x="$errors" \
         'BEGIN { printf "%-16s %-7s w=%-4s run %s/%s: %6d pages in %7.2f s = %7.1f pages/s, CPU %6.2f s, RSS %5.0f MB, exit %s, errors %s",
@@ -410,12 +488,12 @@ spider_pages() {
     echo "${n:-0} ${n:-0} -"
 }
 
-run_trawl() { # SCENARIO WORKERS LATENCY DEPTH RUN SEED
+run_trawl() { # SCENARIO WORKERS LATENCY DEPTH RUN SEED (queue capacity: $CAPACITY)
     local scenario=$1 w=$2 ms=$3 depth=$4 run=$5 seed=$6
     rm -f "$TMP/trawl.csv"
     measure "$scenario" trawl "$w" "$ms" "$run" trawl_pages -- \
         "$BIN/trawl" "$seed" --max-depth "$depth" --scope host --delay 0 --per-host "$w" -w "$w" \
-        --queue-capacity 256 --retries 0 -q -o "$TMP/trawl.csv"
+        --queue-capacity "$CAPACITY" --retries 0 -q -o "$TMP/trawl.csv"
 }
 
 run_wget() {
@@ -455,22 +533,26 @@ run_spider() { # SCENARIO WORKERS LATENCY DEPTH RUN SEED LIMIT
 
 declare -A PEER_SITE_DONE=()
 for spec in "${SCENARIOS[@]}"; do
-    read -r scenario w ms depth <<<"$spec"
+    read -r scenario w ms depth caps <<<"$spec"
+    BASE=$scenario
     log ""
     if [[ $ms == -1 ]]; then
         start_latency_server 0 2000000 || exit 1
         server_pid=$LAT_PID
         seed=http://127.0.0.1:$LAT_PORT/
-        log "== $scenario: trawl-latency-server on 127.0.0.1:$LAT_PORT, 2,000,000 pages, no delay, 11,000 fetched, $w workers"
+        log "== $scenario: trawl-latency-server on 127.0.0.1:$LAT_PORT, 2,000,000 pages, no delay, 11,000 fetched, $w workers, queue capacity ${caps/#-/256}"
         for run in $(seq "$RUNS"); do
-            rm -f "$TMP/trawl.csv" "$TMP/summary.json"
-            measure "$scenario" trawl "$w" -1 "$run" trawl_pages -- \
-                "$BIN/trawl" "$seed" --max-depth "$depth" --max-pages 11000 --scope host --delay 0 \
-                --per-host "$w" -w "$w" --queue-capacity 256 --retries 0 -q -o "$TMP/trawl.csv" \
-                --summary-json "$TMP/summary.json"
-            seen=$(sed -n 's/^ *"seen": \([0-9]*\).*/\1/p' "$TMP/summary.json" 2>/dev/null || true)
-            rss=$(tail -1 "$RUNS_TSV" | cut -f11)
-            NOTES+=("seen1m run $run: ${seen:-?} URLs seen, peak RSS $((rss / 1024)) MB")
+            for CAPACITY in $(round_capacities "$caps" "$run"); do
+                label=$(capacity_label "$scenario" "$caps" "$CAPACITY")
+                rm -f "$TMP/trawl.csv" "$TMP/summary.json"
+                measure "$label" trawl "$w" -1 "$run" trawl_pages -- \
+                    "$BIN/trawl" "$seed" --max-depth "$depth" --max-pages 11000 --scope host --delay 0 \
+                    --per-host "$w" -w "$w" --queue-capacity "$CAPACITY" --retries 0 -q -o "$TMP/trawl.csv" \
+                    --summary-json "$TMP/summary.json"
+                seen=$(sed -n 's/^ *"seen": \([0-9]*\).*/\1/p' "$TMP/summary.json" 2>/dev/null || true)
+                rss=$(tail -1 "$RUNS_TSV" | cut -f11)
+                NOTES+=("$label run $run: ${seen:-?} URLs seen, peak RSS $((rss / 1024)) MB")
+            done
         done
         stop_server "$server_pid"
         continue
@@ -479,12 +561,12 @@ for spec in "${SCENARIOS[@]}"; do
         start_nginx "$DOCS" || exit 1
         server_pid=$NGINX_PID
         seed=http://127.0.0.1:$NGINX_PORT/std/index.html
-        log "== $scenario: nginx on 127.0.0.1:$NGINX_PORT, $DOCS, depth $depth, $w workers"
+        log "== $scenario: nginx on 127.0.0.1:$NGINX_PORT, $DOCS, depth $depth, $w workers, queue capacity ${caps/#-/256}"
     else
         start_latency_server "$ms" || exit 1
         server_pid=$LAT_PID
         seed=http://127.0.0.1:$LAT_PORT/
-        log "== $scenario: trawl-latency-server on 127.0.0.1:$LAT_PORT, $PAGES pages, ${ms} ms, $w workers"
+        log "== $scenario: trawl-latency-server on 127.0.0.1:$LAT_PORT, $PAGES pages, ${ms} ms, $w workers, queue capacity ${caps/#-/256}"
     fi
     # Peers without a worker setting (wget: one connection; spider_cli: its own) run once per site.
     site=${scenario%-w*}
@@ -495,8 +577,13 @@ for spec in "${SCENARIOS[@]}"; do
     fi
     limit=""
     for run in $(seq "$RUNS"); do
-        run_trawl "$scenario" "$w" "$ms" "$depth" "$run" "$seed"
-        [[ -n $limit ]] || read -r limit _ < <(trawl_pages)
+        # One trawl run per capacity (one, unless the scenario names several), back to back.
+        # (Peers keep the scenario's own name: the spider_cli ratio table pairs equal names, so it
+        # has rows only for scenarios run at one capacity without a -qC suffix.)
+        for CAPACITY in $(round_capacities "$caps" "$run"); do
+            run_trawl "$(capacity_label "$scenario" "$caps" "$CAPACITY")" "$w" "$ms" "$depth" "$run" "$seed"
+            [[ -n $limit ]] || read -r limit _ < <(trawl_pages)
+        done
         # spider_cli runs every round, beside trawl, so that its medians share the conditions.
         [[ -n $SPIDER && $limit -gt 0 ]] && run_spider "$scenario" "$w" "$ms" "$depth" "$run" "$seed" "$limit"
         [[ $PEERS == 1 && ${#SCRAPY[@]} -gt 0 ]] && run_scrapy "$scenario" "$w" "$ms" "$depth" "$run" "$seed"
@@ -614,6 +701,49 @@ ratios() {
         }' "$RUNS_TSV"
 }
 
+# trawl at several queue capacities per scenario (the -qC+D rows): each capacity against the
+# largest one run beside it, as ratios of the medians and, round by round, of the paired runs.
+capacity_ratios() {
+    awk -F'\t' "$AWK_MEDIAN"'
+        $2 == "trawl" && $14 != "-" && $14 != "" {
+            b = $15; c = $14 + 0
+            if (!(b in seen)) { seen[b] = 1; order[++n] = b; workers[b] = $3; lat[b] = $4 }
+            if (!((b, c) in hascap)) { hascap[b, c] = 1; caps[b] = caps[b] " " c; if (c > top[b]) top[b] = c }
+            k = b SUBSEP c
+            rate = ($8 > 0 ? $6 / $8 : 0)
+            add("rate", k, rate); add("pages", k, $6)
+            round[b, c, $5] = rate; if ($5 > rounds[b]) rounds[b] = $5
+        }
+        function eff(b, rate) {
+            return (lat[b] > 0 ? sprintf("%.0f%%", 100 * rate / (workers[b] / (lat[b] / 1000))) : "-")
+        }
+        END {
+            for (g = 1; g <= n; g++) {
+                b = order[g]; ref = top[b]; kr = b SUBSEP ref
+                m = split(substr(caps[b], 2), list, " ")
+                if (m < 2) continue
+                if (!header++) {
+                    print "| scenario | workers | queue capacity | pages (median) | pages/s (median) | efficiency | pages/s ÷ pages/s at the largest | per round |"
+                    print "|---|---:|---|---|---|---|---:|---|"
+                }
+                rr = median("rate" SUBSEP kr, count["rate" SUBSEP kr])
+                for (i = 1; i <= m; i++) {
+                    c = list[i] + 0
+                    if (c == ref) continue
+                    kc = b SUBSEP c
+                    rc = median("rate" SUBSEP kc, count["rate" SUBSEP kc])
+                    per = ""
+                    for (r = 1; r <= rounds[b]; r++)
+                        if (((b, c, r) in round) && ((b, ref, r) in round) && round[b, ref, r] > 0)
+                            per = per (per == "" ? "" : ", ") sprintf("%.2f", round[b, c, r] / round[b, ref, r])
+                    printf "| %s | %s | %d vs %d | %d / %d | %.0f / %.0f | %s / %s | %s | %s |\n", b, workers[b], c, ref,
+                        median("pages" SUBSEP kc, count["pages" SUBSEP kc]), median("pages" SUBSEP kr, count["pages" SUBSEP kr]),
+                        rc, rr, eff(b, rc), eff(b, rr), (rr > 0 ? sprintf("%.2f", rc / rr) : "-"), (per == "" ? "-" : per)
+                }
+            }
+        }' "$RUNS_TSV"
+}
+
 all_runs() {
     echo "| scenario | tool | workers | run | pages | ok | wall s | user s | sys s | peak RSS MB | exit | errors |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
@@ -623,6 +753,8 @@ all_runs() {
 
 TABLE=$(summary)
 RATIOS=$(ratios)
+CAPACITY_RATIOS=$(capacity_ratios)
+ELAPSED=$((SECONDS - STARTED))
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 {
     echo "# trawl crawl benchmark"
@@ -634,9 +766,14 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     echo "- trawl: $REVISION, $(rustc --version) (a -dirty suffix lists sources changed since that commit)"
     echo "- static-*: $(nginx -v 2>&1 | sed 's/.*: //') serving \`\$(rustc --print sysroot)/share/doc/rust/html\` (gzip off, sendfile, keep-alive), seed \`/std/index.html\`, robots.txt obeyed, $STATIC_WORKERS workers"
     echo "- latency*: \`trawl-latency-server --pages $PAGES --latency-ms MS\` (~43 KB and 140 links per page, a tenth of its related-article links tagged \`?utm_source=...\`), seed \`/\`, \`--max-depth 10\`"
-    echo "- trawl flags: \`--scope host --delay 0 --per-host W -w W --queue-capacity 256 --retries 0 -q -o FILE.csv\`"
+    echo "- trawl flags: \`--scope host --delay 0 --per-host W -w W --queue-capacity Q --retries 0 -q -o FILE.csv\`, Q = 256 unless the scenario ends in -qQ"
     echo "- pages = CSV rows (without the header); ok = rows with an empty \`error\`; CPU = user + sys;"
     echo "  efficiency = pages/s ÷ (workers ÷ latency in s), the share of the rate W connections could reach"
+    echo "- the whole run (build, installs, servers and all crawls) took ${ELAPSED} s"
+    if [[ -n $CAPACITY_RATIOS ]]; then
+        echo "- scenarios at several queue capacities ran them back to back in every round, on the same server"
+        echo "  (odd rounds in the order given, even rounds reversed)"
+    fi
     if [[ $PEERS == 1 ]]; then
         echo "- peers count pages by their own rules: wget = .html files saved, Scrapy = items, spider_cli = lines of \`crawl -o\`."
         echo "  trawl drops tracking parameters when it deduplicates, the peers fetch the \`utm_source\` variants again"
@@ -646,6 +783,12 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     fi
     echo
     echo "$TABLE"
+    if [[ -n $CAPACITY_RATIOS ]]; then
+        echo
+        echo "## queue capacity: each against the largest run beside it (medians of the same interleaved runs)"
+        echo
+        echo "$CAPACITY_RATIOS"
+    fi
     if [[ -n $RATIOS ]]; then
         echo
         echo "## trawl against spider_cli (medians of the same interleaved runs)"
@@ -672,6 +815,7 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 
 echo
 echo "$TABLE"
+[[ -n $CAPACITY_RATIOS ]] && { echo; echo "$CAPACITY_RATIOS"; }
 [[ -n $RATIOS ]] && { echo; echo "$RATIOS"; }
 [[ ${#NOTES[@]} -gt 0 ]] && printf -- '- %s\n' "${NOTES[@]}"
 log ""

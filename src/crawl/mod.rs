@@ -2,6 +2,7 @@
 //! per-host politeness) behind the interface the loop calls.
 
 pub mod coordinator;
+mod dispatch;
 pub mod filter;
 pub mod frontier;
 pub mod hosts;
@@ -9,6 +10,7 @@ pub mod jobs;
 pub mod launch;
 pub mod ledger;
 pub mod link_memo;
+pub mod local;
 pub mod page_links;
 pub mod robots_cache;
 pub mod scheduler;

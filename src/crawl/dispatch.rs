@@ -1,0 +1,215 @@
+//! How the in-process scheduler picks the next job of a host: robots.txt first; then, once the
+//! host's pause, spacing, `--per-host` limit and (for a host with a delay) a free worker allow, a
+//! page handed over after a redirect, a sitemap or feed, a due retry, or the next page of the
+//! frontier that the depth gate and the page limits let through. A page robots.txt refuses
+//! becomes a row here, without a request.
+
+use super::frontier::Frontier;
+use super::hosts::RobotsState;
+use super::jobs::Job;
+use super::local::LocalScheduler;
+use super::scheduler::Next;
+use crate::error::ErrorClass;
+use crate::record::{Entry, Origin, Row};
+use crate::robots::RobotsRules;
+use std::time::Instant;
+
+impl LocalScheduler {
+    /// The decision for one host: a job, a row, or nothing (and whether to look again).
+    pub(super) fn decide(
+        &mut self,
+        origin: &Origin,
+        now: Instant,
+        worker_free: bool,
+    ) -> Option<Next> {
+        // Jobs count against `--per-host` from dispatch, queued or fetched. When the limit is not
+        // below the worker count it can never bind, so jobs of hosts without a delay may queue
+        // ahead and a worker that finishes takes the next one at once.
+        let per_host = match self.rules.per_host {
+            n if n >= self.rules.workers => usize::MAX,
+            n => n,
+        };
+        let limit_reached = self.limit_reached();
+        let has_pages = !limit_reached && self.frontier.next_depth(origin).is_some();
+        let host = self.hosts.get_mut(origin)?;
+        if host.in_flight >= per_host {
+            return None; // woken by the answer
+        }
+        let idle = host.retries.is_empty()
+            && host.resources.is_empty()
+            && host.handoffs.is_empty()
+            && !has_pages;
+        if idle && !matches!(host.robots, RobotsState::Unknown) {
+            return None;
+        }
+        if let Some(until) = host.paused_until {
+            if until > now {
+                self.hosts.wake_at(until, origin);
+                return None;
+            }
+            host.paused_until = None;
+        }
+        if host.next_start > now {
+            let at = host.next_start;
+            self.hosts.wake_at(at, origin);
+            return None;
+        }
+        if !host.delay.is_zero() && !worker_free {
+            self.hosts.park(origin.clone());
+            return None;
+        }
+        let job = match &host.robots {
+            RobotsState::Unknown => {
+                host.robots = RobotsState::Pending;
+                self.counts.resources += 1;
+                Job::Robots {
+                    origin: origin.clone(),
+                    url: host.sample.clone(),
+                }
+            }
+            RobotsState::Pending => return None,
+            RobotsState::Ready(rules) => {
+                let rules = rules.clone();
+                match self.take_work(origin, &rules, now, has_pages)? {
+                    Next::Job(job) => job,
+                    other => return Some(other),
+                }
+            }
+        };
+        let host = self.hosts.get_mut(origin)?;
+        host.in_flight += 1;
+        host.next_start = now + host.delay;
+        self.out += 1;
+        // Look at the host again: at once, or when its spacing allows.
+        if host.delay.is_zero() {
+            self.hosts.wake(origin);
+        } else {
+            let at = host.next_start;
+            self.hosts.wake_at(at, origin);
+        }
+        Some(Next::Job(job))
+    }
+
+    /// The next piece of work of a host whose robots.txt is known: a handed-over page, a
+    /// resource, a due retry, or the next page of the frontier.
+    fn take_work(
+        &mut self,
+        origin: &Origin,
+        rules: &RobotsRules,
+        now: Instant,
+        has_pages: bool,
+    ) -> Option<Next> {
+        let host = self.hosts.get_mut(origin)?;
+        let gap = host.delay;
+        if let Some(h) = host.handoffs.pop_front() {
+            self.waiting -= 1;
+            if !rules.allowed(&h.next.url) {
+                self.release_home(&h.entry);
+                let row = Row {
+                    url: h.entry.url.to_string(),
+                    final_url: h.next.from.to_string(),
+                    depth: h.entry.depth,
+                    parent: h.entry.parent.as_deref().unwrap_or("").to_owned(),
+                    status: Some(h.next.status),
+                    fetched_at: h
+                        .next
+                        .started
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    elapsed_ms: Some(h.next.elapsed.as_millis() as u64),
+                    bytes: Some(0),
+                    error: Some(ErrorClass::Robots),
+                    ..Row::default()
+                };
+                self.hosts.wake(origin);
+                return Some(Next::Row(h.entry.key, row));
+            }
+            return Some(Next::Job(Job::Fetch {
+                origin: origin.clone(),
+                entry: h.entry,
+                attempt: h.attempt,
+                validators: h.validators,
+                gap,
+                resume: Some(h.next),
+            }));
+        }
+        if let Some(r) = host.resources.pop_front() {
+            self.waiting -= 1;
+            self.counts.resources += 1;
+            return Some(Next::Job(Job::Resource {
+                origin: origin.clone(),
+                kind: r.kind,
+                url: r.url,
+                depth: r.depth,
+            }));
+        }
+        if let Some((i, due)) = host.earliest_retry() {
+            if due <= now {
+                let r = host.retries.swap_remove(i);
+                self.waiting -= 1;
+                self.counts.retries += 1;
+                return Some(Next::Job(Job::Fetch {
+                    origin: origin.clone(),
+                    entry: r.entry,
+                    attempt: r.attempt,
+                    validators: None,
+                    gap,
+                    resume: None,
+                }));
+            }
+            self.hosts.wake_at(due, origin);
+        }
+        if !has_pages {
+            return None;
+        }
+        let host = self.hosts.get_mut(origin)?;
+        if self
+            .rules
+            .max_pages_per_host
+            .is_some_and(|cap| host.pages >= cap)
+        {
+            self.frontier.drain(origin);
+            return None;
+        }
+        let depth = self.frontier.next_depth(origin)?;
+        if depth >= 2 && host.outstanding_through(depth as usize - 2) {
+            return None; // woken by the answer of the shallower page
+        }
+        let entry = self.frontier.pop(origin)?;
+        if !rules.allowed(&entry.url) {
+            let error = if rules.unreachable() {
+                ErrorClass::RobotsUnreachable
+            } else {
+                ErrorClass::Robots
+            };
+            self.hosts.wake(origin);
+            let row = Row {
+                url: entry.url.to_string(),
+                depth: entry.depth,
+                parent: entry.parent.as_deref().unwrap_or("").to_owned(),
+                error: Some(error),
+                ..Row::default()
+            };
+            return Some(Next::Row(entry.key, row));
+        }
+        host.pages += 1;
+        host.add_outstanding(entry.depth);
+        self.counts.requested += 1;
+        Some(Next::Job(Job::Fetch {
+            origin: origin.clone(),
+            entry,
+            attempt: 0,
+            validators: None,
+            gap,
+            resume: None,
+        }))
+    }
+
+    /// The page no longer holds its home host's depth gate.
+    pub(super) fn release_home(&mut self, entry: &Entry) {
+        let home = self.origin_of(&entry.url);
+        if let Some(h) = self.hosts.get_mut(&home) {
+            h.remove_outstanding(entry.depth);
+        }
+        self.hosts.wake(&home);
+    }
+}

@@ -160,6 +160,11 @@ impl Fetcher {
         self.fetch_with(url, &|_| Hop::Follow, Want::Any(max), None)
     }
 
+    /// [`Fetcher::fetch_resource`] with each redirect hop decided by `hop_ok`.
+    pub fn fetch_resource_with(&self, url: &Url, max: u64, hop_ok: HopCheck<'_>) -> Fetched {
+        self.fetch_with(url, hop_ok, Want::Any(max), None)
+    }
+
     /// The general fetch: what body is wanted, and validators for a conditional GET.
     pub fn fetch_with(
         &self,

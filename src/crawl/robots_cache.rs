@@ -5,7 +5,7 @@
 //! scheduler. A robots.txt that makes the parser panic is treated like an unreachable one (the
 //! origin is disallowed, rows say `robots_unreachable`). It never decides scheduling.
 
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetcher, HopCheck};
 use crate::robots::{self, RobotsRules};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -42,15 +42,16 @@ impl RobotsCache {
         slots.entry(origin.to_owned()).or_default().clone()
     }
 
-    /// The rules for `url`'s origin, fetching robots.txt if nobody has yet (blocking).
-    pub fn rules(&self, url: &Url, fetcher: &Fetcher) -> Arc<RobotsRules> {
+    /// The rules for `url`'s origin, fetching robots.txt if nobody has yet (blocking); `hop`
+    /// decides its redirects.
+    pub fn rules(&self, url: &Url, fetcher: &Fetcher, hop: HopCheck<'_>) -> Arc<RobotsRules> {
         if !self.enabled {
             return Arc::new(RobotsRules::allow_all());
         }
         let slot = self.slot(&robots::origin_key(url));
         slot.get_or_init(|| {
             let robots_url = robots::robots_url(url);
-            let fetched = fetcher.fetch_resource(&robots_url, ROBOTS_MAX_BYTES);
+            let fetched = fetcher.fetch_resource_with(&robots_url, ROBOTS_MAX_BYTES, hop);
             tracing::debug!(url = %robots_url, status = ?fetched.status, "robots.txt");
             let body = fetched.body.unwrap_or_default();
             // A response cut short is still a response: parse what arrived.

@@ -48,6 +48,16 @@ impl WorkerContext {
     fn stopping(&self) -> bool {
         self.stopping.load(Ordering::SeqCst)
     }
+
+    /// A redirect of robots.txt, a sitemap or a feed is followed inline, but not once the crawl
+    /// is stopping (the fetch then ends as a failed one).
+    fn resource_hop(&self) -> Hop {
+        if self.stopping() {
+            Hop::Refuse(ErrorClass::Request)
+        } else {
+            Hop::Follow
+        }
+    }
 }
 
 /// The worker loop.
@@ -115,8 +125,11 @@ fn perform(job: Job, ctx: &WorkerContext) -> Outcome {
             }
         }
         Job::Robots { origin, url } => {
-            let rules = catch_unwind(AssertUnwindSafe(|| ctx.robots.rules(&url, &ctx.fetcher)))
-                .unwrap_or_else(|_| Arc::new(RobotsRules::unreachable_rules()));
+            let hop = |_: &Url| ctx.resource_hop();
+            let rules = catch_unwind(AssertUnwindSafe(|| {
+                ctx.robots.rules(&url, &ctx.fetcher, &hop)
+            }))
+            .unwrap_or_else(|_| Arc::new(RobotsRules::unreachable_rules()));
             Outcome::Robots(origin, rules)
         }
         Job::Resource {
@@ -266,7 +279,10 @@ fn resource(kind: ResourceKind, url: &Url, ctx: &WorkerContext) -> (Vec<Link>, V
     if !ctx.robots.known(url).is_some_and(|r| r.allowed(url)) {
         return (Vec::new(), Vec::new());
     }
-    let fetched = ctx.fetcher.fetch_resource(url, RESOURCE_MAX_BYTES);
+    let hop = |_: &Url| ctx.resource_hop();
+    let fetched = ctx
+        .fetcher
+        .fetch_resource_with(url, RESOURCE_MAX_BYTES, &hop);
     tracing::debug!(url = %url, status = ?fetched.status, ?kind, "resource");
     let Some(body) = fetched
         .body

@@ -47,6 +47,7 @@ pub struct Coordinator<'a, S: Schedule> {
     pub sched: S,
     pub ledger: Ledger<'a>,
     workers: usize,
+    capacity: usize,
     max_out: usize,
     in_flight: usize,
     /// The job the schedule gave out, waiting for room in the channel.
@@ -63,6 +64,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
             sched,
             ledger,
             workers,
+            capacity: config.queue_capacity.get(),
             max_out: workers + config.queue_capacity.get(),
             in_flight: 0,
             held: None,
@@ -154,7 +156,20 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
         deadline: Option<Instant>,
     ) -> Result<(), CrawlError> {
         let mut sel = Select::new();
-        let send = self.held.as_ref().map(|_| sel.send(&ch.jobs));
+        // Room in the channel is waited on when a take could matter: the channel at most half
+        // full, or as many idle workers as queued jobs (they could empty it before any outcome
+        // arrives). Otherwise every worker that takes a job has sent an outcome first, which
+        // wakes this loop anyway, so being woken by each take would only cost a context switch.
+        let queued = ch.jobs.len();
+        let idle = self
+            .workers
+            .saturating_sub(self.in_flight.saturating_sub(queued));
+        let room_matters = queued <= self.capacity / 2 || idle >= queued;
+        let send = self
+            .held
+            .as_ref()
+            .filter(|_| room_matters)
+            .map(|_| sel.send(&ch.jobs));
         let recv = sel.recv(&ch.outcomes);
         sel.recv(stop.woken());
         let oper = match deadline {

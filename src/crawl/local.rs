@@ -269,22 +269,46 @@ impl Schedule for LocalScheduler {
         if let Some(host) = self.hosts.get_mut(&origin) {
             host.in_flight = host.in_flight.saturating_sub(1);
         }
+        // The work goes back where it came from, so it is handed out again (a stopping crawl
+        // hands nothing out; its state still holds the page as pending).
         match job {
             Job::Fetch {
                 entry,
                 attempt,
-                resume,
+                validators,
+                resume: Some(next),
                 ..
             } => {
-                if attempt == 0 && resume.is_none() {
-                    self.counts.requested = self.counts.requested.saturating_sub(1);
-                    if let Some(host) = self.hosts.get_mut(&origin) {
-                        host.pages = host.pages.saturating_sub(1);
-                    }
-                } else if resume.is_none() {
-                    self.counts.retries = self.counts.retries.saturating_sub(1);
+                if let Some(host) = self.hosts.get_mut(&origin) {
+                    host.handoffs.push_front(Handoff {
+                        entry,
+                        attempt,
+                        validators,
+                        next,
+                    });
+                    self.waiting += 1;
                 }
-                self.release_home(&entry);
+            }
+            Job::Fetch {
+                entry, attempt: 0, ..
+            } => {
+                self.counts.requested = self.counts.requested.saturating_sub(1);
+                if let Some(host) = self.hosts.get_mut(&origin) {
+                    host.pages = host.pages.saturating_sub(1);
+                    host.remove_outstanding(entry.depth);
+                }
+                self.frontier.restore(&origin, entry);
+            }
+            Job::Fetch { entry, attempt, .. } => {
+                self.counts.retries = self.counts.retries.saturating_sub(1);
+                if let Some(host) = self.hosts.get_mut(&origin) {
+                    host.retries.push(Retry {
+                        due: host.next_start,
+                        entry,
+                        attempt,
+                    });
+                    self.waiting += 1;
+                }
             }
             Job::Robots { .. } => {
                 self.counts.resources = self.counts.resources.saturating_sub(1);
@@ -292,11 +316,18 @@ impl Schedule for LocalScheduler {
                     host.robots = RobotsState::Unknown;
                 }
             }
-            Job::Resource { .. } => {
+            Job::Resource {
+                kind, url, depth, ..
+            } => {
                 self.counts.resources = self.counts.resources.saturating_sub(1);
+                if let Some(host) = self.hosts.get_mut(&origin) {
+                    host.resources.push_front(Resource { kind, url, depth });
+                    self.waiting += 1;
+                }
             }
             Job::Stop => {}
         }
+        self.hosts.wake(&origin);
     }
 
     fn is_done(&self) -> bool {

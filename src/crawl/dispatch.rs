@@ -49,8 +49,7 @@ impl LocalScheduler {
             }
             host.paused_until = None;
         }
-        if host.next_start > now {
-            let at = host.next_start;
+        if let Some(at) = host.next_start.filter(|&at| at > now) {
             self.hosts.wake_at(at, origin);
             return None;
         }
@@ -78,13 +77,13 @@ impl LocalScheduler {
         };
         let host = self.hosts.get_mut(origin)?;
         host.in_flight += 1;
-        host.next_start = now + host.delay;
+        let at = now + host.delay;
+        host.next_start = Some(at);
         self.out += 1;
         // Look at the host again: at once, or when its spacing allows.
         if host.delay.is_zero() {
             self.hosts.wake(origin);
         } else {
-            let at = host.next_start;
             self.hosts.wake_at(at, origin);
         }
         Some(Next::Job(job))

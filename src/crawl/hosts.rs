@@ -68,7 +68,8 @@ pub struct Host {
     /// Pages in flight or waiting for a retry, by depth (the depth gate).
     pub outstanding: Vec<usize>,
     /// The next request may not start before this.
-    pub next_start: Instant,
+    /// (`None` before its first request: no moment is read from a clock here.)
+    pub next_start: Option<Instant>,
     /// Gap between request starts (the larger of `--delay` and Crawl-delay).
     pub delay: Duration,
     pub retries: Vec<Retry>,
@@ -87,7 +88,7 @@ pub struct Host {
 }
 
 impl Host {
-    fn new(sample: Url, delay: Duration, robots: bool, now: Instant) -> Host {
+    fn new(sample: Url, delay: Duration, robots: bool) -> Host {
         Host {
             sample,
             robots: if robots {
@@ -97,7 +98,7 @@ impl Host {
             },
             in_flight: 0,
             outstanding: Vec::new(),
-            next_start: now,
+            next_start: None,
             delay,
             retries: Vec::new(),
             resources: VecDeque::new(),
@@ -180,14 +181,14 @@ pub struct Hosts {
 
 impl Hosts {
     /// The interned origin of `url`, creating its host on first sight.
-    pub fn intern(&mut self, url: &Url, delay: Duration, robots: bool, now: Instant) -> Origin {
+    pub fn intern(&mut self, url: &Url, delay: Duration, robots: bool) -> Origin {
         let key = crate::robots::origin_key(url);
         if let Some((origin, _)) = self.map.get_key_value(key.as_str()) {
             return origin.clone();
         }
         let origin: Origin = Arc::from(key);
         self.map
-            .insert(origin.clone(), Host::new(url.clone(), delay, robots, now));
+            .insert(origin.clone(), Host::new(url.clone(), delay, robots));
         origin
     }
 
@@ -265,7 +266,6 @@ mod tests {
             Url::parse("http://a.test/").expect("url"),
             Duration::ZERO,
             true,
-            Instant::now(),
         );
         let day = Some(Duration::from_secs(86_400));
         h.record_answer(Some(503), None, MAX);
@@ -291,12 +291,10 @@ mod tests {
 
     #[test]
     fn the_breaker_trips_after_three_overloads_and_the_pause_doubles() {
-        let now = Instant::now();
         let mut h = Host::new(
             Url::parse("http://a.test/").expect("url"),
             Duration::ZERO,
             true,
-            now,
         );
         assert_eq!(h.record_answer(Some(503), None, MAX), None);
         assert_eq!(h.record_answer(Some(429), None, MAX), None);
@@ -322,20 +320,17 @@ mod tests {
             &Url::parse("http://a.test/x").expect("url"),
             Duration::ZERO,
             true,
-            now,
         );
         let a2 = hosts.intern(
             &Url::parse("http://a.test:80/y").expect("url"),
             Duration::ZERO,
             true,
-            now,
         );
         assert!(Arc::ptr_eq(&a, &a2));
         let b = hosts.intern(
             &Url::parse("https://a.test/x").expect("url"),
             Duration::ZERO,
             true,
-            now,
         );
         assert!(!Arc::ptr_eq(&a, &b));
         hosts.wake(&a);

@@ -68,10 +68,7 @@ impl LocalScheduler {
     }
 
     pub(super) fn origin_of(&mut self, url: &Url) -> Origin {
-        // A host's clock starts at its first sight; no moment before it matters.
-        let now = Instant::now();
-        self.hosts
-            .intern(url, self.rules.delay, self.rules.robots, now)
+        self.hosts.intern(url, self.rules.delay, self.rules.robots)
     }
 
     /// Queue the seeds (depth 0); with `--sitemaps` and robots ignored, try each seed's
@@ -302,12 +299,15 @@ impl Schedule for LocalScheduler {
             Job::Fetch { entry, attempt, .. } => {
                 self.counts.retries = self.counts.retries.saturating_sub(1);
                 if let Some(host) = self.hosts.get_mut(&origin) {
-                    host.retries.push(Retry {
-                        due: host.next_start,
-                        entry,
-                        attempt,
-                    });
-                    self.waiting += 1;
+                    // Its dispatch set the host's next start: the retry is due again then.
+                    if let Some(due) = host.next_start {
+                        host.retries.push(Retry {
+                            due,
+                            entry,
+                            attempt,
+                        });
+                        self.waiting += 1;
+                    }
                 }
             }
             Job::Robots { .. } => {

@@ -1,7 +1,9 @@
 //! Agreement between the fast streaming extractor and the exact DOM extractor: a corpus of
 //! hand-written tricky pages, every character reference of the HTML table, seeded random mixes
 //! of tricky fragments, and every page of the installed Rust documentation. On every input `stream::extract` must be `None` or equal to
-//! `extract_exact`, and the public `extract` must always equal `extract_exact`.
+//! `extract_exact`, and the public `extract` must always equal `extract_exact`. The same holds
+//! for the metadata pieces (`--meta`): `stream::extract_with_meta` is `None` or equal to
+//! `extract_with_meta_exact`, and `extract_with_meta` always equals it.
 //!
 //! These tests only read local files and never touch the network; they must never weaken an
 //! assertion to make a page pass (a disagreement is a bug in `stream`, or a missing fallback).
@@ -14,7 +16,9 @@ use std::time::Instant;
 use trawl::crawl::filter::LinkFilter;
 use trawl::crawl::link_memo::LinkMemo;
 use trawl::crawl::page_links;
-use trawl::extract::{extract, extract_exact, stream, Extracted};
+use trawl::extract::{
+    extract, extract_exact, extract_with_meta, extract_with_meta_exact, stream, Extracted,
+};
 use trawl::scope::{Scope, ScopeKind};
 use trawl::url_norm;
 use url::Url;
@@ -112,6 +116,30 @@ fn check_with(html: &str, page: &Url, reading: &mut CrawlReading) -> bool {
         );
     }
     assert_eq!(extract(html, page), exact, "extract disagrees on {html:?}");
+    check_meta(html, page, &exact);
+    streamed.is_some()
+}
+
+/// The metadata pieces: the stream agrees with the DOM whenever it answers, and the public
+/// function always does; returns whether the stream answered.
+fn check_meta(html: &str, page: &Url, exact: &Extracted) -> bool {
+    let reference = extract_with_meta_exact(html, page);
+    assert_eq!(
+        reference.0, *exact,
+        "meta DOM pass changes the extraction on {html:?}"
+    );
+    let streamed = stream::extract_with_meta(html, page);
+    if let Some(streamed) = &streamed {
+        assert_eq!(
+            *streamed, reference,
+            "meta stream disagrees with the DOM on {html:?}"
+        );
+    }
+    assert_eq!(
+        extract_with_meta(html, page),
+        reference,
+        "extract_with_meta on {html:?}"
+    );
     streamed.is_some()
 }
 
@@ -301,6 +329,19 @@ fn every_character_reference_agrees() {
 
 /// Pieces that exercise the tokenizer and the tree builder; random mixes of them must agree.
 const FRAGMENTS: &[&str] = &[
+    // metadata pieces (--meta): where the head ends, JSON-LD, article times
+    "<meta property=og:title content='T &amp; U'>",
+    "<meta name=author itemprop=author content=A>",
+    "<link rel=canonical href=/c>",
+    "<html lang=en>",
+    "<script type=application/ld+json>{\"@type\":\"NewsArticle\"}</script>",
+    "<article>",
+    "</article>",
+    "<time datetime=2026-11-30>",
+    "<head>",
+    "</head>",
+    "<body>",
+    "<noscript>",
     "<a href=/1>",
     "<a href='/2#f'>",
     "<A HREF=\"/3\">",
@@ -544,6 +585,15 @@ fn rust_documentation_agrees() {
                 }
                 if public != exact {
                     problems.push("extract".to_string());
+                }
+                let reference = extract_with_meta_exact(&html, &page);
+                if let Some(streamed) = stream::extract_with_meta(&html, &page) {
+                    if streamed != reference {
+                        problems.push("meta stream".to_string());
+                    }
+                }
+                if reference.0 != exact || extract_with_meta(&html, &page) != reference {
+                    problems.push("meta".to_string());
                 }
                 problems.extend(reading.problem(&html, &page, &exact));
                 if !problems.is_empty() {

@@ -1,8 +1,111 @@
-//! Metadata columns (`--meta`): from the raw pieces the HTML pass collects to the final column
-//! values. Interface first; the rules follow.
+//! Metadata columns (`--meta`): from the raw pieces the HTML pass collects ([`RawMeta`]) to the
+//! final column values ([`Meta`]). Pure rules, no I/O; `src/meta/README-section.md` states them
+//! for users.
+//!
+//! Sources, strongest first: the page's JSON-LD main entity, then `<meta>` tags of the first
+//! `<head>`, then (dates only) `<time datetime>` inside `<article>`, then a date a news sitemap or
+//! a feed gave for the URL. An empty, invalid or out-of-range candidate is skipped and the next
+//! one tried; a column with no usable candidate is empty.
+//!
+//! **JSON-LD.** Each block is parsed on its own with serde_json (an HTML comment or CDATA
+//! wrapper is dropped first); a block that does not parse is skipped. Top-level arrays and
+//! `@graph` are flattened into one list of entities, in document order (an object holding a
+//! `@graph` counts as an entity itself only if it has a `@type`). A reference `{"@id": ...}`
+//! without a name (an author, a publisher) is looked up among the entities by `@id`. Types are
+//! compared without a schema.org prefix (`https://schema.org/NewsArticle`, `schema:NewsArticle`).
+//!
+//! **Main entity**, the first rule that picks one:
+//!
+//! 1. the first entity whose `mainEntityOfPage` (a string, `{"@id"}`/`{"url"}`, or an array of
+//!    those) names the page URL or the canonical URL;
+//! 2. the first entity that is not WebPage-family whose `url` or `@id` names one of them (a
+//!    WebPage's own URL is the page by definition, so it does not show that it is the page's
+//!    subject);
+//! 3. the first Article-family entity: any type ending in `Article` or `Posting` (Article,
+//!    NewsArticle, ReportageNewsArticle, AnalysisNewsArticle, OpinionNewsArticle,
+//!    ScholarlyArticle, TechArticle, BlogPosting, LiveBlogPosting, ...) and `Report`;
+//! 4. the first WebPage-family entity (any type ending in `Page`);
+//! 5. the first entity.
+//!
+//! "Names" compares URLs after resolving against the page URL; a trailing `/` is ignored, a
+//! fragment is not (`.../a#article` is not `.../a`).
+//!
+//! **Columns.**
+//!
+//! - `published`: main entity `datePublished`, then `dateCreated` (so `dateCreated` counts only
+//!   when there is no usable `datePublished`), source `jsonld`; then the meta keys
+//!   [`PUBLISHED_KEYS`] in that order, source `meta`; then the first valid `<time>` in an
+//!   `<article>`, source `time`; then the fallback, with its source. `date_source` is empty when
+//!   `published` is.
+//! - `modified`: `dateModified`, then the meta keys [`MODIFIED_KEYS`].
+//! - Dates are normalized by [`normalize_date`] (see [`date`] for the forms and the output).
+//! - `author`: the main entity's `author`: strings, Person objects' names (objects without a type
+//!   count as persons), arrays of them; organizations' names only if there is no person. A name
+//!   is never an object's serialization (`[object Object]` is dropped) nor a URL (`http://`,
+//!   `https://`). Else the first of the meta keys `author`, `article:author`, `parsely-author`,
+//!   `sailthru.author` that gives a name (all values of that key). Names are trimmed,
+//!   deduplicated in order and joined with `; `.
+//! - `description`: JSON-LD `description`, else `og:description`, else `description`.
+//! - `canonical`: the first `<link rel=canonical>` (rel is a token list) resolved against the page
+//!   URL, http(s) only, fragment removed; else `og:url` if absolute http(s).
+//! - `lang`: `<html lang>`, else the first tag of `Content-Language`, else `og:locale` (`en_GB`);
+//!   in BCP 47 case (`en-GB`, `zh-Hant-TW`); a value that is not a tag is skipped.
+//! - `kind`: the main entity's `@type` (the first, if an array), else `og:type`.
+//! - `section`: `articleSection` (the first, if an array), else `article:section`.
+//! - `keywords`: meta `news_keywords`, else JSON-LD `keywords` (a comma-separated string or an
+//!   array), else meta `keywords`, else every `article:tag`; comma-separated strings split,
+//!   items deduplicated in order, joined with `; `.
+//! - `headline`: JSON-LD `headline`, else `og:title`.
+//! - `site_name`: `og:site_name`, else the main entity's `publisher` name.
+//!
+//! Every text cell has its whitespace collapsed to single spaces and is trimmed. JSON-LD strings
+//! are used as JSON decodes them, without HTML entity decoding.
+
+mod date;
+mod jsonld;
+mod text;
+
+#[cfg(test)]
+mod tests_build;
+#[cfg(test)]
+mod tests_date;
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use url::Url;
+
+pub use date::normalize_date;
+use text::{clean_name, join_unique, non_empty, normalize_lang, split_commas};
+
+/// Meta keys for `published`, in priority order.
+pub const PUBLISHED_KEYS: [&str; 11] = [
+    "article:published_time",
+    "datepublished",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.created",
+    "date",
+    "pubdate",
+    "publish-date",
+];
+
+/// Meta keys for `modified`, in priority order.
+pub const MODIFIED_KEYS: [&str; 3] = [
+    "article:modified_time",
+    "og:updated_time",
+    "dcterms.modified",
+];
+
+/// Meta keys for `author`, in priority order.
+const AUTHOR_KEYS: [&str; 4] = [
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+];
 
 /// What the HTML pass collects for the metadata columns. Attribute values are entity-decoded;
 /// JSON-LD text is raw script text (never entity-decoded).
@@ -100,18 +203,200 @@ impl Meta {
     }
 }
 
-/// The columns of one page. Not yet implemented: returns empty columns.
+/// The columns of one page. `page_url` is the final URL; `content_language` the response
+/// header; `fetched_at` bounds dates; `fallback` is a date a Google News sitemap
+/// (`news:publication_date`) or a feed item (RSS pubDate / Atom published) gave for this URL, used
+/// only when the page itself gives none.
 pub fn build(
-    _raw: &RawMeta,
-    _page_url: &Url,
-    _content_language: Option<&str>,
-    _fetched_at: DateTime<Utc>,
-    _fallback: Option<(&str, DateSource)>,
+    raw: &RawMeta,
+    page_url: &Url,
+    content_language: Option<&str>,
+    fetched_at: DateTime<Utc>,
+    fallback: Option<(&str, DateSource)>,
 ) -> Meta {
-    Meta::default()
+    let canonical = canonical(raw, page_url);
+    let entities = jsonld::entities(&raw.jsonld);
+    let mut targets = vec![without_fragment(page_url)];
+    if let Ok(c) = Url::parse(&canonical) {
+        targets.push(c);
+    }
+    let main = jsonld::main_entity(&entities, page_url, &targets);
+    let field = |key: &str| main.and_then(|m| jsonld::text(m.get(key)));
+
+    let (published, date_source) = published(raw, main, fetched_at, fallback)
+        .map(|(date, source)| (date, source.as_str().to_string()))
+        .unwrap_or_default();
+    let modified = main
+        .into_iter()
+        .flat_map(|m| jsonld::texts(m.get("dateModified")))
+        .chain(meta_values(raw, &MODIFIED_KEYS).map(str::to_string))
+        .find_map(|d| normalize_date(&d, fetched_at))
+        .unwrap_or_default();
+
+    Meta {
+        published,
+        modified,
+        date_source,
+        author: author(raw, main, &entities),
+        description: field("description")
+            .or_else(|| first_meta(raw, &["og:description", "description"]))
+            .unwrap_or_default(),
+        canonical,
+        lang: lang(raw, content_language),
+        kind: main
+            .and_then(|m| jsonld::types(m).into_iter().find_map(non_empty))
+            .or_else(|| first_meta(raw, &["og:type"]))
+            .unwrap_or_default(),
+        section: field("articleSection")
+            .or_else(|| first_meta(raw, &["article:section"]))
+            .unwrap_or_default(),
+        keywords: keywords(raw, main),
+        headline: field("headline")
+            .or_else(|| first_meta(raw, &["og:title"]))
+            .unwrap_or_default(),
+        site_name: first_meta(raw, &["og:site_name"])
+            .or_else(|| {
+                let publisher = main?.get("publisher")?;
+                let publisher = match publisher {
+                    Value::Array(items) => items.first()?,
+                    one => one,
+                };
+                jsonld::name(publisher, &entities)
+            })
+            .unwrap_or_default(),
+    }
 }
 
-/// Parse one date string. Not yet implemented: always `None`.
-pub fn normalize_date(_text: &str, _fetched_at: DateTime<Utc>) -> Option<String> {
-    None
+/// The `published` date and its source, by the order in the module docs.
+fn published(
+    raw: &RawMeta,
+    main: Option<&Value>,
+    fetched_at: DateTime<Utc>,
+    fallback: Option<(&str, DateSource)>,
+) -> Option<(String, DateSource)> {
+    let valid = |d: &str| normalize_date(d, fetched_at);
+    let from_jsonld = main.into_iter().flat_map(|m| {
+        jsonld::texts(m.get("datePublished"))
+            .into_iter()
+            .chain(jsonld::texts(m.get("dateCreated")))
+    });
+    from_jsonld
+        .filter_map(|d| valid(&d))
+        .map(|d| (d, DateSource::JsonLd))
+        .chain(
+            meta_values(raw, &PUBLISHED_KEYS).filter_map(|d| Some((valid(d)?, DateSource::Meta))),
+        )
+        .chain(
+            raw.article_times
+                .iter()
+                .filter_map(|d| Some((valid(d)?, DateSource::Time))),
+        )
+        .chain(fallback.and_then(|(d, source)| Some((valid(d)?, source))))
+        .next()
+}
+
+/// The values of the meta `keys`, all of the first key, then all of the second, ...; trimmed,
+/// empty ones dropped.
+fn meta_values<'a>(raw: &'a RawMeta, keys: &'a [&str]) -> impl Iterator<Item = &'a str> + 'a {
+    keys.iter().flat_map(move |key| {
+        raw.head_meta
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// The first non-empty value among the meta `keys`, whitespace collapsed.
+fn first_meta(raw: &RawMeta, keys: &[&str]) -> Option<String> {
+    meta_values(raw, keys).find_map(non_empty)
+}
+
+fn author(raw: &RawMeta, main: Option<&Value>, entities: &[Value]) -> String {
+    if let Some(m) = main {
+        let names = jsonld::authors(m, entities);
+        if !names.is_empty() {
+            return join_unique(names);
+        }
+    }
+    for key in AUTHOR_KEYS {
+        let names: Vec<String> = meta_values(raw, &[key]).filter_map(clean_name).collect();
+        if !names.is_empty() {
+            return join_unique(names);
+        }
+    }
+    String::new()
+}
+
+fn canonical(raw: &RawMeta, page_url: &Url) -> String {
+    let web = |u: &Url| matches!(u.scheme(), "http" | "https");
+    let from_link = raw
+        .head_links
+        .iter()
+        .filter(|(rel, _)| rel.split_ascii_whitespace().any(|t| t == "canonical"))
+        .filter_map(|(_, href)| {
+            let href = href.trim();
+            (!href.is_empty())
+                .then(|| page_url.join(href).ok())
+                .flatten()
+        })
+        .find(web);
+    from_link
+        .or_else(|| {
+            meta_values(raw, &["og:url"])
+                .filter_map(|v| Url::parse(v).ok())
+                .find(web)
+        })
+        .map(|u| without_fragment(&u).to_string())
+        .unwrap_or_default()
+}
+
+fn without_fragment(u: &Url) -> Url {
+    let mut u = u.clone();
+    u.set_fragment(None);
+    u
+}
+
+fn lang(raw: &RawMeta, content_language: Option<&str>) -> String {
+    let header = content_language
+        .and_then(|h| h.split(',').next())
+        .map(|t| t.split(';').next().unwrap_or(t));
+    raw.html_lang
+        .as_deref()
+        .into_iter()
+        .chain(header)
+        .chain(meta_values(raw, &["og:locale"]))
+        .find_map(normalize_lang)
+        .unwrap_or_default()
+}
+
+fn keywords(raw: &RawMeta, main: Option<&Value>) -> String {
+    let from_meta =
+        |key: &str| -> Vec<String> { meta_values(raw, &[key]).flat_map(split_commas).collect() };
+    let from_jsonld = || -> Vec<String> {
+        match main.and_then(|m| m.get("keywords")) {
+            Some(Value::String(s)) => split_commas(s).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|i| match i {
+                    Value::Object(map) => jsonld::text(map.get("name")),
+                    other => jsonld::text(Some(other)),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let found = [
+        from_meta("news_keywords"),
+        from_jsonld(),
+        from_meta("keywords"),
+    ]
+    .into_iter()
+    .find(|k| !k.is_empty())
+    .unwrap_or_else(|| {
+        meta_values(raw, &["article:tag"])
+            .filter_map(non_empty)
+            .collect()
+    });
+    join_unique(found)
 }

@@ -1,0 +1,1 @@
+//! The column rules of `build`, one test per rule.

@@ -195,16 +195,13 @@ pub(crate) fn name(v: &Value, entities: &[Value]) -> Option<String> {
     let v = resolve(v, entities);
     match v {
         Value::String(s) => clean_name(s),
-        Value::Object(map) => match map.get("name") {
-            Some(Value::String(_) | Value::Array(_)) => {
-                text(map.get("name")).and_then(|n| clean_name(&n))
-            }
-            _ => {
+        Value::Object(map) => text(map.get("name"))
+            .and_then(|n| clean_name(&n))
+            .or_else(|| {
                 let parts = [text(map.get("givenName")), text(map.get("familyName"))];
                 let joined = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
                 clean_name(&joined)
-            }
-        },
+            }),
         _ => None,
     }
 }

@@ -69,6 +69,8 @@ mod text;
 mod tests_build;
 #[cfg(test)]
 mod tests_date;
+#[cfg(test)]
+mod tests_fields;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

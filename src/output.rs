@@ -5,6 +5,8 @@
 //! before the first request so a bad path fails at once.
 
 use crate::error::{ConfigError, CrawlError};
+use crate::meta::Meta;
+pub use crate::meta::META_COLUMNS;
 pub use crate::record::Row;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -93,6 +95,9 @@ pub struct OutputOptions {
     pub excel_safe: bool,
     /// Start a CSV file with a UTF-8 byte-order mark.
     pub bom: bool,
+    /// `--meta`: the [`META_COLUMNS`] follow the 13 columns (empty cells for a row without
+    /// metadata, such as a failed page).
+    pub meta: bool,
 }
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
@@ -297,7 +302,10 @@ impl FileSink {
                     .write_all(b"\xEF\xBB\xBF")
                     .map_err(|e| self.rows.write_err(e))?;
             }
-            let cells = COLUMNS.map(String::from);
+            let mut cells: Vec<String> = COLUMNS.map(String::from).into();
+            if self.options.meta {
+                cells.extend(META_COLUMNS.map(String::from));
+            }
             self.csv_line(&cells, false)?;
         }
         Ok(())
@@ -348,13 +356,25 @@ impl FileSink {
 impl RowSink for FileSink {
     fn write_row(&mut self, row: &Row) -> Result<(), CrawlError> {
         match self.options.format {
+            Format::Csv if self.options.meta => {
+                let mut cells: Vec<String> = row.record().into();
+                cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
+                self.csv_line(&cells, self.options.excel_safe)
+            }
             Format::Csv => {
                 let cells = row.record();
                 self.csv_line(&cells, self.options.excel_safe)
             }
             Format::Jsonl => {
                 self.record.clear();
-                serde_json::to_writer(&mut self.record, row).map_err(|e| CrawlError::Write {
+                let empty = Meta::default();
+                let written = if self.options.meta {
+                    let meta = row.meta.as_deref().unwrap_or(&empty);
+                    serde_json::to_writer(&mut self.record, &WithMeta { row, meta })
+                } else {
+                    serde_json::to_writer(&mut self.record, row)
+                };
+                written.map_err(|e| CrawlError::Write {
                     what: self.rows.name.clone(),
                     source: io::Error::other(e),
                 })?;
@@ -398,6 +418,15 @@ impl RowSink for FileSink {
         }
         Ok(())
     }
+}
+
+/// A JSONL line with the metadata fields after the row's.
+#[derive(serde::Serialize)]
+struct WithMeta<'a> {
+    #[serde(flatten)]
+    row: &'a Row,
+    #[serde(flatten)]
+    meta: &'a Meta,
 }
 
 /// A [`FileSink`] that the coordinator writes through and that a signal handler can close from
@@ -569,6 +598,7 @@ mod tests {
             format: Format::Jsonl,
             bom: true,
             excel_safe: true,
+            meta: false,
         };
         let path = write(dir.path(), options, &[sample(), Row::default()]);
         let text = std::fs::read_to_string(&path).expect("read");

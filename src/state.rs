@@ -755,6 +755,9 @@ impl StateStore {
                     fetched_at: r.get(10)?,
                     encoding: r.get(11)?,
                     error,
+                    // --meta is refused with --state (cli): no metadata to restore.
+                    meta: None,
+                    dedup_key: None,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -855,6 +858,8 @@ mod tests {
             fetched_at: "2026-01-01T00:00:01Z".into(),
             encoding: "UTF-8".into(),
             error: None,
+            meta: None,
+            dedup_key: None,
         }
     }
 

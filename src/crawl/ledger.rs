@@ -14,6 +14,7 @@ use crate::output::RowSink;
 use crate::record::{Entry, Row};
 use crate::state::{Batch, Done, Resume, StateError, StateStore};
 use crate::url_norm::UrlKey;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// The state is committed at least this often while it has changes (and the rows it makes safe
@@ -55,6 +56,8 @@ pub struct Ledger<'a> {
     pub summary: Summary,
     last_flush: Instant,
     unflushed: bool,
+    /// `--dedup-canonical`: the dedup keys that have a row.
+    written_keys: HashSet<String>,
 }
 
 impl<'a> Ledger<'a> {
@@ -82,6 +85,7 @@ impl<'a> Ledger<'a> {
             summary: Summary::default(),
             last_flush: now,
             unflushed: false,
+            written_keys: HashSet::new(),
         };
         (ledger, resume)
     }
@@ -153,7 +157,27 @@ impl<'a> Ledger<'a> {
         validators: Option<Validators>,
     ) -> Result<(), CrawlError> {
         self.summary.tally(&row);
+        if let Some(meta) = &row.meta {
+            let own = if row.final_url.is_empty() {
+                &row.url
+            } else {
+                &row.final_url
+            };
+            if !meta.canonical.is_empty() && meta.canonical != *own {
+                self.summary.canonical_elsewhere += 1;
+            }
+        }
+        // --dedup-canonical (refused with --state, so only here): the first row per canonical
+        // URL is written; a later page with the same one gets none (its links were followed).
+        let duplicate = row
+            .dedup_key
+            .as_ref()
+            .is_some_and(|k| !self.written_keys.insert(k.clone()));
         let Some(st) = self.state.as_mut() else {
+            if duplicate {
+                self.summary.dedup_skipped += 1;
+                return Ok(());
+            }
             self.summary.new += 1;
             self.summary.rows += 1;
             self.sink.write_row(&row)?;

@@ -315,3 +315,38 @@ fn jsonld_beats_opengraph() {
     assert_eq!(m.kind, "NewsArticle");
     assert_eq!(m.section, "Politics");
 }
+
+#[test]
+fn graph_holder_with_a_type_is_an_entity_and_cdata_is_unwrapped() {
+    let m = run(&with_ld(&[
+        r#"<![CDATA[{"@type":"NewsArticle","headline":"Holder",
+        "@graph":[{"@type":"ImageObject","url":"https://news.example/i.jpg"}]}]]>"#,
+    ]));
+    assert_eq!(m.headline, "Holder");
+}
+
+#[test]
+fn main_entity_of_page_array_and_relative_id() {
+    let m = run(&with_ld(&[
+        r#"{"@type":"NewsArticle","headline":"First"}"#,
+        r#"{"@type":"NewsArticle","headline":"Mine","mainEntityOfPage":[{"@id":"/2026/11/30/story"}]}"#,
+    ]));
+    assert_eq!(m.headline, "Mine");
+}
+
+#[test]
+fn fragment_ids_do_not_name_the_page() {
+    let m = run(&with_ld(&[
+        r##"{"@type":"ImageObject","@id":"https://news.example/2026/11/30/story#image","headline":"Image"}"##,
+        r#"{"@type":"NewsArticle","headline":"Article"}"#,
+    ]));
+    assert_eq!(m.headline, "Article");
+}
+
+#[test]
+fn date_published_array_first_valid() {
+    let m = run(&with_ld(&[
+        r#"{"@type":"Article","datePublished":["", "2026-11-30 08:00"]}"#,
+    ]));
+    assert_eq!(m.published, "2026-11-30T08:00:00");
+}

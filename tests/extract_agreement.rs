@@ -544,6 +544,31 @@ fn random_fragment_mixes_agree() {
     );
 }
 
+/// The `--meta` corpus pages (tests/meta_corpus): the stream must answer on each, for titles and
+/// links and for the metadata pieces, and agree with the DOM.
+#[test]
+fn meta_corpus_agrees() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/meta_corpus");
+    let files = html_files(&dir);
+    assert!(files.len() >= 19, "meta corpus: {} pages", files.len());
+    for path in files {
+        let raw = fs::read(&path).expect("corpus page");
+        let (html, _) = trawl::charset::decode_html(&raw, None);
+        let page = Url::parse("http://news.test/dir/page.html").expect("page url");
+        assert!(
+            check(&html, &page),
+            "stream fell back on {}",
+            path.display()
+        );
+        let exact = extract_exact(&html, &page);
+        assert!(
+            check_meta(&html, &page, &exact),
+            "meta stream fell back on {}",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn rust_documentation_agrees() {
     let Some(root) = rust_docs_dir() else {

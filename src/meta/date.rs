@@ -1,23 +1,4 @@
-//! Date parsing for the `published` and `modified` columns.
-//!
-//! Accepted forms, and nothing else:
-//!
-//! - year-month-day with `-`, `/` or `.` between the parts (the same separator twice), a
-//!   four-digit year first: `2026-11-30`, `2026/11/30`, `2026.11.30`;
-//! - that date, then `T` or a space, then `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction`, then
-//!   optionally a zone: `Z`, `UTC`, `GMT`, `+01:00`, `+0100` or `+01` (a space before the zone is
-//!   allowed);
-//! - RFC 2822 (`Mon, 30 Nov 2026 14:05:00 +0000`, `... GMT`, `... UTC`).
-//!
-//! Day-first and month-first forms (`30/11/2026`, `11/30/2026`) are rejected rather than guessed.
-//!
-//! Output: a time with a zone becomes RFC 3339 in UTC with whole seconds
-//! (`2026-11-30T13:05:00Z`); a time without a zone is kept in the page's own (unknown) zone, as
-//! `YYYY-MM-DDTHH:MM:SS` without `Z`; a date alone is `YYYY-MM-DD`. Fractions of a second are
-//! dropped.
-//!
-//! Bounds: a date before 1990-01-01 or more than one day after the fetch is rejected. A date
-//! without a zone is compared as if it were UTC; the one-day margin covers any real zone.
+//! Date parsing for the `published` and `modified` columns: [`normalize_date`].
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
@@ -51,7 +32,26 @@ impl Parsed {
     }
 }
 
-/// Parse one date string by the rules in the module docs: `Some(normalized text)` or `None`.
+/// Parse one date string: `Some(normalized text)` or `None`.
+///
+/// Accepted forms, and nothing else:
+///
+/// - year-month-day with `-`, `/` or `.` between the parts (the same separator twice), a
+///   four-digit year first: `2026-11-30`, `2026/11/30`, `2026.11.30`;
+/// - that date, then `T` or a space, then `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fraction`, then
+///   optionally a zone: `Z`, `UTC`, `GMT`, `+01:00`, `+0100` or `+01` (a space before the zone is
+///   allowed);
+/// - RFC 2822 (`Mon, 30 Nov 2026 14:05:00 +0000`, `... GMT`, `... UTC`).
+///
+/// Day-first and month-first forms (`30/11/2026`, `11/30/2026`) are rejected rather than guessed.
+///
+/// Output: a time with a zone becomes RFC 3339 in UTC with whole seconds
+/// (`2026-11-30T13:05:00Z`); a time without a zone is kept in the page's own (unknown) zone, as
+/// `YYYY-MM-DDTHH:MM:SS` without `Z`; a date alone is `YYYY-MM-DD`. Fractions of a second are
+/// dropped.
+///
+/// Bounds: a date before 1990-01-01 or more than one day after the fetch is rejected. A date
+/// without a zone is compared as if it were UTC; the one-day margin covers any real zone.
 pub fn normalize_date(text: &str, fetched_at: DateTime<Utc>) -> Option<String> {
     let parsed = parse(text.trim())?;
     let floor = NaiveDate::from_ymd_opt(1990, 1, 1)?.and_time(NaiveTime::MIN);

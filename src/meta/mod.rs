@@ -38,7 +38,7 @@
 //!   `<article>`, source `time`; then the fallback, with its source. `date_source` is empty when
 //!   `published` is.
 //! - `modified`: `dateModified`, then the meta keys [`MODIFIED_KEYS`].
-//! - Dates are normalized by [`normalize_date`] (see [`date`] for the forms and the output).
+//! - Dates are normalized by [`normalize_date`], whose docs give the forms and the output.
 //! - `author`: the main entity's `author`: strings, Person objects' names (objects without a type
 //!   count as persons), arrays of them; organizations' names only if there is no person. A name
 //!   is never an object's serialization (`[object Object]` is dropped) nor a URL (`http://`,

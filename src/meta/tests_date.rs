@@ -159,3 +159,20 @@ fn bound_uses_the_utc_instant() {
     // 1990-01-01T00:30+01:00 is 1989-12-31T23:30Z.
     assert_eq!(norm("1990-01-01T00:30:00+01:00"), None);
 }
+
+#[test]
+fn rfc2822_variants_feeds_use() {
+    is("Tue, 1 Dec 2026 09:00:00 +0000", "2026-12-01T09:00:00Z");
+    is("Mon, 30 Nov 2026 14:05 GMT", "2026-11-30T14:05:00Z");
+    is("Mon, 30 Nov 2026 09:05:00 EST", "2026-11-30T14:05:00Z");
+}
+
+#[test]
+fn rfc2822_wrong_weekday_rejected() {
+    assert_eq!(norm("Tue, 30 Nov 2026 14:05:00 +0000"), None);
+}
+
+#[test]
+fn w3c_datetime_without_seconds_with_offset() {
+    is("2026-11-30T14:05+01:00", "2026-11-30T13:05:00Z");
+}

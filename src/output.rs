@@ -551,6 +551,91 @@ mod tests {
         path
     }
 
+    fn with_meta() -> Row {
+        let mut row = sample();
+        row.meta = Some(Box::new(Meta {
+            published: "2026-11-30T13:05:00Z".into(),
+            author: "=Ada; Grace".into(),
+            headline: "A, \"quoted\"".into(),
+            ..Meta::default()
+        }));
+        row
+    }
+
+    #[test]
+    fn meta_columns_follow_the_thirteen_only_with_meta() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let options = OutputOptions {
+            meta: true,
+            excel_safe: true,
+            ..OutputOptions::default()
+        };
+        let path = write(dir.path(), options, &[with_meta(), Row::default()]);
+        let mut r = csv::Reader::from_path(&path).expect("read");
+        let headers: Vec<String> = r
+            .headers()
+            .expect("headers")
+            .iter()
+            .map(String::from)
+            .collect();
+        let want: Vec<&str> = COLUMNS.iter().chain(META_COLUMNS.iter()).copied().collect();
+        assert_eq!(headers, want);
+        let rows: Vec<csv::StringRecord> = r.records().map(|r| r.expect("record")).collect();
+        assert_eq!(rows[0].len(), 25);
+        assert_eq!(&rows[0][13], "2026-11-30T13:05:00Z");
+        assert_eq!(
+            &rows[0][16], "'=Ada; Grace",
+            "excel-safe applies to the new cells"
+        );
+        assert_eq!(&rows[0][23], "A, \"quoted\"");
+        // A row without metadata (a failed page) has the cells, empty.
+        assert_eq!(rows[1].len(), 25);
+        assert!(rows[1].iter().skip(13).all(str::is_empty));
+        // Without --meta: the 13 columns, whatever the row carries.
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = write(dir.path(), OutputOptions::default(), &[with_meta()]);
+        let mut r = csv::Reader::from_path(&path).expect("read");
+        assert_eq!(r.headers().expect("headers").len(), 13);
+        assert_eq!(r.records().next().expect("row").expect("record").len(), 13);
+    }
+
+    #[test]
+    fn jsonl_meta_fields_follow_the_row_fields_only_with_meta() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let options = OutputOptions {
+            format: Format::Jsonl,
+            meta: true,
+            ..OutputOptions::default()
+        };
+        let path = write(dir.path(), options, &[with_meta(), Row::default()]);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        // The fields in column order (serde_json's map would sort them: read the text).
+        let want: Vec<&str> = COLUMNS.iter().chain(META_COLUMNS.iter()).copied().collect();
+        for line in text.lines() {
+            let at: Vec<usize> = want
+                .iter()
+                .map(|k| line.find(&format!("\"{k}\":")).expect("field"))
+                .collect();
+            assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
+            assert_eq!(lines[0].as_object().expect("object").len(), 25);
+        }
+        assert_eq!(lines[0]["published"], "2026-11-30T13:05:00Z");
+        assert_eq!(lines[1]["published"], "");
+        let options = OutputOptions {
+            format: Format::Jsonl,
+            ..OutputOptions::default()
+        };
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = write(dir.path(), options, &[with_meta()]);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let line: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
+        assert_eq!(line.as_object().expect("object").len(), 13);
+    }
+
     #[test]
     fn titles_with_commas_quotes_and_newlines_round_trip() {
         let dir = tempfile::tempdir().expect("tmp");

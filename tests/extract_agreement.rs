@@ -566,6 +566,20 @@ fn meta_corpus_agrees() {
             "meta stream fell back on {}",
             path.display()
         );
+        // The crawl's reading with the pieces (page_links::read_with_meta, through a memo).
+        let reading = CrawlReading::new("http://news.test/");
+        let (links, raw) =
+            page_links::read_with_meta(&html, &page, Some(1), &reading.filter, &reading.memo);
+        assert_eq!(
+            raw,
+            extract_with_meta_exact(&html, &page).1,
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            (links.title, links.count),
+            (exact.title.clone(), exact.links.len())
+        );
     }
 }
 

@@ -232,9 +232,25 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }
         let followed = entry.depth < ctx.max_depth && fetched.status.is_some_and(|s| s < 400);
+        let edges_or_failed = ctx.want_edges || row.error.is_some();
         let page = if let Some(pm) = &ctx.meta {
-            // --meta: one pass gives the links and the metadata pieces; the memo is bypassed.
-            let (page, raw) = extract::extract_with_meta(&text, &fetched.final_url);
+            // --meta: one pass gives the links and the metadata pieces.
+            let (page, raw) = if edges_or_failed {
+                let (page, raw) = extract::extract_with_meta(&text, &fetched.final_url);
+                if ctx.want_edges {
+                    edges = page.links.iter().map(Url::to_string).collect();
+                }
+                (page_links::from_extracted(page, followed, &ctx.filter), raw)
+            } else {
+                let link_depth = followed.then_some(entry.depth + 1);
+                page_links::read_with_meta(
+                    &text,
+                    &fetched.final_url,
+                    link_depth,
+                    &ctx.filter,
+                    &ctx.memo,
+                )
+            };
             let (meta, dedup_key) = pm.build(
                 &raw,
                 entry.key,
@@ -244,11 +260,8 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             );
             row.meta = Some(Box::new(meta));
             row.dedup_key = dedup_key;
-            if ctx.want_edges {
-                edges = page.links.iter().map(Url::to_string).collect();
-            }
-            page_links::from_extracted(page, followed, &ctx.filter)
-        } else if ctx.want_edges || row.error.is_some() {
+            page
+        } else if edges_or_failed {
             // Every link by name (edges), or a failed page whose links the coordinator may drop
             // for a retry: resolve every href, and leave the memo's record of sent links alone.
             let page = extract::extract(&text, &fetched.final_url);

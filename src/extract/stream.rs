@@ -208,6 +208,23 @@ pub fn scan_hrefs(html: &str, page_url: &Url, each: impl FnMut(&Url, &str)) -> O
     Some(scan.visit(&html, page_url, each))
 }
 
+/// [`scan_hrefs`] with the metadata pieces of the same pass (the `meta` submodule's rules on top
+/// of the module's): the title and the pieces, or `None` (and `each` never called) when the DOM
+/// must decide.
+pub fn scan_hrefs_with_meta(
+    html: &str,
+    page_url: &Url,
+    each: impl FnMut(&Url, &str),
+) -> Option<(String, RawMeta)> {
+    if memchr::memchr(0, html.as_bytes()).is_some() {
+        return None;
+    }
+    let html = normalize_newlines(html);
+    let mut scan = scan(&html, true)?;
+    let raw = scan.meta.take()?.finish();
+    Some((scan.visit(&html, page_url, each), raw))
+}
+
 /// The HTML input stream preprocessing: CRLF and lone CR become LF.
 fn normalize_newlines(html: &str) -> Cow<'_, str> {
     if memchr::memchr(b'\r', html.as_bytes()).is_none() {

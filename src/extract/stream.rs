@@ -423,7 +423,7 @@ fn collapse_ascii_whitespace(text: &str) -> String {
 }
 
 /// The handler error that stops the stream: the DOM must decide.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct Unsure;
 
 impl fmt::Display for Unsure {

@@ -12,18 +12,23 @@
 //!
 //! - the start tag of any element other than the head's (`html`, `head`, `base`, `basefont`,
 //!   `bgsound`, `link`, `meta`, `title`, `noscript`, `noframes`, `style`, `script`), such as
-//!   `<body>`, `<div>`, `<svg>` or an unknown tag;
-//! - text (outside raw text, RCDATA and script data) that is not ASCII whitespace.
+//!   `<body>`, `<div>`, `<svg>` or an unknown tag, and a `<noscript>` after a `</head>` (in
+//!   "after head" it starts the body);
+//! - text that is not ASCII whitespace between two head elements.
 //!
-//! It falls back to the DOM, before the body, on:
+//! Only until the body, the source between one head element (its end tag, for `title`,
+//! `script`, `style`, `noscript` and `noframes`, whose content is text to the tokenizer) and the
+//! next start tag is read by [`gap`]: ASCII whitespace, comments, doctypes, bogus comments and end
+//! tags keep the head; other text ends it. It falls back to the DOM, before the body, on:
 //!
 //! - a `<template>` (its contents are parsed in their own mode);
-//! - a `<noscript>` after a `</head>` (in "after head" it starts the body, in "in head" it does
-//!   not: the stream does not track `</head>` itself);
-//! - an end tag `</br>`, `</body>` or `</html>` before a head `<meta>` or `<link>` (they end the
-//!   head, unless they are script text; the stream does not tell those apart);
-//! - text with a character reference that decodes to whitespace only, or with a U+FEFF (html5ever
-//!   drops one at the start of the input and after a script).
+//! - an end tag `</br>`, `</body>` or `</html>`, or an end tag with a quote in it;
+//! - a character reference that decodes to whitespace only, or a U+FEFF (html5ever drops one at
+//!   the start of the input and after a script) in that text;
+//! - anything in it the reading does not expect (a start tag, an unclosed comment).
+//!
+//! No handler sees the text of the page: the head's end costs one look at the source between
+//! head elements, and nothing after it.
 //!
 //! `<html lang>` is the first `lang` among the counted `<html>` start tags (later ones add their
 //! attributes to the document element). JSON-LD scripts, `<article>` and `<time>` follow the
@@ -34,8 +39,8 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use lol_html::html_content::{Element, TextChunk, TextType};
-use lol_html::{DocumentContentHandlers, ElementContentHandlers, Selector, Settings};
+use lol_html::html_content::{Element, TextChunk};
+use lol_html::{ElementContentHandlers, Selector, Settings};
 
 use super::{apply, closed_by, handlers, on_end, start_of, Scan, Shared, Unsure, HTML_NS};
 use crate::extract::dom::meta::{is_jsonld_type, link_pair, meta_pairs, JSONLD_MAX_BYTES};
@@ -50,14 +55,113 @@ const HEAD_ELEMENTS: &[&str] = &[
 /// End tags that end the head.
 const HEAD_CLOSERS: &[&str] = &["body", "br", "html"];
 
+/// Head elements whose content the tokenizer reads as text (raw text, RCDATA, script data).
+const HEAD_TEXT_ELEMENTS: &[&str] = &["noframes", "noscript", "script", "style", "title"];
+
+/// What the source between two head-phase tokens holds.
+#[derive(Debug, PartialEq, Eq)]
+enum Gap {
+    /// Whitespace, comments, doctypes and end tags only (`true`: a `</head>` among them).
+    Blank(bool),
+    /// Text that is not whitespace: the head ends there.
+    Text,
+}
+
+/// Read the source between two head-phase tokens (see the module docs).
+fn gap(text: &str) -> Result<Gap, Unsure> {
+    let b = text.as_bytes();
+    let mut head_end = false;
+    let mut i = 0;
+    let find = |from: usize, what: &[u8]| -> Option<usize> {
+        b.get(from..)?
+            .windows(what.len())
+            .position(|w| w == what)
+            .map(|p| from + p)
+    };
+    while i < b.len() {
+        match b[i] {
+            b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' => i += 1,
+            b'&' => {
+                // A character reference: the text run up to the next tag, decoded, has a
+                // non-whitespace character, or the stream cannot tell.
+                let end = b[i..]
+                    .iter()
+                    .position(|&c| c == b'<')
+                    .map_or(b.len(), |p| i + p);
+                let decoded = htmlize::unescape(text.get(i..end).ok_or(Unsure)?);
+                let mut chars = decoded.chars();
+                return if chars
+                    .any(|c| !matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ' | '\u{FEFF}'))
+                    && !decoded.contains('\u{FEFF}')
+                {
+                    Ok(Gap::Text)
+                } else {
+                    Err(Unsure)
+                };
+            }
+            b'<' => {
+                let rest = &b[i..];
+                if rest.starts_with(b"<!--") {
+                    let body = i + 4;
+                    i = if b[body..].starts_with(b">") {
+                        body + 1
+                    } else if b[body..].starts_with(b"->") {
+                        body + 2
+                    } else {
+                        let end = [
+                            find(body, b"-->").map(|p| p + 3),
+                            find(body, b"--!>").map(|p| p + 4),
+                        ];
+                        end.into_iter().flatten().min().ok_or(Unsure)?
+                    };
+                } else if rest.starts_with(b"</") {
+                    let name_len = rest[2..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .count();
+                    let name = &rest[2..2 + name_len];
+                    if HEAD_CLOSERS
+                        .iter()
+                        .any(|c| name.eq_ignore_ascii_case(c.as_bytes()))
+                    {
+                        return Err(Unsure);
+                    }
+                    let close = find(i + 2, b">").ok_or(Unsure)?;
+                    if b[i..close].iter().any(|c| matches!(c, b'"' | b'\'')) {
+                        return Err(Unsure);
+                    }
+                    let whole = close == i + 2 + name_len
+                        || matches!(
+                            rest.get(2 + name_len),
+                            Some(b'\t' | b'\n' | b'\x0c' | b' ' | b'/')
+                        );
+                    head_end |= whole && name.eq_ignore_ascii_case(b"head");
+                    i = close + 1;
+                } else if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
+                    i = find(i + 2, b">").ok_or(Unsure)? + 1;
+                } else if rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
+                    return Err(Unsure); // a start tag lol_html did not report
+                } else {
+                    return Ok(Gap::Text);
+                }
+            }
+            _ if b[i..].starts_with("\u{FEFF}".as_bytes()) => return Err(Unsure),
+            _ => return Ok(Gap::Text),
+        }
+    }
+    Ok(Gap::Blank(head_end))
+}
+
 /// The stream's metadata state.
 #[derive(Default)]
 pub(super) struct MetaScan {
     pub(super) raw: RawMeta,
     /// The tree builder has left the head modes.
     in_body: bool,
-    /// The source before this offset holds no [`HEAD_CLOSERS`] end tag.
-    checked: usize,
+    /// Until the body: where the source after the last head-phase token starts.
+    gap_from: usize,
+    /// A `</head>` was seen before the body ("after head" mode).
+    after_head: bool,
     /// The text of the open JSON-LD script.
     jsonld: Option<String>,
     /// Open counted `<article>` elements.
@@ -76,33 +180,21 @@ impl MetaScan {
         self.raw
     }
 
-    /// May an element at `at` still go into the head? Errs when the stream cannot tell.
+    /// Is the tree builder still in the head modes at a start tag at `at`? Reads the source
+    /// since the last head-phase token ([`gap`]); errs when the stream cannot tell.
     fn in_head(&mut self, html: &str, at: usize) -> Result<bool, Unsure> {
         if self.in_body {
             return Ok(false);
         }
-        let from = self.checked.min(at);
-        if has_end_tag(html.get(from..at).ok_or(Unsure)?, HEAD_CLOSERS) {
-            return Err(Unsure);
+        if at > self.gap_from {
+            match gap(html.get(self.gap_from..at).ok_or(Unsure)?)? {
+                Gap::Text => self.in_body = true,
+                Gap::Blank(head_end) => self.after_head |= head_end,
+            }
+            self.gap_from = at;
         }
-        self.checked = at;
-        Ok(true)
+        Ok(!self.in_body)
     }
-}
-
-/// Does `text` hold an end tag with one of `names` (lowercase; matched ASCII case-insensitively
-/// and only as whole names)?
-fn has_end_tag(text: &str, names: &[&str]) -> bool {
-    text.match_indices("</").any(|(i, _)| {
-        let rest = &text.as_bytes()[i + 2..];
-        names.iter().any(|name| {
-            rest.len() >= name.len()
-                && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-                && rest
-                    .get(name.len())
-                    .is_none_or(|b| matches!(b, b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\x0c'))
-        })
-    })
 }
 
 /// The source range of the value of the element's first attribute named `name` (an attribute
@@ -173,10 +265,10 @@ static SELECTORS: LazyLock<Option<MetaSelectors>> = LazyLock::new(|| {
 });
 
 /// Run `rule` on the metadata state (present whenever these handlers are registered).
-fn with_meta(
+fn with_meta<T>(
     scan: &mut Scan,
-    rule: impl FnOnce(&mut MetaScan) -> Result<(), Unsure>,
-) -> Result<(), Unsure> {
+    rule: impl FnOnce(&mut MetaScan) -> Result<T, Unsure>,
+) -> Result<T, Unsure> {
     rule(scan.meta.as_deref_mut().ok_or(Unsure)?)
 }
 
@@ -190,49 +282,32 @@ pub(super) fn add_handlers<'h>(
     let element = ElementContentHandlers::default;
     let any = move |el: &mut Element<'_, '_>| {
         apply(shared, |scan| {
-            with_meta(scan, |m| {
-                if m.in_body {
-                    return Ok(());
+            let text_content = with_meta(scan, |m| {
+                if !m.in_head(html, start_of(el))? {
+                    return Ok(false);
                 }
                 let name = el.tag_name();
-                if !HEAD_ELEMENTS.contains(&name.as_str()) {
+                let after_head_noscript = name == "noscript" && m.after_head;
+                if !HEAD_ELEMENTS.contains(&name.as_str()) || after_head_noscript {
                     m.in_body = true;
-                    return Ok(());
+                    return Ok(false);
                 }
-                let at = start_of(el);
-                match name.as_str() {
-                    "template" => Err(Unsure),
-                    "noscript" if has_end_tag(html.get(..at).ok_or(Unsure)?, &["head"]) => {
-                        Err(Unsure)
-                    }
-                    _ => Ok(()),
-                }
-            })
-        })
-    };
-    let text = move |chunk: &mut TextChunk<'_>| {
-        apply(shared, |scan| {
-            with_meta(scan, |m| {
-                if m.in_body || chunk.text_type() != TextType::Data {
-                    return Ok(());
-                }
-                // From the source: lol_html's string conversion drops a leading U+FEFF.
-                let raw = html.get(chunk.source_location().bytes()).ok_or(Unsure)?;
-                let blank = |t: &str| t.bytes().all(|b| b.is_ascii_whitespace());
-                if blank(raw) {
-                    return Ok(());
-                }
-                // html5ever drops a U+FEFF at the start of the input and, it turns out, after a
-                // script: the stream does not follow those rules.
-                if raw.contains('\u{FEFF}') {
+                if name == "template" {
                     return Err(Unsure);
                 }
-                if raw.contains('&') && blank(&htmlize::unescape(raw)) {
-                    return Err(Unsure);
-                }
-                m.in_body = true;
-                Ok(())
-            })
+                m.gap_from = m.gap_from.max(el.source_location().bytes().end);
+                Ok(HEAD_TEXT_ELEMENTS.contains(&name.as_str()))
+            })?;
+            if text_content {
+                // Its content is text to the tokenizer: the next gap starts after its end tag.
+                on_end(el, shared, |scan, end| {
+                    with_meta(scan, |m| {
+                        m.gap_from = m.gap_from.max(end.source_location().bytes().end);
+                        Ok(())
+                    })
+                })?;
+            }
+            Ok(())
         })
     };
     let meta = move |el: &mut Element<'_, '_>| {
@@ -370,7 +445,6 @@ pub(super) fn add_handlers<'h>(
     };
     Some(
         settings
-            .append_document_content_handler(DocumentContentHandlers::default().text(text))
             .append_element_content_handler(handlers(&s.any, element().element(any)))
             .append_element_content_handler(handlers(&s.meta, element().element(meta)))
             .append_element_content_handler(handlers(&s.link, element().element(link)))
@@ -463,9 +537,16 @@ mod tests {
     #[test]
     fn unsure_heads_fall_back() {
         falls_back("<head><template><div></div></template><meta name=a content=1>");
-        falls_back("<head></head><noscript></noscript><meta name=a content=1>");
+        // After </head>, <noscript> starts the body; in the head it does not.
+        let after = "<head></head><noscript></noscript><meta name=a content=1>";
+        assert_eq!(keys(&handled(after)), Vec::<&str>::new());
+        let inside = "<head><noscript><p>x</p></noscript><meta name=a content=1>";
+        assert_eq!(keys(&handled(inside)), ["a"]);
         falls_back("</br><meta name=a content=1>");
-        falls_back("<script>'</body>'</script><meta name=a content=1>");
+        // Script text is not read as the head's source.
+        let script = "<script>'</body>x'</script><meta name=a content=1>";
+        assert_eq!(keys(&handled(script)), ["a"]);
+        falls_back("<title>t</title></body><meta name=a content=1>");
         falls_back("&#32;<meta name=a content=1>");
     }
 
@@ -481,10 +562,29 @@ mod tests {
     }
 
     #[test]
-    fn end_tags_are_found_as_whole_names() {
-        assert!(has_end_tag("x</BODY>", HEAD_CLOSERS));
-        assert!(has_end_tag("</br", HEAD_CLOSERS));
-        assert!(has_end_tag("</html\n>", HEAD_CLOSERS));
-        assert!(!has_end_tag("</bodyx></b></head>", HEAD_CLOSERS));
+    fn gaps_between_head_elements() {
+        assert_eq!(gap(" \n\t"), Ok(Gap::Blank(false)));
+        assert_eq!(
+            gap("<!-- a --> <!doctype html><!--><!---><?x?></p></bodyx>"),
+            Ok(Gap::Blank(false))
+        );
+        assert_eq!(gap("<!-- a --!></HEAD >"), Ok(Gap::Blank(true)));
+        assert_eq!(gap("</header>"), Ok(Gap::Blank(false)));
+        assert_eq!(gap(" x"), Ok(Gap::Text));
+        assert_eq!(gap("<3"), Ok(Gap::Text));
+        assert_eq!(gap(" &amp; "), Ok(Gap::Text));
+        for unsure in [
+            "&#32;",
+            "&#xFEFF;",
+            "</BODY>",
+            "</br/>",
+            "</html\n>",
+            "<!-- open",
+            "</p a='>'>",
+            "<p>",
+            "\u{FEFF}",
+        ] {
+            assert_eq!(gap(unsure), Err(Unsure), "{unsure:?}");
+        }
     }
 }

@@ -527,7 +527,7 @@ fn random_fragment_mixes_agree() {
     // page URL and under the bases the fragments set.
     let mut reading = CrawlReading::new(PAGE);
     let iterations = env("TRAWL_FUZZ_ITERATIONS", 40_000);
-    let (mut total, mut handled) = (0usize, 0usize);
+    let (mut total, mut handled, mut meta_handled) = (0usize, 0usize, 0usize);
     for _ in 0..iterations {
         let len = 1 + rng.below(24);
         let mut html = String::new();
@@ -536,8 +536,13 @@ fn random_fragment_mixes_agree() {
         }
         total += 1;
         handled += usize::from(check_with(&html, &page, &mut reading));
+        meta_handled += usize::from(stream::extract_with_meta(&html, &page).is_some());
     }
-    println!("random mixes: {handled} of {total} handled by the stream");
+    println!("random mixes: {handled} of {total} handled by the stream, {meta_handled} with the metadata pieces");
+    assert!(
+        meta_handled * 5 > total,
+        "the stream should handle a fair share of mixes with the metadata pieces"
+    );
     assert!(
         handled * 4 > total,
         "the stream should handle a fair share of mixes"
@@ -593,6 +598,7 @@ fn rust_documentation_agrees() {
     let files = html_files(&root);
     let next = AtomicUsize::new(0);
     let bytes = AtomicUsize::new(0);
+    let meta_fallbacks = AtomicUsize::new(0);
     let fallbacks: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let disagreements: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -601,8 +607,8 @@ fn rust_documentation_agrees() {
         for _ in 0..threads {
             // A memo per thread, so that each page's expected result is deterministic.
             let mut reading = CrawlReading::new("http://docs.test/");
-            let (next, bytes, fallbacks, disagreements) =
-                (&next, &bytes, &fallbacks, &disagreements);
+            let (next, bytes, fallbacks, disagreements, meta_fallbacks) =
+                (&next, &bytes, &fallbacks, &disagreements, &meta_fallbacks);
             let (files, root) = (&files, &root);
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -626,9 +632,13 @@ fn rust_documentation_agrees() {
                     problems.push("extract".to_string());
                 }
                 let reference = extract_with_meta_exact(&html, &page);
-                if let Some(streamed) = stream::extract_with_meta(&html, &page) {
-                    if streamed != reference {
+                match stream::extract_with_meta(&html, &page) {
+                    Some(streamed) if streamed != reference => {
                         problems.push("meta stream".to_string());
+                    }
+                    Some(_) => {}
+                    None => {
+                        meta_fallbacks.fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 if reference.0 != exact || extract_with_meta(&html, &page) != reference {
@@ -658,6 +668,12 @@ fn rust_documentation_agrees() {
          stream fell back on {} ({rate:.2}%)",
         elapsed.as_secs_f64(),
         fallbacks.len()
+    );
+    let meta_fallbacks = meta_fallbacks.into_inner();
+    println!("  with the metadata pieces (--meta) it fell back on {meta_fallbacks}");
+    assert!(
+        meta_fallbacks * 100 <= pages,
+        "the metadata stream fell back on more than 1% of pages"
     );
     for page in fallbacks.iter().take(100) {
         println!("  fallback: {page}");

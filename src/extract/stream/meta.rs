@@ -16,19 +16,19 @@
 //!   "after head" it starts the body);
 //! - text that is not ASCII whitespace between two head elements.
 //!
-//! Only until the body, the source between one head element (its end tag, for `title`,
+//! Only the head elements have a handler (no handler runs for every element or every text
+//! chunk). Until the body, the source between one head element (its end tag, for `title`,
 //! `script`, `style`, `noscript` and `noframes`, whose content is text to the tokenizer) and the
-//! next start tag is read by [`gap`]: ASCII whitespace, comments, doctypes, bogus comments and end
-//! tags keep the head; other text ends it. It falls back to the DOM, before the body, on:
+//! next is read by [`gap`]: ASCII whitespace, comments, doctypes, bogus comments and end tags keep
+//! the head; other text, or a start tag (which can only be another element's: the head
+//! elements are all reported), ends it. It falls back to the DOM, before the body, on:
 //!
 //! - a `<template>` (its contents are parsed in their own mode);
 //! - an end tag `</br>`, `</body>` or `</html>`, or an end tag with a quote in it;
 //! - a character reference that decodes to whitespace only, or a U+FEFF (html5ever drops one at
 //!   the start of the input and after a script) in that text;
-//! - anything in it the reading does not expect (a start tag, an unclosed comment).
-//!
-//! No handler sees the text of the page: the head's end costs one look at the source between
-//! head elements, and nothing after it.
+//! - anything in it the reading does not expect (a head element's start tag, an unclosed
+//!   comment).
 //!
 //! `<html lang>` is the first `lang` among the counted `<html>` start tags (later ones add their
 //! attributes to the document element). JSON-LD scripts, `<article>` and `<time>` follow the
@@ -63,7 +63,8 @@ const HEAD_TEXT_ELEMENTS: &[&str] = &["noframes", "noscript", "script", "style",
 enum Gap {
     /// Whitespace, comments, doctypes and end tags only (`true`: a `</head>` among them).
     Blank(bool),
-    /// Text that is not whitespace: the head ends there.
+    /// Text that is not whitespace, or the start tag of an element that does not belong in a
+    /// head: the head ends there.
     Text,
 }
 
@@ -140,7 +141,20 @@ fn gap(text: &str) -> Result<Gap, Unsure> {
                 } else if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
                     i = find(i + 2, b">").ok_or(Unsure)? + 1;
                 } else if rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
-                    return Err(Unsure); // a start tag lol_html did not report
+                    // A start tag: the head elements are all reported by their own handler, so
+                    // this is another element, which ends the head.
+                    let name_len = rest[1..]
+                        .iter()
+                        .take_while(|c| !matches!(c, b'\t' | b'\n' | b'\x0c' | b' ' | b'/' | b'>'))
+                        .count();
+                    let name = &rest[1..1 + name_len];
+                    if HEAD_ELEMENTS
+                        .iter()
+                        .any(|h| name.eq_ignore_ascii_case(h.as_bytes()))
+                    {
+                        return Err(Unsure);
+                    }
+                    return Ok(Gap::Text);
                 } else {
                     return Ok(Gap::Text);
                 }
@@ -243,7 +257,7 @@ fn attrs<const N: usize>(
 }
 
 struct MetaSelectors {
-    any: Selector,
+    head_elements: Selector,
     meta: Selector,
     link: Selector,
     html: Selector,
@@ -254,7 +268,7 @@ struct MetaSelectors {
 
 static SELECTORS: LazyLock<Option<MetaSelectors>> = LazyLock::new(|| {
     Some(MetaSelectors {
-        any: "*".parse().ok()?,
+        head_elements: HEAD_ELEMENTS.join(", ").parse().ok()?,
         meta: "meta".parse().ok()?,
         link: "link".parse().ok()?,
         html: "html".parse().ok()?,
@@ -280,7 +294,7 @@ pub(super) fn add_handlers<'h>(
 ) -> Option<Settings<'h, 'static>> {
     let s = SELECTORS.as_ref()?;
     let element = ElementContentHandlers::default;
-    let any = move |el: &mut Element<'_, '_>| {
+    let head_element = move |el: &mut Element<'_, '_>| {
         apply(shared, |scan| {
             let text_content = with_meta(scan, |m| {
                 if !m.in_head(html, start_of(el))? {
@@ -445,7 +459,10 @@ pub(super) fn add_handlers<'h>(
     };
     Some(
         settings
-            .append_element_content_handler(handlers(&s.any, element().element(any)))
+            .append_element_content_handler(handlers(
+                &s.head_elements,
+                element().element(head_element),
+            ))
             .append_element_content_handler(handlers(&s.meta, element().element(meta)))
             .append_element_content_handler(handlers(&s.link, element().element(link)))
             .append_element_content_handler(handlers(&s.html, element().element(html_tag)))
@@ -572,6 +589,8 @@ mod tests {
         assert_eq!(gap("</header>"), Ok(Gap::Blank(false)));
         assert_eq!(gap(" x"), Ok(Gap::Text));
         assert_eq!(gap("<3"), Ok(Gap::Text));
+        assert_eq!(gap(" <div><meta name=x content=y>"), Ok(Gap::Text));
+        assert_eq!(gap("<BODY\n>"), Ok(Gap::Text));
         assert_eq!(gap(" &amp; "), Ok(Gap::Text));
         for unsure in [
             "&#32;",
@@ -581,7 +600,7 @@ mod tests {
             "</html\n>",
             "<!-- open",
             "</p a='>'>",
-            "<p>",
+            "<META name=x>",
             "\u{FEFF}",
         ] {
             assert_eq!(gap(unsure), Err(Unsure), "{unsure:?}");

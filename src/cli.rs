@@ -311,9 +311,9 @@ impl Cli {
             bom: self.bom,
             meta: self.meta,
         };
-        if self.meta && config.state.is_some() {
+        if self.dedup_canonical && config.state.is_some() {
             return Err(ConfigError::Invalid(
-                "--meta cannot be used with --state yet (the state does not keep the metadata columns for a resume)".into(),
+                "--dedup-canonical cannot be used with --state yet (a resume would not know which canonical URLs already have a row)".into(),
             ));
         }
         config.dedup_canonical = self.dedup_canonical;

@@ -1,5 +1,6 @@
 //! `--meta` and `--dedup-canonical` as a user runs them: the 12 extra CSV columns after the 13,
-//! the summary's canonical count (report and `--summary-json`), and the refused combinations.
+//! the summary's canonical count (report and `--summary-json`), with `--state`, and the refused
+//! combinations.
 
 mod common;
 
@@ -114,13 +115,40 @@ fn dedup_canonical_makes_an_amp_pair_one_row() {
 }
 
 #[test]
+fn meta_with_state_writes_the_columns() {
+    let mut site = Site::new();
+    site.page("/story", ARTICLE);
+    site.page("/amp/story", AMP);
+    let server = site.serve();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out_csv = dir.path().join("rows.csv");
+    let out = trawl()
+        .args(["--meta", "--state"])
+        .arg(dir.path().join("state.db"))
+        .arg("-o")
+        .arg(&out_csv)
+        .arg(server.url("/story"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let mut reader = csv::Reader::from_path(&out_csv).expect("csv");
+    assert_eq!(reader.headers().expect("header").len(), 25);
+    let mut rows: Vec<csv::StringRecord> =
+        reader.records().collect::<Result<_, _>>().expect("rows");
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[1][13], "2026-11-30T13:05:00Z");
+    assert_eq!(&rows[0][18], server.url("/story"));
+}
+
+#[test]
 fn refused_combinations() {
     let site = Site::new().serve();
     let dir = tempfile::tempdir().expect("tmp");
     let state = dir.path().join("state.db");
     let out = trawl()
         .current_dir(dir.path())
-        .args(["--meta", "--state"])
+        .args(["--meta", "--dedup-canonical", "--state"])
         .arg(&state)
         .arg(site.url("/"))
         .output()
@@ -128,7 +156,10 @@ fn refused_combinations() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_of(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("--meta") && err.contains("--state"), "{err}");
+    assert!(
+        err.contains("--dedup-canonical") && err.contains("--state"),
+        "{err}"
+    );
     let out = trawl()
         .current_dir(dir.path())
         .arg("--dedup-canonical")

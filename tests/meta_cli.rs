@@ -142,6 +142,50 @@ fn meta_with_state_writes_the_columns() {
 }
 
 #[test]
+fn a_resumed_meta_crawl_keeps_the_columns_of_the_rows_before_the_stop() {
+    let mut site = Site::new();
+    site.page("/story", ARTICLE);
+    site.page("/amp/story", AMP);
+    let server = site.serve();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out_csv = dir.path().join("rows.csv");
+    let state = dir.path().join("state.db");
+    let run = |extra: &[&str]| {
+        trawl()
+            .args(["-q", "--meta", "--ignore-robots", "--delay", "3000", "--state"])
+            .arg(&state)
+            .args(extra)
+            .arg("-o")
+            .arg(&out_csv)
+            .arg(server.url("/story"))
+            .output()
+            .expect("run")
+    };
+    // Stopped before the AMP copy's turn (the delay): one row, the copy left queued.
+    let first = run(&["--max-duration", "0.5"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr_of(&first));
+    assert_eq!(server.count("/amp/story"), 0);
+    let second = run(&[]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr_of(&second));
+    assert_eq!(
+        server.count("/story"),
+        1,
+        "the resume fetched only what was missing"
+    );
+    assert_eq!(server.count("/amp/story"), 1);
+    let mut reader = csv::Reader::from_path(&out_csv).expect("csv");
+    let mut rows: Vec<csv::StringRecord> =
+        reader.records().collect::<Result<_, _>>().expect("rows");
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    assert_eq!(rows.len(), 2);
+    // The story's row came back from the state, its metadata with it.
+    assert_eq!(&rows[1][0], server.url("/story"));
+    assert_eq!(&rows[1][13], "2026-11-30T13:05:00Z");
+    assert_eq!(&rows[1][23], "Story");
+    assert_eq!(&rows[0][18], server.url("/story"));
+}
+
+#[test]
 fn refused_combinations() {
     let site = Site::new().serve();
     let dir = tempfile::tempdir().expect("tmp");

@@ -152,7 +152,14 @@ fn a_resumed_meta_crawl_keeps_the_columns_of_the_rows_before_the_stop() {
     let state = dir.path().join("state.db");
     let run = |extra: &[&str]| {
         trawl()
-            .args(["-q", "--meta", "--ignore-robots", "--delay", "3000", "--state"])
+            .args([
+                "-q",
+                "--meta",
+                "--ignore-robots",
+                "--delay",
+                "3000",
+                "--state",
+            ])
             .arg(&state)
             .args(extra)
             .arg("-o")

@@ -311,11 +311,6 @@ impl Cli {
             bom: self.bom,
             meta: self.meta,
         };
-        if self.dedup_canonical && config.state.is_some() {
-            return Err(ConfigError::Invalid(
-                "--dedup-canonical cannot be used with --state yet (a resume would not know which canonical URLs already have a row)".into(),
-            ));
-        }
         config.dedup_canonical = self.dedup_canonical;
         config.summary_json = self.summary_json;
         config.quiet = self.quiet;

@@ -256,12 +256,11 @@ fn attrs<const N: usize>(
     Ok(out)
 }
 
+/// Few selectors, since lol_html matches every one against every element: the head elements
+/// (`meta`, `link`, `html` and `script` among them, told apart in the handler), `article` and
+/// `time[datetime]`.
 struct MetaSelectors {
     head_elements: Selector,
-    meta: Selector,
-    link: Selector,
-    html: Selector,
-    script: Selector,
     article: Selector,
     time: Selector,
 }
@@ -269,10 +268,6 @@ struct MetaSelectors {
 static SELECTORS: LazyLock<Option<MetaSelectors>> = LazyLock::new(|| {
     Some(MetaSelectors {
         head_elements: HEAD_ELEMENTS.join(", ").parse().ok()?,
-        meta: "meta".parse().ok()?,
-        link: "link".parse().ok()?,
-        html: "html".parse().ok()?,
-        script: "script".parse().ok()?,
         article: "article".parse().ok()?,
         time: "time[datetime]".parse().ok()?,
     })
@@ -457,18 +452,23 @@ pub(super) fn add_handlers<'h>(
             Ok(())
         })
     };
+    // The head's end first, then what the element gives.
+    let head_elements = move |el: &mut Element<'_, '_>| {
+        head_element(el)?;
+        match el.tag_name().as_str() {
+            "meta" => meta(el),
+            "link" => link(el),
+            "html" => html_tag(el),
+            "script" => script(el),
+            _ => Ok(()),
+        }
+    };
     Some(
         settings
             .append_element_content_handler(handlers(
                 &s.head_elements,
-                element().element(head_element),
-            ))
-            .append_element_content_handler(handlers(&s.meta, element().element(meta)))
-            .append_element_content_handler(handlers(&s.link, element().element(link)))
-            .append_element_content_handler(handlers(&s.html, element().element(html_tag)))
-            .append_element_content_handler(handlers(
-                &s.script,
-                element().element(script).text(script_text),
+                // Only an open JSON-LD script takes text (see `script_text`).
+                element().element(head_elements).text(script_text),
             ))
             .append_element_content_handler(handlers(&s.article, element().element(article)))
             .append_element_content_handler(handlers(&s.time, element().element(time))),

@@ -257,10 +257,12 @@ fn attrs<const N: usize>(
 }
 
 /// Few selectors, since lol_html matches every one against every element: the head elements
-/// (`meta`, `link`, `html` and `script` among them, told apart in the handler), `article` and
-/// `time[datetime]`.
+/// (`meta`, `link`, `html` and `script` among them, told apart in the handler), `script` again
+/// for its text only (a text handler on the head elements would get the whole page's text,
+/// `html` being one of them), `article` and `time[datetime]`.
 struct MetaSelectors {
     head_elements: Selector,
+    script: Selector,
     article: Selector,
     time: Selector,
 }
@@ -268,6 +270,7 @@ struct MetaSelectors {
 static SELECTORS: LazyLock<Option<MetaSelectors>> = LazyLock::new(|| {
     Some(MetaSelectors {
         head_elements: HEAD_ELEMENTS.join(", ").parse().ok()?,
+        script: "script".parse().ok()?,
         article: "article".parse().ok()?,
         time: "time[datetime]".parse().ok()?,
     })
@@ -467,9 +470,9 @@ pub(super) fn add_handlers<'h>(
         settings
             .append_element_content_handler(handlers(
                 &s.head_elements,
-                // Only an open JSON-LD script takes text (see `script_text`).
-                element().element(head_elements).text(script_text),
+                element().element(head_elements),
             ))
+            .append_element_content_handler(handlers(&s.script, element().text(script_text)))
             .append_element_content_handler(handlers(&s.article, element().element(article)))
             .append_element_content_handler(handlers(&s.time, element().element(time))),
     )

@@ -1,5 +1,6 @@
 //! Extraction throughput in bytes of HTML per second: the exact DOM path (`extract_exact`), the
-//! streaming path (`stream::extract`) and the public `extract` (stream, DOM on fallback), over
+//! streaming path (`stream::extract`), the streaming path with the `--meta` pieces
+//! (`stream::extract_with_meta`) and the public `extract` (stream, DOM on fallback), over
 //! up to the first 300 pages of the installed Rust documentation under `std/`, or over a
 //! generated 64 KB page with about 400 links when the documentation is not installed.
 //!
@@ -84,6 +85,13 @@ fn bench_extract(c: &mut Criterion) {
         b.iter(|| {
             for (url, html) in &pages {
                 black_box(stream::extract(black_box(html), url));
+            }
+        });
+    });
+    group.bench_function("stream with --meta (stream::extract_with_meta)", |b| {
+        b.iter(|| {
+            for (url, html) in &pages {
+                black_box(stream::extract_with_meta(black_box(html), url));
             }
         });
     });

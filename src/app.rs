@@ -140,7 +140,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         report(&config, &summary);
     }
     if let Some(path) = &config.summary_json {
-        write_summary_json(path, &summary)
+        write_summary_json(path, &summary, config.output_options.meta)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let exit = match got {
@@ -333,6 +333,19 @@ fn report(config: &Config, s: &Summary) {
     if s.retries > 0 {
         lines.push(format!("  {} retries", s.retries));
     }
+    if config.output_options.meta {
+        let mut line = format!(
+            "  {} pages name another canonical URL",
+            s.canonical_elsewhere
+        );
+        if config.dedup_canonical {
+            line.push_str(&format!(
+                "; {} rows skipped as duplicates (--dedup-canonical)",
+                s.dedup_skipped
+            ));
+        }
+        lines.push(line);
+    }
     if !s.backed_off.is_empty() {
         let hosts: Vec<&str> = s.backed_off.iter().map(String::as_str).collect();
         lines.push(format!("  backed off (429/503): {}", hosts.join(", ")));
@@ -365,13 +378,13 @@ pub fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn write_summary_json(path: &std::path::Path, s: &Summary) -> std::io::Result<()> {
+fn write_summary_json(path: &std::path::Path, s: &Summary, meta: bool) -> std::io::Result<()> {
     let by_error: serde_json::Map<String, serde_json::Value> = s
         .by_error
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), (*v).into()))
         .collect();
-    let v = serde_json::json!({
+    let mut v = serde_json::json!({
         "pages": s.requested,
         "rows": s.rows,
         "new": s.new,
@@ -392,6 +405,10 @@ fn write_summary_json(path: &std::path::Path, s: &Summary) -> std::io::Result<()
         "seen": s.seen,
         "pages_per_s": if s.elapsed.as_secs_f64() > 0.0 { s.requested as f64 / s.elapsed.as_secs_f64() } else { 0.0 },
     });
+    if meta {
+        v["canonical_elsewhere"] = s.canonical_elsewhere.into();
+        v["dedup_skipped"] = s.dedup_skipped.into();
+    }
     let mut text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
     text.push('\n');
     std::fs::write(path, text)

@@ -161,6 +161,16 @@ pub struct Cli {
     #[arg(long)]
     pub bom: bool,
 
+    /// Add the news metadata columns (published, modified, date_source, author, description,
+    /// canonical, lang, kind, section, keywords, headline, site_name) after the 13 columns.
+    #[arg(long)]
+    pub meta: bool,
+
+    /// With --meta: write at most one row per canonical URL (an AMP copy and its original make
+    /// one row; the links of skipped pages are still followed).
+    #[arg(long, requires = "meta")]
+    pub dedup_canonical: bool,
+
     /// Also write the end-of-crawl summary as JSON to this file.
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
@@ -299,7 +309,9 @@ impl Cli {
             },
             excel_safe: self.excel_safe,
             bom: self.bom,
+            meta: self.meta,
         };
+        config.dedup_canonical = self.dedup_canonical;
         config.summary_json = self.summary_json;
         config.quiet = self.quiet;
         Ok(config)

@@ -74,6 +74,8 @@ pub struct Config {
     pub revisit_depth: u32,
     /// How rows are written (format, spreadsheet safety, BOM).
     pub output_options: crate::output::OutputOptions,
+    /// `--dedup-canonical`: at most one row per canonical URL (needs `output_options.meta`).
+    pub dedup_canonical: bool,
     /// Also write the summary as JSON here.
     pub summary_json: Option<PathBuf>,
     /// Print nothing but fatal errors.
@@ -123,6 +125,7 @@ impl Config {
             only_new: false,
             revisit_depth: 0,
             output_options: crate::output::OutputOptions::default(),
+            dedup_canonical: false,
             summary_json: None,
             quiet: false,
         }

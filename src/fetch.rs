@@ -50,6 +50,8 @@ pub struct Fetched {
     pub status: Option<u16>,
     /// The final response's Content-Type header.
     pub content_type: String,
+    /// The final response's Content-Language header, if any (the `lang` column's fallback).
+    pub content_language: Option<String>,
     /// The (decompressed) body when it is HTML, possibly cut at `max_bytes`.
     pub body: Option<Vec<u8>>,
     /// Body bytes received after decompression.
@@ -192,6 +194,7 @@ impl Fetcher {
             final_url: url.clone(),
             status: None,
             content_type: String::new(),
+            content_language: None,
             body: None,
             bytes: 0,
             started: chrono::Utc::now(),
@@ -243,6 +246,8 @@ impl Fetcher {
                     .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
             };
             out.content_type = header(reqwest::header::CONTENT_TYPE).unwrap_or_default();
+            out.content_language =
+                header(reqwest::header::CONTENT_LANGUAGE).filter(|v| !v.is_empty());
             out.etag = header(reqwest::header::ETAG).filter(|v| !v.is_empty());
             out.last_modified = header(reqwest::header::LAST_MODIFIED).filter(|v| !v.is_empty());
             out.retry_after =

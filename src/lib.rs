@@ -18,6 +18,7 @@ pub mod exit;
 pub mod extract;
 pub mod fetch;
 pub mod malloc;
+pub mod meta;
 pub mod output;
 pub mod record;
 pub mod robots;

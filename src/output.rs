@@ -5,6 +5,8 @@
 //! before the first request so a bad path fails at once.
 
 use crate::error::{ConfigError, CrawlError};
+use crate::meta::Meta;
+pub use crate::meta::META_COLUMNS;
 pub use crate::record::Row;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -93,6 +95,9 @@ pub struct OutputOptions {
     pub excel_safe: bool,
     /// Start a CSV file with a UTF-8 byte-order mark.
     pub bom: bool,
+    /// `--meta`: the [`META_COLUMNS`] follow the 13 columns (empty cells for a row without
+    /// metadata, such as a failed page).
+    pub meta: bool,
 }
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
@@ -297,7 +302,10 @@ impl FileSink {
                     .write_all(b"\xEF\xBB\xBF")
                     .map_err(|e| self.rows.write_err(e))?;
             }
-            let cells = COLUMNS.map(String::from);
+            let mut cells: Vec<String> = COLUMNS.map(String::from).into();
+            if self.options.meta {
+                cells.extend(META_COLUMNS.map(String::from));
+            }
             self.csv_line(&cells, false)?;
         }
         Ok(())
@@ -348,13 +356,25 @@ impl FileSink {
 impl RowSink for FileSink {
     fn write_row(&mut self, row: &Row) -> Result<(), CrawlError> {
         match self.options.format {
+            Format::Csv if self.options.meta => {
+                let mut cells: Vec<String> = row.record().into();
+                cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
+                self.csv_line(&cells, self.options.excel_safe)
+            }
             Format::Csv => {
                 let cells = row.record();
                 self.csv_line(&cells, self.options.excel_safe)
             }
             Format::Jsonl => {
                 self.record.clear();
-                serde_json::to_writer(&mut self.record, row).map_err(|e| CrawlError::Write {
+                let empty = Meta::default();
+                let written = if self.options.meta {
+                    let meta = row.meta.as_deref().unwrap_or(&empty);
+                    serde_json::to_writer(&mut self.record, &WithMeta { row, meta })
+                } else {
+                    serde_json::to_writer(&mut self.record, row)
+                };
+                written.map_err(|e| CrawlError::Write {
                     what: self.rows.name.clone(),
                     source: io::Error::other(e),
                 })?;
@@ -398,6 +418,15 @@ impl RowSink for FileSink {
         }
         Ok(())
     }
+}
+
+/// A JSONL line with the metadata fields after the row's.
+#[derive(serde::Serialize)]
+struct WithMeta<'a> {
+    #[serde(flatten)]
+    row: &'a Row,
+    #[serde(flatten)]
+    meta: &'a Meta,
 }
 
 /// A [`FileSink`] that the coordinator writes through and that a signal handler can close from
@@ -522,6 +551,91 @@ mod tests {
         path
     }
 
+    fn with_meta() -> Row {
+        let mut row = sample();
+        row.meta = Some(Box::new(Meta {
+            published: "2026-11-30T13:05:00Z".into(),
+            author: "=Ada; Grace".into(),
+            headline: "A, \"quoted\"".into(),
+            ..Meta::default()
+        }));
+        row
+    }
+
+    #[test]
+    fn meta_columns_follow_the_thirteen_only_with_meta() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let options = OutputOptions {
+            meta: true,
+            excel_safe: true,
+            ..OutputOptions::default()
+        };
+        let path = write(dir.path(), options, &[with_meta(), Row::default()]);
+        let mut r = csv::Reader::from_path(&path).expect("read");
+        let headers: Vec<String> = r
+            .headers()
+            .expect("headers")
+            .iter()
+            .map(String::from)
+            .collect();
+        let want: Vec<&str> = COLUMNS.iter().chain(META_COLUMNS.iter()).copied().collect();
+        assert_eq!(headers, want);
+        let rows: Vec<csv::StringRecord> = r.records().map(|r| r.expect("record")).collect();
+        assert_eq!(rows[0].len(), 25);
+        assert_eq!(&rows[0][13], "2026-11-30T13:05:00Z");
+        assert_eq!(
+            &rows[0][16], "'=Ada; Grace",
+            "excel-safe applies to the new cells"
+        );
+        assert_eq!(&rows[0][23], "A, \"quoted\"");
+        // A row without metadata (a failed page) has the cells, empty.
+        assert_eq!(rows[1].len(), 25);
+        assert!(rows[1].iter().skip(13).all(str::is_empty));
+        // Without --meta: the 13 columns, whatever the row carries.
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = write(dir.path(), OutputOptions::default(), &[with_meta()]);
+        let mut r = csv::Reader::from_path(&path).expect("read");
+        assert_eq!(r.headers().expect("headers").len(), 13);
+        assert_eq!(r.records().next().expect("row").expect("record").len(), 13);
+    }
+
+    #[test]
+    fn jsonl_meta_fields_follow_the_row_fields_only_with_meta() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let options = OutputOptions {
+            format: Format::Jsonl,
+            meta: true,
+            ..OutputOptions::default()
+        };
+        let path = write(dir.path(), options, &[with_meta(), Row::default()]);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        // The fields in column order (serde_json's map would sort them: read the text).
+        let want: Vec<&str> = COLUMNS.iter().chain(META_COLUMNS.iter()).copied().collect();
+        for line in text.lines() {
+            let at: Vec<usize> = want
+                .iter()
+                .map(|k| line.find(&format!("\"{k}\":")).expect("field"))
+                .collect();
+            assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
+            assert_eq!(lines[0].as_object().expect("object").len(), 25);
+        }
+        assert_eq!(lines[0]["published"], "2026-11-30T13:05:00Z");
+        assert_eq!(lines[1]["published"], "");
+        let options = OutputOptions {
+            format: Format::Jsonl,
+            ..OutputOptions::default()
+        };
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = write(dir.path(), options, &[with_meta()]);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let line: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
+        assert_eq!(line.as_object().expect("object").len(), 13);
+    }
+
     #[test]
     fn titles_with_commas_quotes_and_newlines_round_trip() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -569,6 +683,7 @@ mod tests {
             format: Format::Jsonl,
             bom: true,
             excel_safe: true,
+            meta: false,
         };
         let path = write(dir.path(), options, &[sample(), Row::default()]);
         let text = std::fs::read_to_string(&path).expect("read");

@@ -3,6 +3,7 @@
 //! that politeness is counted by. Plain data only: nothing here does I/O or decides anything.
 
 use crate::error::ErrorClass;
+use crate::meta::Meta;
 use crate::url_norm::UrlKey;
 use serde::Serialize;
 use std::sync::Arc;
@@ -38,6 +39,13 @@ pub struct Row {
     /// Why the page failed, if it did.
     #[serde(serialize_with = "error_str")]
     pub error: Option<ErrorClass>,
+    /// The metadata columns (`--meta` only; written by `output` only when it is on).
+    #[serde(skip)]
+    pub meta: Option<Box<Meta>>,
+    /// With `--dedup-canonical`: the page's canonical URL (its final URL when it names none).
+    /// At most one row per key is written; never an output column.
+    #[serde(skip)]
+    pub dedup_key: Option<String>,
 }
 
 fn error_str<S: serde::Serializer>(e: &Option<ErrorClass>, s: S) -> Result<S::Ok, S::Error> {

@@ -18,7 +18,8 @@
 //!   ones included. Resume order is `depth, seq`; upserting a key (a promotion) deletes and
 //!   reinserts the row, so it gets a fresh `seq` and goes to the back of its new depth.
 //! - `seen(key)`, `done(key)`: the current crawl's sets of URL keys.
-//! - `rows(seq, 13 columns)`: the current crawl's row log, `seq` 0-based and dense.
+//! - `rows(seq, 13 columns, meta)`: the current crawl's row log, `seq` 0-based and dense; `meta`
+//!   is the row's 12 `--meta` cells as a JSON array of strings, NULL for a row without them.
 //! - `history(key, etag, last_modified, fetched_at)`: pages remembered across crawls.
 //!
 //! URL keys (`u64`, [`crate::url_norm::key`]) are stored as the `i64` with the same bits.
@@ -26,10 +27,12 @@
 //! Versions: 1 stored keys made by std's zero-keyed `SipHasher` through `Hash for str`, a byte feed
 //! std does not promise to keep. 2 stores keys of trawl's own fixed definition (SipHash-2-4 over
 //! the canonical bytes and 0xFF, `url_norm::key_of_canonical`), which equal every key version 1
-//! stored; a version 1 file is migrated on open by stamping version 2, in one transaction. A file
-//! of a newer version is refused.
+//! stored; a version 1 file is migrated on open by stamping version 2, in one transaction. 3 adds
+//! the nullable `rows.meta` column (a version 1 or 2 file gets it on open, NULL in every row it
+//! has, in the same transaction). A file of a newer version is refused.
 
 use crate::error::ErrorClass;
+use crate::meta::Meta;
 use crate::output::Row;
 use crate::record::Entry;
 use crate::url_norm::UrlKey;
@@ -45,7 +48,7 @@ use url::Url;
 
 /// The schema version this build reads and writes. Older versions are migrated on open
 /// ([`OLDEST_MIGRATABLE`] and up).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The oldest schema version this build migrates to [`SCHEMA_VERSION`]: version 1's tables are
 /// version 2's, and its keys are equal (see the module documentation).
@@ -93,7 +96,8 @@ CREATE TABLE rows (
     elapsed_ms    INTEGER,
     fetched_at    TEXT NOT NULL,
     encoding      TEXT NOT NULL,
-    error         TEXT
+    error         TEXT,
+    meta          TEXT
 );
 CREATE TABLE history (
     key            INTEGER PRIMARY KEY,
@@ -367,6 +371,39 @@ fn validate(conn: &Connection, path: &Path) -> Result<Found, StateError> {
     Ok(Found::Trawl)
 }
 
+/// A row's `--meta` cells as stored: a JSON array of the 12 strings in `META_COLUMNS` order.
+fn meta_to_db(meta: Option<&Meta>) -> Option<String> {
+    meta.and_then(|m| serde_json::to_string(&m.cells()).ok())
+}
+
+/// The stored `--meta` cells back (`None` for a row without them).
+fn meta_from_db(text: Option<String>) -> Result<Option<Box<Meta>>, String> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let cells: Vec<String> = serde_json::from_str(&text).map_err(|e| format!("meta: {e}"))?;
+    let Ok(
+        [published, modified, date_source, author, description, canonical, lang, kind, section, keywords, headline, site_name],
+    ) = <[String; 12]>::try_from(cells)
+    else {
+        return Err("meta: not 12 cells".into());
+    };
+    Ok(Some(Box::new(Meta {
+        published,
+        modified,
+        date_source,
+        author,
+        description,
+        canonical,
+        lang,
+        kind,
+        section,
+        keywords,
+        headline,
+        site_name,
+    })))
+}
+
 impl StateStore {
     /// Open or create the state at `path`. Takes an exclusive, non-blocking lock on `<path>.lock`
     /// first: if another store holds it, fails at once with [`StateError::Locked`]. The lock goes
@@ -483,6 +520,15 @@ impl StateStore {
         }
         // 1 -> 2: the same tables, and every stored key is what `url_norm::key` now computes
         // (pinned by its golden-value test), so only the version changes.
+        // 2 -> 3: the rows' `--meta` cells (NULL for the rows already logged).
+        let has_meta: bool = tx.query_row(
+            "SELECT count(*) FROM pragma_table_info('rows') WHERE name = 'meta'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !has_meta {
+            tx.execute_batch("ALTER TABLE rows ADD COLUMN meta TEXT")?;
+        }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
         Ok(())
@@ -666,8 +712,8 @@ impl StateStore {
                     tx.prepare_cached("INSERT OR IGNORE INTO done (key) VALUES (?1)")?;
                 let mut log_row = tx.prepare_cached(
                     "INSERT INTO rows (seq, url, final_url, depth, parent, status, content_type,
-                        title, links, bytes, elapsed_ms, fetched_at, encoding, error)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                        title, links, bytes, elapsed_ms, fetched_at, encoding, error, meta)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )?;
                 let mut remember = tx.prepare_cached(
                     "INSERT INTO history (key, etag, last_modified, fetched_at)
@@ -702,6 +748,7 @@ impl StateStore {
                             r.fetched_at,
                             r.encoding,
                             r.error.map(ErrorClass::as_str),
+                            meta_to_db(r.meta.as_deref()),
                         ])?;
                         next_row += 1;
                     }
@@ -729,7 +776,7 @@ impl StateStore {
     fn read_rows(&self, from: u64) -> rusqlite::Result<Vec<Row>> {
         let mut st = self.conn.prepare_cached(
             "SELECT url, final_url, depth, parent, status, content_type, title, links, bytes,
-                elapsed_ms, fetched_at, encoding, error
+                elapsed_ms, fetched_at, encoding, error, meta
              FROM rows WHERE seq >= ?1 ORDER BY seq",
         )?;
         let from = i64::try_from(from).unwrap_or(i64::MAX);
@@ -755,6 +802,8 @@ impl StateStore {
                     fetched_at: r.get(10)?,
                     encoding: r.get(11)?,
                     error,
+                    meta: meta_from_db(r.get(13)?).map_err(|e| conversion(13, Type::Text, e))?,
+                    dedup_key: None,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -855,6 +904,8 @@ mod tests {
             fetched_at: "2026-01-01T00:00:01Z".into(),
             encoding: "UTF-8".into(),
             error: None,
+            meta: None,
+            dedup_key: None,
         }
     }
 
@@ -1619,9 +1670,21 @@ mod tests {
         );
     }
 
-    /// Rewind a state file to an older schema version, as an older trawl left it.
+    /// Rewind a state file to an older schema version, as an older trawl left it (before 3, the
+    /// rows had no `meta` column).
     fn set_version(path: &Path, version: i64) {
         let c = Connection::open(path).expect("sqlite");
+        let has_meta: i64 = c
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('rows') WHERE name = 'meta'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("table_info");
+        if version < 3 && has_meta > 0 {
+            c.execute_batch("ALTER TABLE rows DROP COLUMN meta")
+                .expect("drop meta");
+        }
         c.pragma_update(None, "user_version", version)
             .expect("user_version");
     }
@@ -1676,6 +1739,46 @@ mod tests {
         // Opening a migrated file again is a plain open.
         drop(StateStore::open(&path).expect("reopen"));
         assert_eq!(version_of(&path), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_2_state_gets_the_meta_column_and_rows_keep_their_metadata() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.db");
+        let a = entry("a", 1, Some("https://h.test/"));
+        let b = entry("b", 1, Some("https://h.test/"));
+        {
+            let mut s = StateStore::open(&path).expect("create");
+            s.start(&meta()).expect("start");
+            s.commit(Batch {
+                queued: vec![a.clone(), b.clone()],
+                done: vec![done(&a, Some(200))],
+                ..Batch::default()
+            })
+            .expect("commit");
+        }
+        set_version(&path, 2);
+        let mut s = StateStore::open(&path).expect("migrated");
+        assert_eq!(version_of(&path), SCHEMA_VERSION);
+        let old = s.rows_from(0).expect("rows");
+        assert_eq!(old.len(), 1);
+        assert_eq!(old[0].meta, None);
+        let mut d = done(&b, Some(200));
+        d.row.meta = Some(Box::new(crate::meta::Meta {
+            published: "2026-11-30T13:05:00Z".into(),
+            author: "Ада; \"Grace\"".into(),
+            site_name: "S".into(),
+            ..crate::meta::Meta::default()
+        }));
+        s.commit(Batch {
+            done: vec![d.clone()],
+            ..Batch::default()
+        })
+        .expect("commit");
+        drop(s);
+        let s = StateStore::open(&path).expect("reopen");
+        let rows = s.rows_from(0).expect("rows");
+        assert_eq!(rows, vec![old[0].clone(), d.row]);
     }
 
     #[test]

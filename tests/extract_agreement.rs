@@ -1,7 +1,9 @@
 //! Agreement between the fast streaming extractor and the exact DOM extractor: a corpus of
 //! hand-written tricky pages, every character reference of the HTML table, seeded random mixes
 //! of tricky fragments, and every page of the installed Rust documentation. On every input `stream::extract` must be `None` or equal to
-//! `extract_exact`, and the public `extract` must always equal `extract_exact`.
+//! `extract_exact`, and the public `extract` must always equal `extract_exact`. The same holds
+//! for the metadata pieces (`--meta`): `stream::extract_with_meta` is `None` or equal to
+//! `extract_with_meta_exact`, and `extract_with_meta` always equals it.
 //!
 //! These tests only read local files and never touch the network; they must never weaken an
 //! assertion to make a page pass (a disagreement is a bug in `stream`, or a missing fallback).
@@ -14,7 +16,9 @@ use std::time::Instant;
 use trawl::crawl::filter::LinkFilter;
 use trawl::crawl::link_memo::LinkMemo;
 use trawl::crawl::page_links;
-use trawl::extract::{extract, extract_exact, stream, Extracted};
+use trawl::extract::{
+    extract, extract_exact, extract_with_meta, extract_with_meta_exact, stream, Extracted,
+};
 use trawl::scope::{Scope, ScopeKind};
 use trawl::url_norm;
 use url::Url;
@@ -112,6 +116,30 @@ fn check_with(html: &str, page: &Url, reading: &mut CrawlReading) -> bool {
         );
     }
     assert_eq!(extract(html, page), exact, "extract disagrees on {html:?}");
+    check_meta(html, page, &exact);
+    streamed.is_some()
+}
+
+/// The metadata pieces: the stream agrees with the DOM whenever it answers, and the public
+/// function always does; returns whether the stream answered.
+fn check_meta(html: &str, page: &Url, exact: &Extracted) -> bool {
+    let reference = extract_with_meta_exact(html, page);
+    assert_eq!(
+        reference.0, *exact,
+        "meta DOM pass changes the extraction on {html:?}"
+    );
+    let streamed = stream::extract_with_meta(html, page);
+    if let Some(streamed) = &streamed {
+        assert_eq!(
+            *streamed, reference,
+            "meta stream disagrees with the DOM on {html:?}"
+        );
+    }
+    assert_eq!(
+        extract_with_meta(html, page),
+        reference,
+        "extract_with_meta on {html:?}"
+    );
     streamed.is_some()
 }
 
@@ -301,6 +329,19 @@ fn every_character_reference_agrees() {
 
 /// Pieces that exercise the tokenizer and the tree builder; random mixes of them must agree.
 const FRAGMENTS: &[&str] = &[
+    // metadata pieces (--meta): where the head ends, JSON-LD, article times
+    "<meta property=og:title content='T &amp; U'>",
+    "<meta name=author itemprop=author content=A>",
+    "<link rel=canonical href=/c>",
+    "<html lang=en>",
+    "<script type=application/ld+json>{\"@type\":\"NewsArticle\"}</script>",
+    "<article>",
+    "</article>",
+    "<time datetime=2026-11-30>",
+    "<head>",
+    "</head>",
+    "<body>",
+    "<noscript>",
     "<a href=/1>",
     "<a href='/2#f'>",
     "<A HREF=\"/3\">",
@@ -486,7 +527,7 @@ fn random_fragment_mixes_agree() {
     // page URL and under the bases the fragments set.
     let mut reading = CrawlReading::new(PAGE);
     let iterations = env("TRAWL_FUZZ_ITERATIONS", 40_000);
-    let (mut total, mut handled) = (0usize, 0usize);
+    let (mut total, mut handled, mut meta_handled) = (0usize, 0usize, 0usize);
     for _ in 0..iterations {
         let len = 1 + rng.below(24);
         let mut html = String::new();
@@ -495,12 +536,56 @@ fn random_fragment_mixes_agree() {
         }
         total += 1;
         handled += usize::from(check_with(&html, &page, &mut reading));
+        meta_handled += usize::from(stream::extract_with_meta(&html, &page).is_some());
     }
-    println!("random mixes: {handled} of {total} handled by the stream");
+    println!("random mixes: {handled} of {total} handled by the stream, {meta_handled} with the metadata pieces");
+    assert!(
+        meta_handled * 5 > total,
+        "the stream should handle a fair share of mixes with the metadata pieces"
+    );
     assert!(
         handled * 4 > total,
         "the stream should handle a fair share of mixes"
     );
+}
+
+/// The `--meta` corpus pages (tests/meta_corpus): the stream must answer on each, for titles and
+/// links and for the metadata pieces, and agree with the DOM.
+#[test]
+fn meta_corpus_agrees() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/meta_corpus");
+    let files = html_files(&dir);
+    assert!(files.len() >= 19, "meta corpus: {} pages", files.len());
+    for path in files {
+        let raw = fs::read(&path).expect("corpus page");
+        let (html, _) = trawl::charset::decode_html(&raw, None);
+        let page = Url::parse("http://news.test/dir/page.html").expect("page url");
+        assert!(
+            check(&html, &page),
+            "stream fell back on {}",
+            path.display()
+        );
+        let exact = extract_exact(&html, &page);
+        assert!(
+            check_meta(&html, &page, &exact),
+            "meta stream fell back on {}",
+            path.display()
+        );
+        // The crawl's reading with the pieces (page_links::read_with_meta, through a memo).
+        let reading = CrawlReading::new("http://news.test/");
+        let (links, raw) =
+            page_links::read_with_meta(&html, &page, Some(1), &reading.filter, &reading.memo);
+        assert_eq!(
+            raw,
+            extract_with_meta_exact(&html, &page).1,
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            (links.title, links.count),
+            (exact.title.clone(), exact.links.len())
+        );
+    }
 }
 
 #[test]
@@ -513,6 +598,7 @@ fn rust_documentation_agrees() {
     let files = html_files(&root);
     let next = AtomicUsize::new(0);
     let bytes = AtomicUsize::new(0);
+    let meta_fallbacks = AtomicUsize::new(0);
     let fallbacks: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let disagreements: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -521,8 +607,8 @@ fn rust_documentation_agrees() {
         for _ in 0..threads {
             // A memo per thread, so that each page's expected result is deterministic.
             let mut reading = CrawlReading::new("http://docs.test/");
-            let (next, bytes, fallbacks, disagreements) =
-                (&next, &bytes, &fallbacks, &disagreements);
+            let (next, bytes, fallbacks, disagreements, meta_fallbacks) =
+                (&next, &bytes, &fallbacks, &disagreements, &meta_fallbacks);
             let (files, root) = (&files, &root);
             s.spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
@@ -544,6 +630,19 @@ fn rust_documentation_agrees() {
                 }
                 if public != exact {
                     problems.push("extract".to_string());
+                }
+                let reference = extract_with_meta_exact(&html, &page);
+                match stream::extract_with_meta(&html, &page) {
+                    Some(streamed) if streamed != reference => {
+                        problems.push("meta stream".to_string());
+                    }
+                    Some(_) => {}
+                    None => {
+                        meta_fallbacks.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                if reference.0 != exact || extract_with_meta(&html, &page) != reference {
+                    problems.push("meta".to_string());
                 }
                 problems.extend(reading.problem(&html, &page, &exact));
                 if !problems.is_empty() {
@@ -569,6 +668,12 @@ fn rust_documentation_agrees() {
          stream fell back on {} ({rate:.2}%)",
         elapsed.as_secs_f64(),
         fallbacks.len()
+    );
+    let meta_fallbacks = meta_fallbacks.into_inner();
+    println!("  with the metadata pieces (--meta) it fell back on {meta_fallbacks}");
+    assert!(
+        meta_fallbacks * 100 <= pages,
+        "the metadata stream fell back on more than 1% of pages"
     );
     for page in fallbacks.iter().take(100) {
         println!("  fallback: {page}");

@@ -61,6 +61,7 @@ pub fn crawl(
         want_edges: config.links_output.is_some(),
         want_feeds: config.feeds,
         memo: LinkMemo::new(),
+        meta: worker::PageMeta::for_config(config),
         stopping: stop.flag(),
     });
     let max_out = workers + config.queue_capacity.get();

@@ -14,6 +14,7 @@ use crate::output::RowSink;
 use crate::record::{Entry, Row};
 use crate::state::{Batch, Done, Resume, StateError, StateStore};
 use crate::url_norm::UrlKey;
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// The state is committed at least this often while it has changes (and the rows it makes safe
@@ -55,6 +56,11 @@ pub struct Ledger<'a> {
     pub summary: Summary,
     last_flush: Instant,
     unflushed: bool,
+    /// `--dedup-canonical`: the dedup keys that have a row.
+    written_keys: HashSet<String>,
+    /// With a state, the keys of the rows logged before this run (a resume) are in
+    /// `written_keys` (loaded at the first row that has a dedup key).
+    keys_loaded: bool,
 }
 
 impl<'a> Ledger<'a> {
@@ -82,6 +88,8 @@ impl<'a> Ledger<'a> {
             summary: Summary::default(),
             last_flush: now,
             unflushed: false,
+            written_keys: HashSet::new(),
+            keys_loaded: false,
         };
         (ledger, resume)
     }
@@ -153,7 +161,31 @@ impl<'a> Ledger<'a> {
         validators: Option<Validators>,
     ) -> Result<(), CrawlError> {
         self.summary.tally(&row);
+        if let Some(meta) = &row.meta {
+            let own = if row.final_url.is_empty() {
+                &row.url
+            } else {
+                &row.final_url
+            };
+            if !meta.canonical.is_empty() && meta.canonical != *own {
+                self.summary.canonical_elsewhere += 1;
+            }
+        }
+        // --dedup-canonical: the first row per canonical URL is written; a later page with the
+        // same one gets none (its links were followed).
+        if row.dedup_key.is_some() && !self.keys_loaded {
+            self.keys_loaded = true;
+            self.load_written_keys()?;
+        }
         let Some(st) = self.state.as_mut() else {
+            let duplicate = row
+                .dedup_key
+                .as_ref()
+                .is_some_and(|k| !self.written_keys.insert(k.clone()));
+            if duplicate {
+                self.summary.dedup_skipped += 1;
+                return Ok(());
+            }
             self.summary.new += 1;
             self.summary.rows += 1;
             self.sink.write_row(&row)?;
@@ -167,7 +199,16 @@ impl<'a> Ledger<'a> {
         let known_before = st.store.known(key).map_err(state_err)?.is_some();
         let requested = validators.is_some();
         let remember = requested && row.status.is_some_and(|s| s < 500 && s != 429);
-        let write_row = row.status != Some(304) && !(st.only_new && known_before);
+        let mut write_row = row.status != Some(304) && !(st.only_new && known_before);
+        if write_row
+            && row
+                .dedup_key
+                .as_ref()
+                .is_some_and(|k| !self.written_keys.insert(k.clone()))
+        {
+            write_row = false;
+            self.summary.dedup_skipped += 1;
+        }
         if write_row {
             self.summary.rows += 1;
             if !known_before {
@@ -185,6 +226,29 @@ impl<'a> Ledger<'a> {
         });
         if write_row {
             st.pending.push((row, edges));
+        }
+        Ok(())
+    }
+
+    /// The dedup keys of the rows the state logged for this crawl before this run: a resumed
+    /// `--dedup-canonical` crawl writes no second row for their canonical URLs. A row's key is
+    /// its canonical URL, else its final URL (as `page_meta` makes it); rows without metadata
+    /// had none.
+    fn load_written_keys(&mut self) -> Result<(), CrawlError> {
+        let Some(st) = self.state.as_ref() else {
+            return Ok(());
+        };
+        for row in st.store.rows_from(0).map_err(state_err)? {
+            if let Some(meta) = &row.meta {
+                let key = if !meta.canonical.is_empty() {
+                    meta.canonical.clone()
+                } else if !row.final_url.is_empty() {
+                    row.final_url.clone()
+                } else {
+                    row.url.clone()
+                };
+                self.written_keys.insert(key);
+            }
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ pub mod ledger;
 pub mod link_memo;
 pub mod local;
 pub mod page_links;
+pub mod page_meta;
 pub mod robots_cache;
 pub mod scheduler;
 pub mod stop;

@@ -9,6 +9,7 @@
 use super::filter::LinkFilter;
 use super::link_memo::{LinkFacts, LinkMemo, Resolution};
 use crate::extract::{self, resolve_href, stream, Extracted};
+use crate::meta::RawMeta;
 use crate::url_norm::UrlKey;
 use crate::url_norm::{self, BuildKeyHasher};
 use std::collections::HashSet;
@@ -41,10 +42,65 @@ pub fn read(
     filter: &LinkFilter,
     memo: &LinkMemo,
 ) -> PageLinks {
+    let scanned = read_with(link_depth, filter, memo, |each| {
+        stream::scan_hrefs(html, page_url, each)
+    });
+    match scanned {
+        Some((title, count, follow)) => PageLinks {
+            title,
+            count,
+            follow,
+        },
+        // The DOM decides this page: every link resolved, nothing remembered or claimed.
+        None => from_extracted(
+            extract::extract_exact(html, page_url),
+            link_depth.is_some(),
+            filter,
+        ),
+    }
+}
+
+/// [`read`] with the page's metadata pieces (`--meta`), from the same streaming pass, or with
+/// the DOM's when the stream leaves the page to it.
+pub fn read_with_meta(
+    html: &str,
+    page_url: &Url,
+    link_depth: Option<u32>,
+    filter: &LinkFilter,
+    memo: &LinkMemo,
+) -> (PageLinks, RawMeta) {
+    let scanned = read_with(link_depth, filter, memo, |each| {
+        stream::scan_hrefs_with_meta(html, page_url, each)
+    });
+    match scanned {
+        Some(((title, raw), count, follow)) => (
+            PageLinks {
+                title,
+                count,
+                follow,
+            },
+            raw,
+        ),
+        None => {
+            let (page, raw) = extract::extract_with_meta_exact(html, page_url);
+            (from_extracted(page, link_depth.is_some(), filter), raw)
+        }
+    }
+}
+
+/// Run `scan` (a streaming reading that calls `each(base, href)` per distinct href) through the
+/// memo: what it returns, the page's distinct link count and the links to send; `None` when the
+/// stream left the page to the DOM (then `each` was never called).
+fn read_with<T>(
+    link_depth: Option<u32>,
+    filter: &LinkFilter,
+    memo: &LinkMemo,
+    scan: impl FnOnce(&mut dyn FnMut(&Url, &str)) -> Option<T>,
+) -> Option<(T, usize, Vec<Link>)> {
     let mut on_page: HashSet<u64, BuildKeyHasher> = HashSet::default();
     let mut follow = Vec::new();
     let mut context = None;
-    let title = stream::scan_hrefs(html, page_url, |base, href| {
+    let scanned = scan(&mut |base, href| {
         let context = context.get_or_insert_with(|| memo.context(base));
         let key = memo.key(context, href);
         // First on this page, and followed: then sent unless already sent at this depth or less.
@@ -74,20 +130,8 @@ pub fn read(
         if let Some((url, key)) = url {
             follow.push(Link { url, key });
         }
-    });
-    match title {
-        Some(title) => PageLinks {
-            title,
-            count: on_page.len(),
-            follow,
-        },
-        // The DOM decides this page: every link resolved, nothing remembered or claimed.
-        None => from_extracted(
-            extract::extract_exact(html, page_url),
-            link_depth.is_some(),
-            filter,
-        ),
-    }
+    })?;
+    Some((scanned, on_page.len(), follow))
 }
 
 /// A page whose every link is already resolved, read without the memo: all of them counted, and

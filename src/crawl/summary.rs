@@ -51,6 +51,10 @@ pub struct Summary {
     pub interrupted: bool,
     /// What stopped it, when something did.
     pub stopped_by: Option<StopCause>,
+    /// `--meta`: finished pages whose canonical URL is not their own URL (AMP copies, ...).
+    pub canonical_elsewhere: u64,
+    /// `--dedup-canonical`: rows not written because their canonical URL already had a row.
+    pub dedup_skipped: u64,
 }
 
 impl Summary {

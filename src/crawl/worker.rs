@@ -11,12 +11,14 @@ use super::filter::LinkFilter;
 use super::jobs::{Continuation, Job, Outcome, PageResult, ResourceKind};
 use super::link_memo::LinkMemo;
 use super::page_links::{self, Link};
+pub use super::page_meta::PageMeta;
 use super::robots_cache::RobotsCache;
 use crate::charset;
 use crate::discover::{feeds, sitemap};
 use crate::error::ErrorClass;
 use crate::extract;
 use crate::fetch::{Fetched, Fetcher, Hop, Validators, Want};
+use crate::meta::DateSource;
 use crate::record::{Entry, Origin, Row};
 use crate::robots::{self, RobotsRules};
 use crate::url_norm;
@@ -40,6 +42,8 @@ pub struct WorkerContext {
     pub want_feeds: bool,
     /// Link resolutions already made in this crawl (see `link_memo`).
     pub memo: LinkMemo,
+    /// `--meta`: the metadata columns are built (see `page_meta`).
+    pub meta: Option<PageMeta>,
     /// Set when the crawl stops: no request starts after it.
     pub stopping: Arc<AtomicBool>,
 }
@@ -228,7 +232,36 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }
         let followed = entry.depth < ctx.max_depth && fetched.status.is_some_and(|s| s < 400);
-        let page = if ctx.want_edges || row.error.is_some() {
+        let edges_or_failed = ctx.want_edges || row.error.is_some();
+        let page = if let Some(pm) = &ctx.meta {
+            // --meta: one pass gives the links and the metadata pieces.
+            let (page, raw) = if edges_or_failed {
+                let (page, raw) = extract::extract_with_meta(&text, &fetched.final_url);
+                if ctx.want_edges {
+                    edges = page.links.iter().map(Url::to_string).collect();
+                }
+                (page_links::from_extracted(page, followed, &ctx.filter), raw)
+            } else {
+                let link_depth = followed.then_some(entry.depth + 1);
+                page_links::read_with_meta(
+                    &text,
+                    &fetched.final_url,
+                    link_depth,
+                    &ctx.filter,
+                    &ctx.memo,
+                )
+            };
+            let (meta, dedup_key) = pm.build(
+                &raw,
+                entry.key,
+                &fetched.final_url,
+                fetched.content_language.as_deref(),
+                fetched.started,
+            );
+            row.meta = Some(Box::new(meta));
+            row.dedup_key = dedup_key;
+            page
+        } else if edges_or_failed {
             // Every link by name (edges), or a failed page whose links the coordinator may drop
             // for a retry: resolve every href, and leave the memo's record of sent links alone.
             let page = extract::extract(&text, &fetched.final_url);
@@ -293,7 +326,19 @@ fn resource(kind: ResourceKind, url: &Url, ctx: &WorkerContext) -> (Vec<Link>, V
     let (pages, sitemaps) = match kind {
         ResourceKind::Sitemap => {
             let map = sitemap::parse(&body, &fetched.final_url);
+            if let Some(pm) = &ctx.meta {
+                let dates = map.dates.iter().map(|(u, d)| (u, d.as_str()));
+                pm.listed(DateSource::Sitemap, dates);
+            }
             (map.pages, map.sitemaps)
+        }
+        ResourceKind::Feed if ctx.meta.is_some() => {
+            let items = feeds::parse_dated(&body, &fetched.final_url);
+            if let Some(pm) = &ctx.meta {
+                let dates = items.iter().filter_map(|(u, d)| Some((u, d.as_deref()?)));
+                pm.listed(DateSource::Feed, dates);
+            }
+            (items.into_iter().map(|(u, _)| u).collect(), Vec::new())
         }
         ResourceKind::Feed => (feeds::parse(&body, &fetched.final_url), Vec::new()),
     };

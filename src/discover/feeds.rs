@@ -22,6 +22,8 @@ enum Reading {
     Link,
     /// `<guid>` text that is a permalink.
     Guid,
+    /// `<pubDate>` (RSS 2.0) or `<published>` (Atom) text.
+    Date,
 }
 
 /// The candidates for one item's link, in order of preference.
@@ -37,14 +39,26 @@ struct Item {
     alternate_other: Option<Url>,
     /// The first permalink `<guid>`.
     guid: Option<Url>,
+    /// The first `<pubDate>` or `<published>` text, trimmed (as written: `crate::meta` parses it).
+    date: Option<String>,
 }
 
 impl Item {
-    fn best(self) -> Option<Url> {
-        self.link
+    /// The item's link and its date.
+    fn best(self) -> Option<(Url, Option<String>)> {
+        let url = self
+            .link
             .or(self.alternate_html)
             .or(self.alternate_other)
-            .or(self.guid)
+            .or(self.guid)?;
+        Some((url, self.date))
+    }
+}
+
+/// Add an item: its URL once, with the date of its first item.
+fn push_item(items: &mut Vec<(Url, Option<String>)>, item: (Url, Option<String>)) {
+    if !items.iter().any(|(u, _)| *u == item.0) {
+        items.push(item);
     }
 }
 
@@ -62,9 +76,19 @@ impl Item {
 /// the channel). Malformed XML ends the parse; the items read so far, and the one being read,
 /// are kept.
 pub fn parse(bytes: &[u8], base: &Url) -> Vec<Url> {
+    parse_dated(bytes, base)
+        .into_iter()
+        .map(|(url, _)| url)
+        .collect()
+}
+
+/// [`parse`], each link with its item's date: the text of the first `<pubDate>` (RSS 2.0) or
+/// `<published>` (Atom) child of the item, trimmed, unparsed (`None` when the item has none or
+/// it is blank). A link given by several items keeps the first item's date.
+pub fn parse_dated(bytes: &[u8], base: &Url) -> Vec<(Url, Option<String>)> {
     let text = decode_document(bytes);
     let mut reader = lenient_reader(&text);
-    let mut links: Vec<Url> = Vec::new();
+    let mut links: Vec<(Url, Option<String>)> = Vec::new();
     // Local names (lowercased) of the open elements.
     let mut stack: Vec<String> = Vec::new();
     let mut item: Option<Item> = None;
@@ -112,8 +136,8 @@ pub fn parse(bytes: &[u8], base: &Url) -> Vec<Url> {
                         reading = Reading::Nothing;
                     }
                     if stack.len() <= current.depth {
-                        if let Some(url) = item.take().and_then(Item::best) {
-                            push_distinct(&mut links, url);
+                        if let Some(found) = item.take().and_then(Item::best) {
+                            push_item(&mut links, found);
                         }
                     }
                 }
@@ -131,8 +155,8 @@ pub fn parse(bytes: &[u8], base: &Url) -> Vec<Url> {
         if reading != Reading::Nothing {
             finish_reading(&mut current, reading, &buf, base);
         }
-        if let Some(url) = current.best() {
-            push_distinct(&mut links, url);
+        if let Some(found) = current.best() {
+            push_item(&mut links, found);
         }
     }
     links
@@ -196,11 +220,12 @@ fn start_in_item(item: &mut Item, local: &str, start: &BytesStart<'_>, base: &Ur
                 Reading::Nothing
             }
         }
+        "pubdate" | "published" if item.date.is_none() => Reading::Date,
         _ => Reading::Nothing,
     }
 }
 
-/// The text of a `<link>` or `<guid>` is complete.
+/// The text of a `<link>`, `<guid>` or date is complete.
 fn finish_reading(item: &mut Item, reading: Reading, text: &str, base: &Url) {
     match reading {
         Reading::Link => {
@@ -212,6 +237,12 @@ fn finish_reading(item: &mut Item, reading: Reading, text: &str, base: &Url) {
         Reading::Guid => {
             if item.guid.is_none() {
                 item.guid = http_url(None, text);
+            }
+        }
+        Reading::Date => {
+            let text = text.trim();
+            if item.date.is_none() && !text.is_empty() {
+                item.date = Some(text.to_owned());
             }
         }
         Reading::Nothing => {}
@@ -338,6 +369,35 @@ mod tests {
                 "https://example.com/a/6",
                 "https://example.com/a/7",
             ]
+        );
+    }
+
+    #[test]
+    fn items_carry_their_dates() {
+        let rss = br#"<rss version="2.0"><channel><pubDate>Mon, 30 Nov 2026 00:00:00 GMT</pubDate>
+<item><link>https://example.com/1</link><pubDate> Mon, 30 Nov 2026 14:05:00 +0100 </pubDate></item>
+<item><link>https://example.com/2</link></item>
+<item><link>https://example.com/1</link><pubDate>Sun, 01 Jan 2001 00:00:00 GMT</pubDate></item>
+</channel></rss>"#;
+        let got = parse_dated(rss, &feed_base());
+        assert_eq!(
+            got,
+            [
+                (
+                    url("https://example.com/1"),
+                    Some("Mon, 30 Nov 2026 14:05:00 +0100".to_owned())
+                ),
+                (url("https://example.com/2"), None),
+            ]
+        );
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><link href="https://example.com/a"/>
+<updated>2026-11-30T15:00:00Z</updated><published>2026-11-30T14:05:00Z</published></entry></feed>"#;
+        assert_eq!(
+            parse_dated(atom, &feed_base()),
+            [(
+                url("https://example.com/a"),
+                Some("2026-11-30T14:05:00Z".to_owned())
+            )]
         );
     }
 

@@ -5,7 +5,9 @@
 //!
 //! Only `<loc>` directly inside `<url>` (a page) or `<sitemap>` (a child sitemap) counts, matched
 //! by local name with the same prefix as its parent, so `<image:loc>`, `<video:content_loc>` and
-//! everything in `<news:news>` are ignored. Element names are matched case-insensitively.
+//! everything in `<news:news>` are ignored, except `<news:publication_date>` (Google News
+//! sitemaps), which gives its page's date ([`Sitemap::dates`]). Element names are matched
+//! case-insensitively.
 
 use std::io::Read;
 
@@ -29,6 +31,9 @@ pub struct Sitemap {
     pub pages: Vec<Url>,
     /// `<sitemapindex><sitemap><loc>`: further sitemaps to fetch, distinct, in document order.
     pub sitemaps: Vec<Url>,
+    /// `<url><news:news><news:publication_date>`: the page of the same `<url>` and the date's
+    /// text, trimmed and unparsed; the first `<url>` of a page with a date gives it.
+    pub dates: Vec<(Url, String)>,
 }
 
 /// Parse one sitemap document. `base` is the sitemap's own URL.
@@ -92,6 +97,8 @@ struct Open {
 enum LocOf {
     Page,
     Sitemap,
+    /// `<news:publication_date>` in `<news:news>` in `<url>`.
+    Date,
 }
 
 fn parse_xml(text: &str, base: &Url) -> Sitemap {
@@ -100,6 +107,10 @@ fn parse_xml(text: &str, base: &Url) -> Sitemap {
     let mut stack: Vec<Open> = Vec::new();
     // The loc being read: what it belongs to, its depth in `stack`, and its text so far.
     let mut loc: Option<(LocOf, usize, String)> = None;
+    // `<url>` elements opened so far; the page locs and dates read, by the `<url>` they are in.
+    let mut urls = 0usize;
+    let mut page_of: Vec<(usize, Url)> = Vec::new();
+    let mut date_of: Vec<(usize, String)> = Vec::new();
     loop {
         let event = match reader.read_event() {
             Ok(Event::Eof) | Err(_) => break,
@@ -115,6 +126,15 @@ fn parse_xml(text: &str, base: &Url) -> Sitemap {
                         .map(|p| p.as_ref().to_vec())
                         .unwrap_or_default(),
                 };
+                if open.local == "url" {
+                    urls += 1;
+                }
+                let in_news = stack.len() >= 2
+                    && stack[stack.len() - 1].local == "news"
+                    && stack[stack.len() - 2].local == "url";
+                if loc.is_none() && open.local == "publication_date" && in_news {
+                    loc = Some((LocOf::Date, stack.len(), String::new()));
+                }
                 if loc.is_none() && open.local == "loc" {
                     if let Some(parent) = stack.last().filter(|p| p.prefix == open.prefix) {
                         let of = match parent.local.as_str() {
@@ -140,10 +160,19 @@ fn parse_xml(text: &str, base: &Url) -> Sitemap {
                 if let Some((of, depth, text)) = loc.take() {
                     if stack.len() > depth {
                         loc = Some((of, depth, text));
+                    } else if matches!(of, LocOf::Date) {
+                        let text = text.trim();
+                        if !text.is_empty() {
+                            date_of.push((urls, text.to_owned()));
+                        }
                     } else if let Some(url) = http_url(Some(base), &text) {
                         match of {
-                            LocOf::Page => push_distinct(&mut sitemap.pages, url),
+                            LocOf::Page => {
+                                page_of.push((urls, url.clone()));
+                                push_distinct(&mut sitemap.pages, url);
+                            }
                             LocOf::Sitemap => push_distinct(&mut sitemap.sitemaps, url),
+                            LocOf::Date => {}
                         }
                     }
                 }
@@ -164,6 +193,14 @@ fn parse_xml(text: &str, base: &Url) -> Sitemap {
                 }
             }
             _ => {}
+        }
+    }
+    for (n, date) in date_of {
+        let page = page_of.iter().find(|(m, _)| *m == n).map(|(_, url)| url);
+        if let Some(url) = page {
+            if !sitemap.dates.iter().any(|(u, _)| u == url) {
+                sitemap.dates.push((url.clone(), date));
+            }
         }
     }
     sitemap
@@ -207,6 +244,35 @@ mod tests {
   <url><loc/></url>
   <url><loc>/relative/4</loc></url>
 </urlset>"#;
+
+    #[test]
+    fn news_sitemap_gives_publication_dates() {
+        let xml = r#"<?xml version="1.0"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+  <url><loc>https://example.com/a</loc>
+    <news:news><news:publication>x</news:publication>
+      <news:publication_date> 2026-11-30T14:05:00+01:00 </news:publication_date></news:news></url>
+  <url><news:news><news:publication_date>2026-11-29</news:publication_date></news:news>
+    <loc>https://example.com/b</loc></url>
+  <url><loc>https://example.com/c</loc><publication_date>2020-01-01</publication_date></url>
+  <url><loc>https://example.com/a</loc><news:news><news:publication_date>2001-01-01</news:publication_date></news:news></url>
+</urlset>"#;
+        let s = parse(xml.as_bytes(), &base());
+        let dates: Vec<(&str, &str)> = s
+            .dates
+            .iter()
+            .map(|(u, d)| (u.as_str(), d.as_str()))
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                ("https://example.com/a", "2026-11-30T14:05:00+01:00"),
+                ("https://example.com/b", "2026-11-29"),
+            ]
+        );
+        assert_eq!(s.pages.len(), 3);
+    }
 
     #[test]
     fn urlset_gives_pages() {

@@ -13,6 +13,9 @@ use scraper::{ElementRef, Html, Node};
 use url::Url;
 
 use super::{resolve_href, Extracted};
+use crate::meta::RawMeta;
+
+pub mod meta;
 
 const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 
@@ -20,12 +23,23 @@ const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 /// removed, first-appearance order) from `html`, served at `page_url` (the final URL after
 /// redirects), honouring the first `<base href>`.
 pub fn extract(html: &str, page_url: &Url) -> Extracted {
-    let document = Html::parse_document(html);
+    extract_parsed(&Html::parse_document(html), page_url)
+}
 
+/// [`extract`] and the metadata pieces ([`meta::raw_meta`]) from one parse.
+pub fn extract_with_meta(html: &str, page_url: &Url) -> (Extracted, RawMeta) {
+    let document = Html::parse_document(html);
+    (
+        extract_parsed(&document, page_url),
+        meta::raw_meta(&document),
+    )
+}
+
+fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
     let mut title: Option<String> = None;
     let mut base_href: Option<&str> = None;
     let mut hrefs: Vec<&str> = Vec::new();
-    for element in html_elements_in_tree_order(&document) {
+    for element in html_elements_in_tree_order(document) {
         let value = element.value();
         match value.name() {
             "title" if title.is_none() => title = Some(collapse_ascii_whitespace(element)),

@@ -10,6 +10,7 @@
 pub mod dom;
 pub mod stream;
 
+use crate::meta::RawMeta;
 use url::Url;
 
 /// What a page yields for the crawl: its title and its outgoing links.
@@ -33,6 +34,18 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
 /// [`extract`], always through the full tree.
 pub fn extract_exact(html: &str, page_url: &Url) -> Extracted {
     dom::extract(html, page_url)
+}
+
+/// [`extract`] and the metadata pieces of the page (`--meta`): the stream when it can be sure,
+/// the DOM otherwise; always equal to [`extract_with_meta_exact`].
+pub fn extract_with_meta(html: &str, page_url: &Url) -> (Extracted, RawMeta) {
+    stream::extract_with_meta(html, page_url)
+        .unwrap_or_else(|| dom::extract_with_meta(html, page_url))
+}
+
+/// The exact reference for [`extract_with_meta`] (DOM, scraper).
+pub fn extract_with_meta_exact(html: &str, page_url: &Url) -> (Extracted, RawMeta) {
+    dom::extract_with_meta(html, page_url)
 }
 
 /// Resolve one raw href the way browsers do against `base`: trim ASCII whitespace (leading/trailing

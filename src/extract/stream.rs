@@ -76,6 +76,9 @@ use lol_html::{ElementContentHandlers, HandlerResult, HtmlRewriter, Selector, Se
 use url::Url;
 
 use super::{resolve_href, Extracted};
+use crate::meta::RawMeta;
+
+mod meta;
 
 const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
@@ -147,10 +150,33 @@ const IN_SELECT: &[&str] = &["hr", "optgroup", "option"];
 /// Title and links from the stream, or `None` when the DOM must decide (see the module docs for
 /// the rules). When `Some`, the result equals [`super::dom::extract`] for the same arguments.
 pub fn extract(html: &str, page_url: &Url) -> Option<Extracted> {
+    if memchr::memchr(0, html.as_bytes()).is_some() {
+        return None;
+    }
+    let html = normalize_newlines(html);
+    let scan = scan(&html, false)?;
+    Some(resolve_links(scan, &html, page_url))
+}
+
+/// [`extract`] and the metadata pieces from the same pass, or `None` when the DOM must decide
+/// (the rules of the `meta` submodule on top of the module's). When `Some`, it equals
+/// [`super::dom::extract_with_meta`].
+pub fn extract_with_meta(html: &str, page_url: &Url) -> Option<(Extracted, RawMeta)> {
+    if memchr::memchr(0, html.as_bytes()).is_some() {
+        return None;
+    }
+    let html = normalize_newlines(html);
+    let mut scan = scan(&html, true)?;
+    let raw = scan.meta.take()?.finish();
+    Some((resolve_links(scan, &html, page_url), raw))
+}
+
+/// The scan's title and its resolved, deduplicated links.
+fn resolve_links(scan: Scan, html: &str, page_url: &Url) -> Extracted {
     let mut resolved: Vec<Url> = Vec::new();
-    let title = scan_hrefs(html, page_url, |base, href| {
+    let title = scan.visit(html, page_url, |base, href| {
         resolved.extend(resolve_href(base, href));
-    })?;
+    });
     // Different hrefs can resolve to one URL: keep its first, without cloning any URL.
     // (foldhash: fast and seeded per process, so a page cannot pick colliding hrefs.)
     let mut seen: HashSet<&str, RandomState> =
@@ -162,7 +188,7 @@ pub fn extract(html: &str, page_url: &Url) -> Option<Extracted> {
         .zip(first)
         .filter_map(|(url, first)| first.then_some(url))
         .collect();
-    Some(Extracted { title, links })
+    Extracted { title, links }
 }
 
 /// The stream's reading of a page before any link is resolved: returns the title and calls
@@ -178,8 +204,25 @@ pub fn scan_hrefs(html: &str, page_url: &Url, each: impl FnMut(&Url, &str)) -> O
         return None;
     }
     let html = normalize_newlines(html);
-    let scan = scan(&html)?;
+    let scan = scan(&html, false)?;
     Some(scan.visit(&html, page_url, each))
+}
+
+/// [`scan_hrefs`] with the metadata pieces of the same pass (the `meta` submodule's rules on top
+/// of the module's): the title and the pieces, or `None` (and `each` never called) when the DOM
+/// must decide.
+pub fn scan_hrefs_with_meta(
+    html: &str,
+    page_url: &Url,
+    each: impl FnMut(&Url, &str),
+) -> Option<(String, RawMeta)> {
+    if memchr::memchr(0, html.as_bytes()).is_some() {
+        return None;
+    }
+    let html = normalize_newlines(html);
+    let mut scan = scan(&html, true)?;
+    let raw = scan.meta.take()?.finish();
+    Some((scan.visit(&html, page_url, each), raw))
 }
 
 /// The HTML input stream preprocessing: CRLF and lone CR become LF.
@@ -261,6 +304,8 @@ struct Scan {
     svg_regions: Vec<(Range<usize>, usize)>,
     /// A rule said the DOM must decide.
     unsure: bool,
+    /// The metadata pieces, when wanted (see the `meta` submodule).
+    meta: Option<Box<meta::MetaScan>>,
 }
 
 /// An open `<table>`: where its open cell or caption started, if one is open.
@@ -378,7 +423,7 @@ fn collapse_ascii_whitespace(text: &str) -> String {
 }
 
 /// The handler error that stops the stream: the DOM must decide.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 struct Unsure;
 
 impl fmt::Display for Unsure {
@@ -723,10 +768,14 @@ impl Present {
     }
 }
 
-/// Run lol_html over `html` with the handlers; `None` as soon as a rule fails.
-fn scan(html: &str) -> Option<Scan> {
+/// Run lol_html over `html` with the handlers (and the metadata handlers when `want_meta`);
+/// `None` as soon as a rule fails.
+fn scan(html: &str, want_meta: bool) -> Option<Scan> {
     let selectors = SELECTORS.as_ref()?;
     let shared: Shared = Rc::default();
+    if want_meta {
+        shared.try_borrow_mut().ok()?.meta = Some(Box::default());
+    }
     let element = ElementContentHandlers::default;
     // Rules for elements the page never opens cannot fire: leave their selectors out, since
     // lol_html matches every selector against every element.
@@ -800,6 +849,9 @@ fn scan(html: &str) -> Option<Scan> {
         &selectors.links,
         element().element(on_link(&shared, html)),
     ));
+    if want_meta {
+        settings = meta::add_handlers(settings, &shared, html)?;
+    }
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
     if rewriter.write(html.as_bytes()).is_err() || rewriter.end().is_err() {
         return None;

@@ -1,0 +1,612 @@
+//! The stream's reading of the metadata pieces ([`RawMeta`], `--meta` only): extra lol_html
+//! handlers added to the one streaming pass only when the pieces are wanted, so a crawl without
+//! `--meta` runs exactly the handlers it ran before. The result must equal the DOM's reading
+//! (`super::super::dom::meta`) whenever the stream answers; when the stream cannot be sure of
+//! where the tree builder puts an element, the page falls back to the DOM.
+//!
+//! # Where the head ends
+//!
+//! The tree builder puts a `<meta>` or `<link>` into the head while it is in the "before html",
+//! "before head", "in head" or "after head" modes, and into the body once it has left them. The
+//! stream follows those modes with one flag, *in body*, set by:
+//!
+//! - the start tag of any element other than the head's (`html`, `head`, `base`, `basefont`,
+//!   `bgsound`, `link`, `meta`, `title`, `noscript`, `noframes`, `style`, `script`), such as
+//!   `<body>`, `<div>`, `<svg>` or an unknown tag, and a `<noscript>` after a `</head>` (in
+//!   "after head" it starts the body);
+//! - text that is not ASCII whitespace between two head elements.
+//!
+//! Only the head elements have a handler (no handler runs for every element or every text
+//! chunk). Until the body, the source between one head element (its end tag, for `title`,
+//! `script`, `style`, `noscript` and `noframes`, whose content is text to the tokenizer) and the
+//! next is read by [`gap`]: ASCII whitespace, comments, doctypes, bogus comments and end tags keep
+//! the head; other text, or a start tag (which can only be another element's: the head
+//! elements are all reported), ends it. It falls back to the DOM, before the body, on:
+//!
+//! - a `<template>` (its contents are parsed in their own mode);
+//! - an end tag `</br>`, `</body>` or `</html>`, or an end tag with a quote in it;
+//! - a character reference that decodes to whitespace only, or a U+FEFF (html5ever drops one at
+//!   the start of the input and after a script) in that text;
+//! - anything in it the reading does not expect (a head element's start tag, an unclosed
+//!   comment).
+//!
+//! `<html lang>` is the first `lang` among the counted `<html>` start tags (later ones add their
+//! attributes to the document element). JSON-LD scripts, `<article>` and `<time>` follow the
+//! structural rules of the stream (`Scan::counts`); an `<article>` closed by another end tag
+//! than `</article>` falls back.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use lol_html::html_content::{Element, TextChunk};
+use lol_html::{ElementContentHandlers, Selector, Settings};
+
+use super::{apply, closed_by, handlers, on_end, start_of, Scan, Shared, Unsure, HTML_NS};
+use crate::extract::dom::meta::{is_jsonld_type, link_pair, meta_pairs, JSONLD_MAX_BYTES};
+use crate::meta::RawMeta;
+
+/// Elements whose start tag keeps the tree builder in the head modes.
+const HEAD_ELEMENTS: &[&str] = &[
+    "base", "basefont", "bgsound", "head", "html", "link", "meta", "noframes", "noscript",
+    "script", "style", "template", "title",
+];
+
+/// End tags that end the head.
+const HEAD_CLOSERS: &[&str] = &["body", "br", "html"];
+
+/// Head elements whose content the tokenizer reads as text (raw text, RCDATA, script data).
+const HEAD_TEXT_ELEMENTS: &[&str] = &["noframes", "noscript", "script", "style", "title"];
+
+/// What the source between two head-phase tokens holds.
+#[derive(Debug, PartialEq, Eq)]
+enum Gap {
+    /// Whitespace, comments, doctypes and end tags only (`true`: a `</head>` among them).
+    Blank(bool),
+    /// Text that is not whitespace, or the start tag of an element that does not belong in a
+    /// head: the head ends there.
+    Text,
+}
+
+/// Read the source between two head-phase tokens (see the module docs).
+fn gap(text: &str) -> Result<Gap, Unsure> {
+    let b = text.as_bytes();
+    let mut head_end = false;
+    let mut i = 0;
+    let find = |from: usize, what: &[u8]| -> Option<usize> {
+        b.get(from..)?
+            .windows(what.len())
+            .position(|w| w == what)
+            .map(|p| from + p)
+    };
+    while i < b.len() {
+        match b[i] {
+            b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' => i += 1,
+            b'&' => {
+                // A character reference: the text run up to the next tag, decoded, has a
+                // non-whitespace character, or the stream cannot tell.
+                let end = b[i..]
+                    .iter()
+                    .position(|&c| c == b'<')
+                    .map_or(b.len(), |p| i + p);
+                let decoded = htmlize::unescape(text.get(i..end).ok_or(Unsure)?);
+                let mut chars = decoded.chars();
+                return if chars
+                    .any(|c| !matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ' | '\u{FEFF}'))
+                    && !decoded.contains('\u{FEFF}')
+                {
+                    Ok(Gap::Text)
+                } else {
+                    Err(Unsure)
+                };
+            }
+            b'<' => {
+                let rest = &b[i..];
+                if rest.starts_with(b"<!--") {
+                    let body = i + 4;
+                    i = if b[body..].starts_with(b">") {
+                        body + 1
+                    } else if b[body..].starts_with(b"->") {
+                        body + 2
+                    } else {
+                        let end = [
+                            find(body, b"-->").map(|p| p + 3),
+                            find(body, b"--!>").map(|p| p + 4),
+                        ];
+                        end.into_iter().flatten().min().ok_or(Unsure)?
+                    };
+                } else if rest.starts_with(b"</") {
+                    let name_len = rest[2..]
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .count();
+                    let name = &rest[2..2 + name_len];
+                    if HEAD_CLOSERS
+                        .iter()
+                        .any(|c| name.eq_ignore_ascii_case(c.as_bytes()))
+                    {
+                        return Err(Unsure);
+                    }
+                    let close = find(i + 2, b">").ok_or(Unsure)?;
+                    if b[i..close].iter().any(|c| matches!(c, b'"' | b'\'')) {
+                        return Err(Unsure);
+                    }
+                    let whole = close == i + 2 + name_len
+                        || matches!(
+                            rest.get(2 + name_len),
+                            Some(b'\t' | b'\n' | b'\x0c' | b' ' | b'/')
+                        );
+                    head_end |= whole && name.eq_ignore_ascii_case(b"head");
+                    i = close + 1;
+                } else if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
+                    i = find(i + 2, b">").ok_or(Unsure)? + 1;
+                } else if rest.get(1).is_some_and(u8::is_ascii_alphabetic) {
+                    // A start tag: the head elements are all reported by their own handler, so
+                    // this is another element, which ends the head.
+                    let name_len = rest[1..]
+                        .iter()
+                        .take_while(|c| !matches!(c, b'\t' | b'\n' | b'\x0c' | b' ' | b'/' | b'>'))
+                        .count();
+                    let name = &rest[1..1 + name_len];
+                    if HEAD_ELEMENTS
+                        .iter()
+                        .any(|h| name.eq_ignore_ascii_case(h.as_bytes()))
+                    {
+                        return Err(Unsure);
+                    }
+                    return Ok(Gap::Text);
+                } else {
+                    return Ok(Gap::Text);
+                }
+            }
+            _ if b[i..].starts_with("\u{FEFF}".as_bytes()) => return Err(Unsure),
+            _ => return Ok(Gap::Text),
+        }
+    }
+    Ok(Gap::Blank(head_end))
+}
+
+/// The stream's metadata state.
+#[derive(Default)]
+pub(super) struct MetaScan {
+    pub(super) raw: RawMeta,
+    /// The tree builder has left the head modes.
+    in_body: bool,
+    /// Until the body: where the source after the last head-phase token starts.
+    gap_from: usize,
+    /// A `</head>` was seen before the body ("after head" mode).
+    after_head: bool,
+    /// The text of the open JSON-LD script.
+    jsonld: Option<String>,
+    /// Open counted `<article>` elements.
+    article_depth: u32,
+}
+
+impl MetaScan {
+    /// The pieces, once the whole input is scanned.
+    pub(super) fn finish(mut self) -> RawMeta {
+        // A script never closed runs to the end of the input, in the tree too.
+        if let Some(text) = self.jsonld.take() {
+            if text.len() <= JSONLD_MAX_BYTES {
+                self.raw.jsonld.push(text);
+            }
+        }
+        self.raw
+    }
+
+    /// Is the tree builder still in the head modes at a start tag at `at`? Reads the source
+    /// since the last head-phase token ([`gap`]); errs when the stream cannot tell.
+    fn in_head(&mut self, html: &str, at: usize) -> Result<bool, Unsure> {
+        if self.in_body {
+            return Ok(false);
+        }
+        if at > self.gap_from {
+            match gap(html.get(self.gap_from..at).ok_or(Unsure)?)? {
+                Gap::Text => self.in_body = true,
+                Gap::Blank(head_end) => self.after_head |= head_end,
+            }
+            self.gap_from = at;
+        }
+        Ok(!self.in_body)
+    }
+}
+
+/// The source range of the value of the element's first attribute named `name` (an attribute
+/// without a value is empty), read from the source like `super::href_range`.
+fn attr_range(
+    el: &Element<'_, '_>,
+    html: &str,
+    name: &str,
+) -> Result<Option<Range<usize>>, Unsure> {
+    for attr in el.attributes() {
+        let at = attr.name_source_location().ok_or(Unsure)?.bytes();
+        if html.get(at).is_some_and(|n| n.eq_ignore_ascii_case(name)) {
+            return Ok(Some(
+                attr.value_source_location().map_or(0..0, |v| v.bytes()),
+            ));
+        }
+    }
+    Ok(None)
+}
+
+/// The entity-decoded value of the element's attribute `name`.
+fn attr<'a>(
+    el: &Element<'_, '_>,
+    html: &'a str,
+    name: &str,
+) -> Result<Option<Cow<'a, str>>, Unsure> {
+    match attr_range(el, html, name)? {
+        Some(range) => Ok(Some(htmlize::unescape_attribute(
+            html.get(range).ok_or(Unsure)?,
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// All of `names`' decoded values of one element, in `names` order.
+fn attrs<const N: usize>(
+    el: &Element<'_, '_>,
+    html: &str,
+    names: [&str; N],
+) -> Result<[Option<String>; N], Unsure> {
+    let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+    for (slot, name) in out.iter_mut().zip(names) {
+        *slot = attr(el, html, name)?.map(Cow::into_owned);
+    }
+    Ok(out)
+}
+
+/// Few selectors, since lol_html matches every one against every element: the head elements
+/// (`meta`, `link`, `html` and `script` among them, told apart in the handler), `script` again
+/// for its text only (a text handler on the head elements would get the whole page's text,
+/// `html` being one of them), `article` and `time[datetime]`.
+struct MetaSelectors {
+    head_elements: Selector,
+    script: Selector,
+    article: Selector,
+    time: Selector,
+}
+
+static SELECTORS: LazyLock<Option<MetaSelectors>> = LazyLock::new(|| {
+    Some(MetaSelectors {
+        head_elements: HEAD_ELEMENTS.join(", ").parse().ok()?,
+        script: "script".parse().ok()?,
+        article: "article".parse().ok()?,
+        time: "time[datetime]".parse().ok()?,
+    })
+});
+
+/// Run `rule` on the metadata state (present whenever these handlers are registered).
+fn with_meta<T>(
+    scan: &mut Scan,
+    rule: impl FnOnce(&mut MetaScan) -> Result<T, Unsure>,
+) -> Result<T, Unsure> {
+    rule(scan.meta.as_deref_mut().ok_or(Unsure)?)
+}
+
+/// Register the metadata handlers; `None` if the selectors failed to compile.
+pub(super) fn add_handlers<'h>(
+    settings: Settings<'h, 'static>,
+    shared: &'h Shared,
+    html: &'h str,
+) -> Option<Settings<'h, 'static>> {
+    let s = SELECTORS.as_ref()?;
+    let element = ElementContentHandlers::default;
+    let head_element = move |el: &mut Element<'_, '_>| {
+        apply(shared, |scan| {
+            let text_content = with_meta(scan, |m| {
+                if !m.in_head(html, start_of(el))? {
+                    return Ok(false);
+                }
+                let name = el.tag_name();
+                let after_head_noscript = name == "noscript" && m.after_head;
+                if !HEAD_ELEMENTS.contains(&name.as_str()) || after_head_noscript {
+                    m.in_body = true;
+                    return Ok(false);
+                }
+                if name == "template" {
+                    return Err(Unsure);
+                }
+                m.gap_from = m.gap_from.max(el.source_location().bytes().end);
+                Ok(HEAD_TEXT_ELEMENTS.contains(&name.as_str()))
+            })?;
+            if text_content {
+                // Its content is text to the tokenizer: the next gap starts after its end tag.
+                on_end(el, shared, |scan, end| {
+                    with_meta(scan, |m| {
+                        m.gap_from = m.gap_from.max(end.source_location().bytes().end);
+                        Ok(())
+                    })
+                })?;
+            }
+            Ok(())
+        })
+    };
+    let meta = move |el: &mut Element<'_, '_>| {
+        apply(shared, |scan| {
+            with_meta(scan, |m| {
+                if !m.in_head(html, start_of(el))? {
+                    return Ok(());
+                }
+                if el.namespace_uri() != HTML_NS {
+                    return Err(Unsure);
+                }
+                let [content, name, property, itemprop] =
+                    attrs(el, html, ["content", "name", "property", "itemprop"])?;
+                let value = |key: &str| match key {
+                    "content" => content.as_deref(),
+                    "name" => name.as_deref(),
+                    "property" => property.as_deref(),
+                    _ => itemprop.as_deref(),
+                };
+                meta_pairs(value, &mut m.raw.head_meta);
+                Ok(())
+            })
+        })
+    };
+    let link = move |el: &mut Element<'_, '_>| {
+        apply(shared, |scan| {
+            with_meta(scan, |m| {
+                if !m.in_head(html, start_of(el))? {
+                    return Ok(());
+                }
+                if el.namespace_uri() != HTML_NS {
+                    return Err(Unsure);
+                }
+                let [rel, href] = attrs(el, html, ["rel", "href"])?;
+                let value = |key: &str| {
+                    if key == "rel" {
+                        rel.as_deref()
+                    } else {
+                        href.as_deref()
+                    }
+                };
+                m.raw.head_links.extend(link_pair(value));
+                Ok(())
+            })
+        })
+    };
+    let html_tag = move |el: &mut Element<'_, '_>| {
+        apply(shared, |scan| {
+            if scan.meta.as_ref().is_none_or(|m| m.raw.html_lang.is_some()) {
+                return Ok(());
+            }
+            let Some(lang) = attr(el, html, "lang")? else {
+                return Ok(());
+            };
+            if scan.counts(el.namespace_uri(), html, start_of(el))? {
+                with_meta(scan, |m| {
+                    m.raw.html_lang = Some(lang.into_owned());
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })
+    };
+    let script = move |el: &mut Element<'_, '_>| {
+        apply(shared, |scan| {
+            if !attr(el, html, "type")?.is_some_and(|t| is_jsonld_type(&t)) {
+                return Ok(());
+            }
+            if !scan.counts(el.namespace_uri(), html, start_of(el))? {
+                return Ok(());
+            }
+            with_meta(scan, |m| {
+                m.jsonld = Some(String::new());
+                Ok(())
+            })?;
+            on_end(el, shared, |scan, _| {
+                with_meta(scan, |m| {
+                    if let Some(text) = m.jsonld.take() {
+                        if text.len() <= JSONLD_MAX_BYTES {
+                            m.raw.jsonld.push(text);
+                        }
+                    }
+                    Ok(())
+                })
+            })
+        })
+    };
+    let script_text = move |chunk: &mut TextChunk<'_>| {
+        apply(shared, |scan| {
+            with_meta(scan, |m| {
+                if let Some(text) = m.jsonld.as_mut() {
+                    // Past the limit the block is dropped anyway: stop copying.
+                    if text.len() <= JSONLD_MAX_BYTES {
+                        text.push_str(html.get(chunk.source_location().bytes()).ok_or(Unsure)?);
+                    }
+                }
+                Ok(())
+            })
+        })
+    };
+    let article = move |el: &mut Element<'_, '_>| {
+        apply(shared, |scan| {
+            if !scan.counts(el.namespace_uri(), html, start_of(el))? {
+                return Ok(());
+            }
+            with_meta(scan, |m| {
+                m.article_depth += 1;
+                Ok(())
+            })?;
+            on_end(el, shared, |scan, end| {
+                closed_by(end, "article")?;
+                with_meta(scan, |m| {
+                    m.article_depth = m.article_depth.saturating_sub(1);
+                    Ok(())
+                })
+            })
+        })
+    };
+    let time = move |el: &mut Element<'_, '_>| {
+        apply(shared, |scan| {
+            if scan.meta.as_ref().is_none_or(|m| m.article_depth == 0) {
+                return Ok(());
+            }
+            let Some(datetime) = attr(el, html, "datetime")? else {
+                return Err(Unsure); // the selector matched an attribute the source does not show
+            };
+            if scan.counts(el.namespace_uri(), html, start_of(el))? {
+                with_meta(scan, |m| {
+                    m.raw.article_times.push(datetime.into_owned());
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })
+    };
+    // The head's end first, then what the element gives.
+    let head_elements = move |el: &mut Element<'_, '_>| {
+        head_element(el)?;
+        match el.tag_name().as_str() {
+            "meta" => meta(el),
+            "link" => link(el),
+            "html" => html_tag(el),
+            "script" => script(el),
+            _ => Ok(()),
+        }
+    };
+    Some(
+        settings
+            .append_element_content_handler(handlers(
+                &s.head_elements,
+                element().element(head_elements),
+            ))
+            .append_element_content_handler(handlers(&s.script, element().text(script_text)))
+            .append_element_content_handler(handlers(&s.article, element().element(article)))
+            .append_element_content_handler(handlers(&s.time, element().element(time))),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::dom;
+    use url::Url;
+
+    /// The stream's pieces, checked against the DOM whenever it answers.
+    fn stream(html: &str) -> Option<RawMeta> {
+        let page = Url::parse("https://example.com/a/b.html").expect("url");
+        let got = super::super::extract_with_meta(html, &page);
+        if let Some(got) = &got {
+            assert_eq!(*got, dom::extract_with_meta(html, &page), "on {html:?}");
+        }
+        got.map(|(_, raw)| raw)
+    }
+
+    fn handled(html: &str) -> RawMeta {
+        stream(html).unwrap_or_else(|| panic!("unexpected fallback on {html:?}"))
+    }
+
+    fn falls_back(html: &str) {
+        assert_eq!(stream(html), None, "expected a fallback on {html:?}");
+    }
+
+    fn keys(raw: &RawMeta) -> Vec<&str> {
+        raw.head_meta.iter().map(|(k, _)| k.as_str()).collect()
+    }
+
+    #[test]
+    fn head_as_the_tree_builder_forms_it() {
+        let got = handled(
+            "<!doctype html><html lang=de><head><meta charset=utf-8>\n<title>T</title>             <meta name=A content='x &amp; y'><script>var s='<meta name=no content=1>';</script>             <style>p{}</style><link rel=Canonical href=/c><!-- c --></head>\n             <meta property=after-head content=1><body><meta property=og:title content=b>",
+        );
+        assert_eq!(got.html_lang.as_deref(), Some("de"));
+        assert_eq!(keys(&got), ["a", "after-head"]);
+        assert_eq!(got.head_links, [("canonical".into(), "/c".into())]);
+        // Text, unknown or body elements end the head.
+        assert_eq!(
+            keys(&handled("<meta name=a content=1>x<meta name=b content=1>")),
+            ["a"]
+        );
+        assert_eq!(
+            keys(&handled(
+                "<meta name=a content=1><foo><meta name=b content=1>"
+            )),
+            ["a"]
+        );
+        assert_eq!(
+            keys(&handled("<head><img><meta name=b content=1>")),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            keys(&handled(
+                "<meta name=a content=1>&amp;<meta name=b content=1>"
+            )),
+            ["a"]
+        );
+        // Implied head; a late <head> is ignored.
+        assert_eq!(
+            keys(&handled(
+                "<meta name=a content=1><head><meta name=b content=1>"
+            )),
+            ["a", "b"]
+        );
+        assert_eq!(
+            handled("<p>x<html lang=fr><html lang=en>")
+                .html_lang
+                .as_deref(),
+            Some("fr")
+        );
+        // U+FEFF is text (lol_html's string conversion would drop it).
+        falls_back("<script>x</script>\u{FEFF}<meta name=b content=1>");
+        let got = handled("<script type=application/ld+json>\u{FEFF}{}</script>");
+        assert_eq!(got.jsonld, ["\u{FEFF}{}"]);
+    }
+
+    #[test]
+    fn unsure_heads_fall_back() {
+        falls_back("<head><template><div></div></template><meta name=a content=1>");
+        // After </head>, <noscript> starts the body; in the head it does not.
+        let after = "<head></head><noscript></noscript><meta name=a content=1>";
+        assert_eq!(keys(&handled(after)), Vec::<&str>::new());
+        let inside = "<head><noscript><p>x</p></noscript><meta name=a content=1>";
+        assert_eq!(keys(&handled(inside)), ["a"]);
+        falls_back("</br><meta name=a content=1>");
+        // Script text is not read as the head's source.
+        let script = "<script>'</body>x'</script><meta name=a content=1>";
+        assert_eq!(keys(&handled(script)), ["a"]);
+        falls_back("<title>t</title></body><meta name=a content=1>");
+        falls_back("&#32;<meta name=a content=1>");
+    }
+
+    #[test]
+    fn jsonld_and_times() {
+        let got = handled(
+            "<script type=application/ld+json>{\"a\":\"&amp;<b>\"}</script>             <body><article><h1>x</h1><time datetime=2026-01-02>d</time></article>             <time datetime=outside></time><svg><script type=application/ld+json>{}</script></svg>             <template><script type=application/ld+json>[]</script></template>             <script type=application/ld+json>[2]",
+        );
+        assert_eq!(got.jsonld, ["{\"a\":\"&amp;<b>\"}", "[2]"]);
+        assert_eq!(got.article_times, ["2026-01-02"]);
+        falls_back("<div><article></div><time datetime=x>");
+        handled("<article><table><tr><td><time datetime=x></td></tr></table></article>");
+    }
+
+    #[test]
+    fn gaps_between_head_elements() {
+        assert_eq!(gap(" \n\t"), Ok(Gap::Blank(false)));
+        assert_eq!(
+            gap("<!-- a --> <!doctype html><!--><!---><?x?></p></bodyx>"),
+            Ok(Gap::Blank(false))
+        );
+        assert_eq!(gap("<!-- a --!></HEAD >"), Ok(Gap::Blank(true)));
+        assert_eq!(gap("</header>"), Ok(Gap::Blank(false)));
+        assert_eq!(gap(" x"), Ok(Gap::Text));
+        assert_eq!(gap("<3"), Ok(Gap::Text));
+        assert_eq!(gap(" <div><meta name=x content=y>"), Ok(Gap::Text));
+        assert_eq!(gap("<BODY\n>"), Ok(Gap::Text));
+        assert_eq!(gap(" &amp; "), Ok(Gap::Text));
+        for unsure in [
+            "&#32;",
+            "&#xFEFF;",
+            "</BODY>",
+            "</br/>",
+            "</html\n>",
+            "<!-- open",
+            "</p a='>'>",
+            "<META name=x>",
+            "\u{FEFF}",
+        ] {
+            assert_eq!(gap(unsure), Err(Unsure), "{unsure:?}");
+        }
+    }
+}

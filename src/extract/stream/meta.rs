@@ -1,8 +1,15 @@
-//! The stream's reading of the metadata pieces ([`RawMeta`], `--meta` only): extra lol_html
-//! handlers added to the one streaming pass only when the pieces are wanted, so a crawl without
-//! `--meta` runs exactly the handlers it ran before. The result must equal the DOM's reading
-//! (`super::super::dom::meta`) whenever the stream answers; when the stream cannot be sure of
-//! where the tree builder puts an element, the page falls back to the DOM.
+//! The stream's reading of the metadata pieces ([`RawMeta`], `--meta` only), only when the
+//! pieces are wanted, so a crawl without `--meta` runs exactly the handlers it ran before. The
+//! result must equal the DOM's reading (`super::super::dom::meta`) whenever the stream answers;
+//! when the stream cannot be sure of where the tree builder puts an element, the page falls back
+//! to the DOM.
+//!
+//! The head's `<meta>` and `<link>` pieces are read by a lol_html pass of their own
+//! ([`read_head`]) that stops where the head has ended (at `<body>` at the latest), so the pass
+//! over the whole page adds only `html`, and, when a cheap look at the source shows they can
+//! exist, `script` (a `json` or a `&#` in the source) and `article`/`time[datetime]` (a `<time`
+//! and an `<article`). A JSON-LD script's text is the source between its tags, read at the
+//! input's end: no text handler (which makes lol_html decode text).
 //!
 //! # Where the head ends
 //!
@@ -39,8 +46,10 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use lol_html::html_content::{Element, TextChunk};
-use lol_html::{ElementContentHandlers, Selector, Settings};
+use std::rc::Rc;
+
+use lol_html::html_content::Element;
+use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings};
 
 use super::{apply, closed_by, handlers, on_end, start_of, Scan, Shared, Unsure, HTML_NS};
 use crate::extract::dom::meta::{is_jsonld_type, link_pair, meta_pairs, JSONLD_MAX_BYTES};
@@ -176,21 +185,17 @@ pub(super) struct MetaScan {
     gap_from: usize,
     /// A `</head>` was seen before the body ("after head" mode).
     after_head: bool,
-    /// The text of the open JSON-LD script.
-    jsonld: Option<String>,
+    /// Where the text of the open JSON-LD script starts.
+    jsonld_from: Option<usize>,
+    /// The source ranges of the closed JSON-LD scripts' texts, read at the input's end.
+    jsonld: Vec<Range<usize>>,
     /// Open counted `<article>` elements.
     article_depth: u32,
 }
 
 impl MetaScan {
     /// The pieces, once the whole input is scanned.
-    pub(super) fn finish(mut self) -> RawMeta {
-        // A script never closed runs to the end of the input, in the tree too.
-        if let Some(text) = self.jsonld.take() {
-            if text.len() <= JSONLD_MAX_BYTES {
-                self.raw.jsonld.push(text);
-            }
-        }
+    pub(super) fn finish(self) -> RawMeta {
         self.raw
     }
 
@@ -256,12 +261,12 @@ fn attrs<const N: usize>(
     Ok(out)
 }
 
-/// Few selectors, since lol_html matches every one against every element: the head elements
-/// (`meta`, `link`, `html` and `script` among them, told apart in the handler), `script` again
-/// for its text only (a text handler on the head elements would get the whole page's text,
-/// `html` being one of them), `article` and `time[datetime]`.
 struct MetaSelectors {
+    /// The head elements and `body` (whose start tag ends the head): the head pass's rules.
     head_elements: Selector,
+    meta: Selector,
+    link: Selector,
+    html: Selector,
     script: Selector,
     article: Selector,
     time: Selector,
@@ -269,7 +274,10 @@ struct MetaSelectors {
 
 static SELECTORS: LazyLock<Option<MetaSelectors>> = LazyLock::new(|| {
     Some(MetaSelectors {
-        head_elements: HEAD_ELEMENTS.join(", ").parse().ok()?,
+        head_elements: format!("{}, body", HEAD_ELEMENTS.join(", ")).parse().ok()?,
+        meta: "meta".parse().ok()?,
+        link: "link".parse().ok()?,
+        html: "html".parse().ok()?,
         script: "script".parse().ok()?,
         article: "article".parse().ok()?,
         time: "time[datetime]".parse().ok()?,
@@ -284,13 +292,87 @@ fn with_meta<T>(
     rule(scan.meta.as_deref_mut().ok_or(Unsure)?)
 }
 
-/// Register the metadata handlers; `None` if the selectors failed to compile.
-pub(super) fn add_handlers<'h>(
+/// Does the source hold a `<` followed by `name` (ASCII case-insensitive, `name` lowercase)? A
+/// superset of the elements named `name` the tokenizer can create.
+fn has_tag(html: &str, name: &[u8]) -> bool {
+    let bytes = html.as_bytes();
+    memchr::memchr_iter(b'<', bytes).any(|i| {
+        bytes
+            .get(i + 1..i + 1 + name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })
+}
+
+/// Can a `<script>`'s `type` decode to the JSON-LD type? Only if the source spells `json`
+/// (ASCII case-insensitive) or holds a numeric character reference (no named reference decodes
+/// to an ASCII letter).
+fn may_have_jsonld(html: &str) -> bool {
+    let bytes = html.as_bytes();
+    memchr::memmem::find(bytes, b"&#").is_some()
+        || memchr::memchr2_iter(b'j', b'J', bytes).any(|i| {
+            bytes
+                .get(i + 1..i + 4)
+                .is_some_and(|n| n.eq_ignore_ascii_case(b"son"))
+        })
+}
+
+/// The head pass stopped: the head has ended, the rest of the input cannot change its reading.
+#[derive(Debug)]
+struct HeadDone;
+
+impl std::fmt::Display for HeadDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the head has ended")
+    }
+}
+
+impl std::error::Error for HeadDone {}
+
+/// After a head rule: stop the head pass once the tree builder has left the head modes.
+fn stop_after_head(shared: &Shared) -> lol_html::HandlerResult {
+    let in_body = shared
+        .try_borrow()
+        .ok()
+        .and_then(|scan| scan.meta.as_ref().map(|m| m.in_body));
+    if in_body == Some(true) {
+        Err(Box::new(HeadDone))
+    } else {
+        Ok(())
+    }
+}
+
+/// The head's `<meta>` and `<link>` pieces, read by a lol_html pass of their own that stops
+/// where the head ends (at `<body>` at the latest, or at the first head element after the
+/// head's end), so the pass over the whole page runs no head rules.
+fn read_head(html: &str, s: &'static MetaSelectors) -> Result<RawMeta, Unsure> {
+    // No `<meta` or `<link` start tag: no such element exists.
+    if !has_tag(html, b"meta") && !has_tag(html, b"link") {
+        return Ok(RawMeta::default());
+    }
+    let shared: Shared = Rc::default();
+    shared.try_borrow_mut().map_err(|_| Unsure)?.meta = Some(Box::default());
+    let settings = head_handlers(Settings::new(), &shared, html, s);
+    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+    let ended = rewriter
+        .write(html.as_bytes())
+        .and_then(|()| rewriter.end())
+        .is_ok();
+    let mut scan = std::mem::take(&mut *shared.try_borrow_mut().map_err(|_| Unsure)?);
+    let meta = scan.meta.take().ok_or(Unsure)?;
+    // An error that is not the stop (`HeadDone`, only raised in the body) marks the scan unsure.
+    if scan.unsure || !(ended || meta.in_body) {
+        return Err(Unsure);
+    }
+    Ok(meta.raw)
+}
+
+/// The head rules (see the module docs) on `settings`, for the head pass.
+fn head_handlers<'h>(
     settings: Settings<'h, 'static>,
     shared: &'h Shared,
     html: &'h str,
-) -> Option<Settings<'h, 'static>> {
-    let s = SELECTORS.as_ref()?;
+    s: &'static MetaSelectors,
+) -> Settings<'h, 'static> {
     let element = ElementContentHandlers::default;
     let head_element = move |el: &mut Element<'_, '_>| {
         apply(shared, |scan| {
@@ -320,7 +402,8 @@ pub(super) fn add_handlers<'h>(
                 })?;
             }
             Ok(())
-        })
+        })?;
+        stop_after_head(shared)
     };
     let meta = move |el: &mut Element<'_, '_>| {
         apply(shared, |scan| {
@@ -342,7 +425,8 @@ pub(super) fn add_handlers<'h>(
                 meta_pairs(value, &mut m.raw.head_meta);
                 Ok(())
             })
-        })
+        })?;
+        stop_after_head(shared)
     };
     let link = move |el: &mut Element<'_, '_>| {
         apply(shared, |scan| {
@@ -364,8 +448,33 @@ pub(super) fn add_handlers<'h>(
                 m.raw.head_links.extend(link_pair(value));
                 Ok(())
             })
-        })
+        })?;
+        stop_after_head(shared)
     };
+    settings
+        .append_element_content_handler(handlers(&s.head_elements, element().element(head_element)))
+        .append_element_content_handler(handlers(&s.meta, element().element(meta)))
+        .append_element_content_handler(handlers(&s.link, element().element(link)))
+}
+
+/// Register the metadata handlers of the pass over the whole page (`<html lang>`, JSON-LD,
+/// article times), each only when the source can hold its elements, after reading the head's
+/// pieces with a pass of their own ([`read_head`]); `None` if the selectors failed to compile or
+/// the head pass is unsure.
+pub(super) fn add_handlers<'h>(
+    mut settings: Settings<'h, 'static>,
+    shared: &'h Shared,
+    html: &'h str,
+) -> Option<Settings<'h, 'static>> {
+    let s = SELECTORS.as_ref()?;
+    let head = read_head(html, s).ok()?;
+    {
+        let mut scan = shared.try_borrow_mut().ok()?;
+        let m = scan.meta.as_deref_mut()?;
+        m.raw.head_meta = head.head_meta;
+        m.raw.head_links = head.head_links;
+    }
+    let element = ElementContentHandlers::default;
     let html_tag = move |el: &mut Element<'_, '_>| {
         apply(shared, |scan| {
             if scan.meta.as_ref().is_none_or(|m| m.raw.html_lang.is_some()) {
@@ -383,99 +492,102 @@ pub(super) fn add_handlers<'h>(
             Ok(())
         })
     };
-    let script = move |el: &mut Element<'_, '_>| {
-        apply(shared, |scan| {
-            if !attr(el, html, "type")?.is_some_and(|t| is_jsonld_type(&t)) {
-                return Ok(());
-            }
-            if !scan.counts(el.namespace_uri(), html, start_of(el))? {
-                return Ok(());
-            }
-            with_meta(scan, |m| {
-                m.jsonld = Some(String::new());
-                Ok(())
-            })?;
-            on_end(el, shared, |scan, _| {
+    settings =
+        settings.append_element_content_handler(handlers(&s.html, element().element(html_tag)));
+    if may_have_jsonld(html) && has_tag(html, b"script") {
+        // The script's text is the source between its start and end tags (script data has no
+        // character references; CR and NUL are handled before the scan): no text handler.
+        let script = move |el: &mut Element<'_, '_>| {
+            apply(shared, |scan| {
+                if !attr(el, html, "type")?.is_some_and(|t| is_jsonld_type(&t)) {
+                    return Ok(());
+                }
+                if !scan.counts(el.namespace_uri(), html, start_of(el))? {
+                    return Ok(());
+                }
+                let from = el.source_location().bytes().end;
                 with_meta(scan, |m| {
-                    if let Some(text) = m.jsonld.take() {
+                    m.jsonld_from = Some(from);
+                    Ok(())
+                })?;
+                on_end(el, shared, move |scan, end| {
+                    let to = end.source_location().bytes().start;
+                    with_meta(scan, |m| {
+                        if let Some(from) = m.jsonld_from.take() {
+                            m.jsonld.push(from..to);
+                        }
+                        Ok(())
+                    })
+                })
+            })
+        };
+        // The texts, once the input has ended; a script never closed runs to the end of the
+        // input, in the tree too.
+        let texts = move |_: &mut lol_html::html_content::DocumentEnd<'_>| {
+            apply(shared, |scan| {
+                with_meta(scan, |m| {
+                    if let Some(from) = m.jsonld_from.take() {
+                        m.jsonld.push(from..html.len());
+                    }
+                    for range in std::mem::take(&mut m.jsonld) {
+                        let text = html.get(range).ok_or(Unsure)?;
+                        // A longer block is dropped, as the DOM's reading does.
                         if text.len() <= JSONLD_MAX_BYTES {
-                            m.raw.jsonld.push(text);
+                            m.raw.jsonld.push(text.to_owned());
                         }
                     }
                     Ok(())
                 })
             })
-        })
-    };
-    let script_text = move |chunk: &mut TextChunk<'_>| {
-        apply(shared, |scan| {
-            with_meta(scan, |m| {
-                if let Some(text) = m.jsonld.as_mut() {
-                    // Past the limit the block is dropped anyway: stop copying.
-                    if text.len() <= JSONLD_MAX_BYTES {
-                        text.push_str(html.get(chunk.source_location().bytes()).ok_or(Unsure)?);
-                    }
+        };
+        settings = settings
+            .append_element_content_handler(handlers(&s.script, element().element(script)))
+            .append_document_content_handler(
+                lol_html::DocumentContentHandlers::default().end(texts),
+            );
+    }
+    // Without a `<time` there is no article time to read.
+    if has_tag(html, b"time") && has_tag(html, b"article") {
+        let article = move |el: &mut Element<'_, '_>| {
+            apply(shared, |scan| {
+                if !scan.counts(el.namespace_uri(), html, start_of(el))? {
+                    return Ok(());
+                }
+                with_meta(scan, |m| {
+                    m.article_depth += 1;
+                    Ok(())
+                })?;
+                on_end(el, shared, |scan, end| {
+                    closed_by(end, "article")?;
+                    with_meta(scan, |m| {
+                        m.article_depth = m.article_depth.saturating_sub(1);
+                        Ok(())
+                    })
+                })
+            })
+        };
+        let time = move |el: &mut Element<'_, '_>| {
+            apply(shared, |scan| {
+                if scan.meta.as_ref().is_none_or(|m| m.article_depth == 0) {
+                    return Ok(());
+                }
+                let Some(datetime) = attr(el, html, "datetime")? else {
+                    return Err(Unsure); // the selector matched an attribute the source does not show
+                };
+                if scan.counts(el.namespace_uri(), html, start_of(el))? {
+                    with_meta(scan, |m| {
+                        m.raw.article_times.push(datetime.into_owned());
+                        Ok(())
+                    })?;
                 }
                 Ok(())
             })
-        })
-    };
-    let article = move |el: &mut Element<'_, '_>| {
-        apply(shared, |scan| {
-            if !scan.counts(el.namespace_uri(), html, start_of(el))? {
-                return Ok(());
-            }
-            with_meta(scan, |m| {
-                m.article_depth += 1;
-                Ok(())
-            })?;
-            on_end(el, shared, |scan, end| {
-                closed_by(end, "article")?;
-                with_meta(scan, |m| {
-                    m.article_depth = m.article_depth.saturating_sub(1);
-                    Ok(())
-                })
-            })
-        })
-    };
-    let time = move |el: &mut Element<'_, '_>| {
-        apply(shared, |scan| {
-            if scan.meta.as_ref().is_none_or(|m| m.article_depth == 0) {
-                return Ok(());
-            }
-            let Some(datetime) = attr(el, html, "datetime")? else {
-                return Err(Unsure); // the selector matched an attribute the source does not show
-            };
-            if scan.counts(el.namespace_uri(), html, start_of(el))? {
-                with_meta(scan, |m| {
-                    m.raw.article_times.push(datetime.into_owned());
-                    Ok(())
-                })?;
-            }
-            Ok(())
-        })
-    };
-    // The head's end first, then what the element gives.
-    let head_elements = move |el: &mut Element<'_, '_>| {
-        head_element(el)?;
-        match el.tag_name().as_str() {
-            "meta" => meta(el),
-            "link" => link(el),
-            "html" => html_tag(el),
-            "script" => script(el),
-            _ => Ok(()),
-        }
-    };
-    Some(
-        settings
-            .append_element_content_handler(handlers(
-                &s.head_elements,
-                element().element(head_elements),
-            ))
-            .append_element_content_handler(handlers(&s.script, element().text(script_text)))
+        };
+        settings = settings
             .append_element_content_handler(handlers(&s.article, element().element(article)))
-            .append_element_content_handler(handlers(&s.time, element().element(time))),
-    )
+            .append_element_content_handler(handlers(&s.time, element().element(time)));
+    }
+    Some(settings)
 }
 
 #[cfg(test)]

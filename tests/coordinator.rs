@@ -7,12 +7,12 @@
 
 mod common;
 
+use common::cli::{trawl, wait_output};
 use common::harness::{config, row, run_with_guard};
 use common::server::{Barrier, Response, Site, TestServer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,36 +20,6 @@ use trawl::error::ErrorClass;
 
 fn n(v: usize) -> NonZeroUsize {
     NonZeroUsize::new(v).expect("nonzero")
-}
-
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("trawl")
-}
-
-/// The binary, quiet, with exactly the options a test gives.
-fn trawl(args: &[&str]) -> Command {
-    let mut c = Command::new(bin());
-    c.arg("-q").args(args);
-    c.stdout(Stdio::piped()).stderr(Stdio::piped());
-    c
-}
-
-/// Wait for the process; past `guard` (a guard against hangs only) kill it and fail the test.
-fn wait_output(child: Child, guard: Duration) -> Output {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let pid = child.id();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(guard) {
-        Ok(out) => out.expect("wait"),
-        Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-            panic!("trawl did not finish within {guard:?}: a hang");
-        }
-    }
 }
 
 /// One CSV row: (url, final_url, status, title, error), after checking it is whole.

@@ -4,5 +4,6 @@
 //! so unused items are expected here.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod harness;
 pub mod server;

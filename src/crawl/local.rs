@@ -20,9 +20,9 @@ use super::frontier::{Frontier, MemoryFrontier, Offered};
 use super::hosts::{Handoff, Hosts, Resource, Retry, RobotsState};
 use super::jobs::{Continuation, Job, ResourceKind};
 use super::page_links::Link;
-use super::scheduler::{Counts, Next, Rules, Schedule};
+use super::scheduler::{Answered, Completion, Counts, Next, Rules, Schedule};
 use crate::fetch::Validators;
-use crate::record::{Entry, Origin};
+use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
 use std::collections::HashSet;
@@ -179,6 +179,7 @@ impl Schedule for LocalScheduler {
     fn answered(
         &mut self,
         origin: &Origin,
+        _job: Answered<'_>,
         status: Option<u16>,
         retry_after: Option<Duration>,
         now: Instant,
@@ -215,14 +216,23 @@ impl Schedule for LocalScheduler {
         }
     }
 
-    fn complete(&mut self, entry: &Entry, final_key: Option<UrlKey>) -> bool {
+    fn complete(
+        &mut self,
+        entry: &Entry,
+        final_key: Option<UrlKey>,
+        _row: &Row,
+        _validators: &Validators,
+    ) -> Completion {
         self.release_home(entry);
-        let Some(key) = final_key else {
-            return false;
-        };
-        // A key in flight stays queued (in a mirror) until its own page is done.
-        let was_queued = self.frontier.is_queued(key);
-        self.frontier.mark_seen(key) || was_queued
+        let final_new = final_key.is_some_and(|key| {
+            // A key in flight stays queued (in a mirror) until its own page is done.
+            let was_queued = self.frontier.is_queued(key);
+            self.frontier.mark_seen(key) || was_queued
+        });
+        Completion::Done {
+            final_new,
+            verdict: None,
+        }
     }
 
     fn retry_later(&mut self, entry: Entry, attempt: u32, due: Instant) {

@@ -21,10 +21,10 @@
 //! - Sentinels are sent as room appears; with pages abandoned in flight, only as many as fit now
 //!   (the busy workers leave when the channel closes), so shutting down never waits for a fetch.
 
-use super::jobs::{Job, Outcome, PageResult, ResourceKind};
+use super::jobs::{Job, Outcome, PageResult};
 use super::ledger::Ledger;
 use super::page_links::Link;
-use super::scheduler::{Answered, Completion, Next, Schedule};
+use super::scheduler::{Answered, Completion, Finished, Next, Schedule};
 use super::stop::{Stop, StopCause};
 use crate::config::Config;
 use crate::error::{CrawlError, ErrorClass};
@@ -304,11 +304,12 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
             } => {
                 self.sched
                     .answered(&origin, Answered::Resource(&url), None, None, now);
-                if depth <= self.config.max_depth {
-                    self.offer(pages, depth, Some(Arc::from(url.as_str())));
-                }
+                // Sitemaps of an index first: they travel with the offer of its pages.
                 for s in sitemaps {
                     self.sched.add_resource(kind, s, depth);
+                }
+                if depth <= self.config.max_depth {
+                    self.offer(pages, depth, Some(Arc::from(url.as_str())));
                 }
             }
             Outcome::Redirected {
@@ -348,10 +349,27 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 .retry_later(page.entry, page.attempt + 1, now + wait);
             return Ok(());
         }
-        let completion =
-            self.sched
-                .complete(&page.entry, page.final_key, &page.row, &page.validators);
-        let Completion::Done { final_new, verdict } = completion else {
+        // The page's links and feeds go with its completion, in one step of the schedule: a
+        // shared crawl can never look finished between the two.
+        let depth = page.entry.depth;
+        let follow = self
+            .ledger
+            .drop_known(page.follow, depth + 1, &mut self.sched);
+        let completion = self.sched.complete(Finished {
+            entry: &page.entry,
+            final_key: page.final_key,
+            row: &page.row,
+            validators: &page.validators,
+            follow,
+            feeds: page.feeds,
+            mirror: self.ledger.mirrors(),
+        });
+        let Completion::Done {
+            final_new,
+            verdict,
+            queued,
+        } = completion
+        else {
             // Another process has the page now: its row and links are that one's.
             self.ledger.summary.dropped += 1;
             return Ok(());
@@ -361,8 +379,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 self.ledger.seen(key);
             }
         }
-        let depth = page.entry.depth;
-        let parent: Arc<str> = Arc::from(page.row.url.as_str());
+        self.ledger.queued(queued);
         match verdict {
             None => self.ledger.finish_page(
                 page.entry.key,
@@ -371,12 +388,6 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 Some(page.validators),
             )?,
             Some(v) => self.ledger.finish_shared(page.row, page.edges, v)?,
-        }
-        if !page.follow.is_empty() {
-            self.offer(page.follow, depth + 1, Some(parent));
-        }
-        for feed in page.feeds {
-            self.sched.add_resource(ResourceKind::Feed, feed, depth + 1);
         }
         Ok(())
     }

@@ -20,9 +20,9 @@ use super::frontier::{Frontier, MemoryFrontier, Offered};
 use super::hosts::{Handoff, Hosts, Resource, Retry, RobotsState};
 use super::jobs::{Continuation, Job, ResourceKind};
 use super::page_links::Link;
-use super::scheduler::{Answered, Completion, Counts, Next, Rules, Schedule};
+use super::scheduler::{Answered, Completion, Counts, Finished, Next, Rules, Schedule};
 use crate::fetch::Validators;
-use crate::record::{Entry, Origin, Row};
+use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
 use std::collections::HashSet;
@@ -216,22 +216,27 @@ impl Schedule for LocalScheduler {
         }
     }
 
-    fn complete(
-        &mut self,
-        entry: &Entry,
-        final_key: Option<UrlKey>,
-        _row: &Row,
-        _validators: &Validators,
-    ) -> Completion {
-        self.release_home(entry);
-        let final_new = final_key.is_some_and(|key| {
+    fn complete(&mut self, page: Finished<'_>) -> Completion {
+        self.release_home(page.entry);
+        let final_new = page.final_key.is_some_and(|key| {
             // A key in flight stays queued (in a mirror) until its own page is done.
             let was_queued = self.frontier.is_queued(key);
             self.frontier.mark_seen(key) || was_queued
         });
+        let depth = page.entry.depth + 1;
+        let queued = if page.follow.is_empty() {
+            Vec::new()
+        } else {
+            let parent: Arc<str> = Arc::from(page.row.url.as_str());
+            self.offer(page.follow, depth, Some(parent), page.mirror)
+        };
+        for feed in page.feeds {
+            self.add_resource(ResourceKind::Feed, feed, depth);
+        }
         Completion::Done {
             final_new,
             verdict: None,
+            queued,
         }
     }
 

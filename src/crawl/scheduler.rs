@@ -37,8 +37,25 @@ pub enum Answered<'a> {
     Resource(&'a Url),
 }
 
+/// A finished page, as the loop hands it to [`Schedule::complete`].
+#[derive(Debug)]
+pub struct Finished<'a> {
+    pub entry: &'a Entry,
+    /// The key of its final URL when a redirect moved it.
+    pub final_key: Option<UrlKey>,
+    pub row: &'a Row,
+    /// The final response's validators.
+    pub validators: &'a Validators,
+    /// Links to offer at the page's depth + 1 (found on the row's URL), and feeds to queue, in
+    /// the same step as the completion.
+    pub follow: Vec<Link>,
+    pub feeds: Vec<Url>,
+    /// Return the entries queued (for a state that mirrors the queue).
+    pub mirror: bool,
+}
+
 /// What became of a finished page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
     /// The page is no longer this process's (its lease expired and the page went back to the
     /// shared frontier, where another process takes it): no row, no links.
@@ -49,6 +66,8 @@ pub enum Completion {
     Done {
         final_new: bool,
         verdict: Option<Verdict>,
+        /// With `mirror`: the entries its links queued or moved up.
+        queued: Vec<Entry>,
     },
 }
 
@@ -106,15 +125,9 @@ pub trait Schedule {
     );
     /// robots.txt of `origin` is known.
     fn robots_known(&mut self, origin: &Origin, rules: Arc<RobotsRules>);
-    /// A page is finished with `row` (its final URL's key `final_key` when a redirect moved it;
-    /// `validators` of the final response). Says whether the row is this process's to write.
-    fn complete(
-        &mut self,
-        entry: &Entry,
-        final_key: Option<UrlKey>,
-        row: &Row,
-        validators: &Validators,
-    ) -> Completion;
+    /// A page is finished: its links and feeds are offered with it. Says whether the row is
+    /// this process's to write.
+    fn complete(&mut self, page: Finished<'_>) -> Completion;
     /// Request `entry` again at `due`.
     fn retry_later(&mut self, entry: Entry, attempt: u32, due: Instant);
     /// Continue a page's fetch on the host of `next.url` (its robots.txt and spacing first).

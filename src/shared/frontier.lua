@@ -265,6 +265,7 @@ local function offer(links, d, parent)
   for _, l in ipairs(links) do
     local b, m = bucket(l.k), member(l.k)
     if redis.call('SADD', R .. 's:' .. b, m) == 1 then
+      counter('seen', 1)
       local skip = num(cfg.only_new) == 1 and d > num(cfg.revisit_depth)
         and redis.call('HEXISTS', P .. 'k:' .. b, m) == 1
       if not skip then
@@ -324,7 +325,7 @@ local function status(done)
   local d = 0
   if done then d = 1 end
   return { d, count('queued'), wake_in, lease_in, count('requested'), count('waiting'),
-    redis.call('ZCARD', R .. 'dl') }
+    redis.call('ZCARD', R .. 'dl'), count('seen') }
 end
 
 local function running()
@@ -368,14 +369,21 @@ if op == 'run' then
   return { tostring(m[1]), tostring(m[2]), tostring(m[3]), tostring(m[4]) }
 end
 
-if not running() then return { 'over', '', status(true), '' } end
+if op == 'robots_of' then
+  -- The robots.txt verdict and body of arg.o, as another process stored them.
+  return { tostring(redis.call('HGET', R .. 'robots', arg.o) or ''),
+    redis.call('HGET', R .. 'rb', arg.o) or '' }
+end
+
+if not running() then return { 'over', '', { 1, 0, -1, -1, 0, 0, 0, 0 }, '', '' } end
 load_cfg()
 reclaim()
+-- What every operation carries first: the answers and resources the caller buffered.
+local held = answers()
+for _, r in ipairs(arg.resources or {}) do add_resource(r) end
 
 if op == 'take' then
-  -- The next job ready now, leased to the caller. arg: answers, resources, worker_free.
-  answers()
-  for _, r in ipairs(arg.resources or {}) do add_resource(r) end
+  -- The next job ready now, leased to the caller. arg: worker_free, lease (ms).
   local parked = 0
   local cands = redis.call('ZRANGEBYSCORE', R .. 'ready', '-inf', now, 'LIMIT', 0, 256)
   for _, o in ipairs(cands) do
@@ -458,17 +466,15 @@ if op == 'take' then
 end
 
 if op == 'offer' then
-  -- arg: answers, resources, links, depth, parent.
-  answers()
-  for _, r in ipairs(arg.resources or {}) do add_resource(r) end
+  -- arg: links, depth, parent.
   local n = offer(arg.links or {}, arg.depth, arg.parent or '')
   return reply('offered', tostring(n))
 end
 
 if op == 'complete' then
   -- A page is finished. arg: answers, id, row (JSON), final {k, o} or nil, status, validators,
-  -- requested, dedup. Dropped when the caller's lease expired (another process has the page).
-  local held = answers()
+  -- requested, dedup; links (offered at depth on parent with it). Dropped when the caller's
+  -- lease expired (another process has the page).
   local job = held[arg.id]
   if not job then return reply('dropped') end
   outstanding(job.home, job.d, -1)
@@ -476,7 +482,10 @@ if op == 'complete' then
   local final_new = 0
   if arg.final then
     local b, m = bucket(arg.final.k), member(arg.final.k)
-    if redis.call('SADD', R .. 's:' .. b, m) == 1 then final_new = 1 end
+    if redis.call('SADD', R .. 's:' .. b, m) == 1 then
+      final_new = 1
+      counter('seen', 1)
+    end
     if redis.call('ZREM', R .. 'q:' .. arg.final.o, arg.final.k) == 1 then
       redis.call('HDEL', R .. 'u:' .. arg.final.o, arg.final.k)
       counter('queued', -1)
@@ -497,6 +506,7 @@ if op == 'complete' then
     dup = 1
   end
   if write then redis.call('RPUSH', P .. 'rows:' .. run, arg.row) end
+  offer(arg.links or {}, arg.depth or 0, arg.parent or '')
   local kb = 0
   if known_before then kb = 1 end
   local w = 0
@@ -505,8 +515,7 @@ if op == 'complete' then
 end
 
 if op == 'retry' then
-  -- arg: answers, id, due_in (ms). The page waits on its home host.
-  local held = answers()
+  -- arg: id, attempt, due_in (ms). The page waits on its home host.
   local job = held[arg.id]
   if not job then return reply('dropped') end
   job.a = arg.attempt
@@ -519,8 +528,7 @@ if op == 'retry' then
 end
 
 if op == 'handover' then
-  -- arg: answers, id, o (target origin), sample, c (continuation), v (validators), attempt.
-  local held = answers()
+  -- arg: id, o (target origin), sample, c (continuation), v (validators), attempt.
   local job = held[arg.id]
   if not job then return reply('dropped') end
   job.c = arg.c
@@ -536,7 +544,6 @@ end
 if op == 'robots' then
   -- The robots.txt of arg.o is known: ARGV[5] is its body; arg: answers, o, verdict, delay (ms),
   -- sitemaps (resources to add when o is a seed origin and --sitemaps is on).
-  answers()
   local o = arg.o
   redis.call('HSET', R .. 'robots', o, arg.verdict)
   redis.call('HSET', R .. 'rb', o, ARGV[5] or '')
@@ -552,15 +559,8 @@ if op == 'robots' then
   return reply('stored')
 end
 
-if op == 'robots_of' then
-  -- The robots.txt verdict and body of arg.o, as another process stored them.
-  return { tostring(redis.call('HGET', R .. 'robots', arg.o) or ''),
-    redis.call('HGET', R .. 'rb', arg.o) or '' }
-end
-
 if op == 'refuse' then
-  -- A page robots.txt refuses: no request; its row is written. arg: answers, id, row.
-  local held = answers()
+  -- A page robots.txt refuses: no request; its row is written. arg: id, row.
   local job = release(arg.id, token) or held[arg.id]
   if not job then return reply('dropped') end
   outstanding(job.home, job.d, -1)
@@ -575,8 +575,7 @@ if op == 'refuse' then
 end
 
 if op == 'take_back' then
-  -- Jobs handed out and not started (the process is stopping). arg: answers, ids.
-  answers()
+  -- Jobs handed out and not started (the process is stopping). arg: ids.
   for _, id in ipairs(arg.ids or {}) do
     local job = release(id, token)
     if job then put_back(job, false) end
@@ -585,9 +584,7 @@ if op == 'take_back' then
 end
 
 if op == 'poll' then
-  -- Flush buffered answers and resources; report the status.
-  answers()
-  for _, r in ipairs(arg.resources or {}) do add_resource(r) end
+  -- Only the buffered answers and resources; report the status.
   return reply('status')
 end
 

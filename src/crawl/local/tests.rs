@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::error::ErrorClass;
+use crate::record::Row;
 
 const MS: Duration = Duration::from_millis(1);
 const SEC: Duration = Duration::from_secs(1);
@@ -124,7 +125,20 @@ fn fetched(next: &Next) -> Entry {
 
 /// A page finished without a redirect.
 fn done(s: &mut LocalScheduler, e: &Entry) {
-    s.complete(e, None, &Row::default(), &Validators::default());
+    finish(s, e, None);
+}
+
+/// A page finished, its final URL's key `final_key`, no links.
+fn finish(s: &mut LocalScheduler, e: &Entry, final_key: Option<UrlKey>) {
+    s.complete(Finished {
+        entry: e,
+        final_key,
+        row: &Row::default(),
+        validators: &Validators::default(),
+        follow: Vec::new(),
+        feeds: Vec::new(),
+        mirror: false,
+    });
 }
 
 fn only(mut out: Vec<Next>) -> Next {
@@ -571,7 +585,13 @@ fn three_overloads_pause_the_host_and_the_pause_doubles() {
     let t = t0 + SEC;
     s.answered(&a, Answered::Robots, Some(503), None, t);
     s.answered(&a, Answered::Robots, Some(429), None, t);
-    s.answered(&a, Answered::Robots, Some(429), Some(Duration::from_secs(86_400)), t);
+    s.answered(
+        &a,
+        Answered::Robots,
+        Some(429),
+        Some(Duration::from_secs(86_400)),
+        t,
+    );
     assert_eq!(
         s.counts().backed_off.iter().collect::<Vec<_>>(),
         ["http://a.test:80"]
@@ -633,9 +653,21 @@ fn an_accepted_retry_after_longer_than_the_doubling_sets_the_pause() {
     assert_eq!(drain(&mut s, t0, true).len(), 3);
     let t = t0 + SEC;
     // Only the tripping answer's Retry-After counts.
-    s.answered(&a, Answered::Robots, Some(429), Some(Duration::from_secs(50)), t);
+    s.answered(
+        &a,
+        Answered::Robots,
+        Some(429),
+        Some(Duration::from_secs(50)),
+        t,
+    );
     s.answered(&a, Answered::Robots, Some(429), None, t);
-    s.answered(&a, Answered::Robots, Some(429), Some(Duration::from_secs(8)), t);
+    s.answered(
+        &a,
+        Answered::Robots,
+        Some(429),
+        Some(Duration::from_secs(8)),
+        t,
+    );
     assert!(drain(&mut s, t + 7999 * MS, true).is_empty());
     assert_eq!(s.next_wake(), Some(t + 8 * SEC));
     assert_eq!(drain(&mut s, t + 8 * SEC, true).len(), 3);
@@ -923,12 +955,7 @@ fn a_handed_over_page_waits_for_the_robots_txt_of_its_new_origin() {
     assert_eq!(s.counts().resources, 2);
     assert!(!s.is_done());
     answer(&mut s, "http://b.test/", Some(200), t0);
-    s.complete(
-        &e,
-        Some(link("http://b.test/target").key),
-        &Row::default(),
-        &Validators::default(),
-    );
+    finish(&mut s, &e, Some(link("http://b.test/target").key));
     assert!(s.is_done());
 }
 

@@ -228,22 +228,23 @@ fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
         bom: args.bom,
         meta: args.meta,
     };
+    let found = match crate::shared::export::open(&target, args.run) {
+        Ok(f) => f,
+        Err(e) if e.is_usage() => {
+            eprintln!("trawl: {e}");
+            return Ok(Exit::Usage);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut file = match FileSink::create(&output, None, options) {
         Ok(f) => f,
         Err(e) => return Ok(usage(&e)),
     };
-    match crate::shared::export::export(&target, args.run, &mut file) {
-        Ok((run, rows)) => {
-            file.finish()?;
-            tracing::info!(run, rows, "exported");
-            Ok(Exit::Ok)
-        }
-        Err(crate::error::CrawlError::Shared(e)) if e.is_usage() => {
-            eprintln!("trawl: {e}");
-            Ok(Exit::Usage)
-        }
-        Err(e) => Err(e.into()),
-    }
+    let run = found.run;
+    let rows = found.write_to(&mut file)?;
+    file.finish()?;
+    tracing::info!(run, rows, "exported");
+    Ok(Exit::Ok)
 }
 
 fn usage(e: &ConfigError) -> Exit {

@@ -22,7 +22,7 @@ pub enum SharedError {
         schema: &'static str,
     },
     /// A joiner's option differs from the running crawl's (exit 2).
-    #[error("{ours} differs from the running crawl {id} (run {run}), which has {theirs}; use the crawl's options, or another --crawl-id")]
+    #[error("{ours}: not as in the running crawl {id} (run {run}), which has {theirs}; use the crawl's options, or another --crawl-id")]
     Mismatch {
         ours: String,
         theirs: String,

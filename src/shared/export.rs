@@ -11,12 +11,15 @@ use crate::output::RowSink;
 /// Rows read from Redis per round trip.
 const CHUNK: isize = 1000;
 
-/// Write the rows of `run` (default: the latest) to `sink`; returns (run, rows written).
-pub fn export(
-    target: &SharedTarget,
-    run: Option<u64>,
-    sink: &mut dyn RowSink,
-) -> Result<(u64, u64), CrawlError> {
+/// The rows of one run, found in Redis, ready to be written.
+pub struct Export {
+    store: Store,
+    pub run: u64,
+}
+
+/// Find the run `run` (default: the latest) of the crawl; refused when the crawl does not exist
+/// or its keys are not a trawl crawl of this schema.
+pub fn open(target: &SharedTarget, run: Option<u64>) -> Result<Export, SharedError> {
     let mut store = Store::connect(target)?;
     let meta = format!("{}meta", store.prefix);
     let (program, schema, latest): (Option<String>, Option<String>, Option<u64>) =
@@ -32,8 +35,7 @@ pub fn export(
         return Err(SharedError::NoCrawl {
             url: store.shown.clone(),
             id: store.crawl_id.clone(),
-        }
-        .into());
+        });
     };
     if program.as_deref() != Some("trawl") || schema.as_deref() != Some(SCHEMA) {
         return Err(SharedError::Foreign {
@@ -44,33 +46,42 @@ pub fn export(
                 schema.unwrap_or_default()
             ),
             schema: SCHEMA,
-        }
-        .into());
+        });
     }
-    let run = run.unwrap_or(latest);
-    let list = format!("{}rows:{run}", store.prefix);
-    let mut written = 0u64;
-    let mut from: isize = 0;
-    loop {
-        let rows: Vec<String> = store.with(|conn, _| {
-            redis::cmd("LRANGE")
-                .arg(&list)
-                .arg(from)
-                .arg(from + CHUNK - 1)
-                .query(conn)
-        })?;
-        for text in &rows {
-            let row = codec::row_from_json(text).map_err(|what| SharedError::Protocol {
-                url: store.shown.clone(),
-                what: format!("a row of {list}: {what}"),
+    Ok(Export {
+        store,
+        run: run.unwrap_or(latest),
+    })
+}
+
+impl Export {
+    /// Write the run's rows to `sink`, in completion order; returns how many.
+    pub fn write_to(mut self, sink: &mut dyn RowSink) -> Result<u64, CrawlError> {
+        let (run, store) = (self.run, &mut self.store);
+        let list = format!("{}rows:{run}", store.prefix);
+        let mut written = 0u64;
+        let mut from: isize = 0;
+        loop {
+            let rows: Vec<String> = store.with(|conn, _| {
+                redis::cmd("LRANGE")
+                    .arg(&list)
+                    .arg(from)
+                    .arg(from + CHUNK - 1)
+                    .query(conn)
             })?;
-            sink.write_row(&row)?;
-            written += 1;
+            for text in &rows {
+                let row = codec::row_from_json(text).map_err(|what| SharedError::Protocol {
+                    url: store.shown.clone(),
+                    what: format!("a row of {list}: {what}"),
+                })?;
+                sink.write_row(&row)?;
+                written += 1;
+            }
+            if (rows.len() as isize) < CHUNK {
+                break;
+            }
+            from += CHUNK;
         }
-        if (rows.len() as isize) < CHUNK {
-            break;
-        }
-        from += CHUNK;
+        Ok(written)
     }
-    Ok((run, written))
 }

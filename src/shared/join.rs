@@ -62,7 +62,8 @@ pub fn agreed_options(config: &Config) -> BTreeMap<&'static str, String> {
     ])
 }
 
-/// The first option in which `ours` and the running crawl's `theirs` differ.
+/// The options in which `ours` and the running crawl's `theirs` differ, as (ours, theirs) in
+/// one phrase each (`None` when they agree).
 fn first_difference(
     ours: &BTreeMap<&'static str, String>,
     theirs: &BTreeMap<String, String>,
@@ -72,9 +73,12 @@ fn first_difference(
         (_, Some(v)) => format!("{name} {v}"),
         (_, None) => format!("{name} (not set)"),
     };
-    ours.iter()
-        .find(|(k, v)| theirs.get(**k) != Some(*v))
+    let (a, b): (Vec<String>, Vec<String>) = ours
+        .iter()
+        .filter(|(k, v)| theirs.get(**k) != Some(*v))
         .map(|(k, v)| (show(k, Some(v)), show(k, theirs.get(*k))))
+        .unzip();
+    (!a.is_empty()).then(|| (a.join(", "), b.join(", ")))
 }
 
 /// The run's rules, as the script reads them.
@@ -128,7 +132,7 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
     if let Some(key) = foreign_key(&mut store)? {
         return Err(SharedError::Foreign {
             key,
-            found: "keys without a trawl meta key".into(),
+            found: "data of another program (there is no trawl meta key beside it)".into(),
             schema: SCHEMA,
         });
     }
@@ -219,7 +223,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_differing_option_is_named_with_both_values() {
+    fn every_differing_option_is_named_with_both_values() {
         let ours = BTreeMap::from([("--max-depth", "2".to_owned()), ("seeds", "a b".into())]);
         let mut theirs = BTreeMap::from([
             ("--max-depth".to_owned(), "1".to_owned()),
@@ -229,7 +233,16 @@ mod tests {
             first_difference(&ours, &theirs),
             Some(("--max-depth 2".into(), "--max-depth 1".into()))
         );
+        theirs.insert("seeds".into(), "a".into());
+        assert_eq!(
+            first_difference(&ours, &theirs),
+            Some((
+                "--max-depth 2, the seed set (a b)".into(),
+                "--max-depth 1, the seed set (a)".into()
+            ))
+        );
         theirs.insert("--max-depth".into(), "2".into());
+        theirs.insert("seeds".into(), "a b".into());
         assert_eq!(first_difference(&ours, &theirs), None);
         theirs.insert("seeds".into(), "a".into());
         assert_eq!(

@@ -208,6 +208,7 @@ fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
         url: args.redis,
         crawl_id: args.crawl_id,
         patience: Duration::from_secs(10),
+        ca: args.redis_ca,
     };
     if !crate::cli::valid_crawl_id(&target.crawl_id) {
         return Ok(usage(&ConfigError::Invalid(format!(

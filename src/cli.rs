@@ -161,6 +161,11 @@ pub struct Cli {
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     pub redis_timeout: f64,
 
+    /// With a rediss:// --redis: trust the certificate authority in this PEM file (a private
+    /// CA) instead of the public ones.
+    #[arg(long, value_name = "PATH", requires = "redis")]
+    pub redis_ca: Option<PathBuf>,
+
     /// Write rows only for pages that no earlier crawl with this --state (or --redis crawl id)
     /// saw (the hourly job).
     #[arg(long, requires = "store")]
@@ -251,6 +256,10 @@ pub struct ExportArgs {
     #[arg(long, value_name = "ID")]
     pub crawl_id: String,
 
+    /// Trust the certificate authority in this PEM file for a rediss:// --redis.
+    #[arg(long, value_name = "PATH")]
+    pub redis_ca: Option<PathBuf>,
+
     /// Which run of the crawl [default: the latest].
     #[arg(long, value_name = "N")]
     pub run: Option<u64>,
@@ -288,6 +297,7 @@ fn shared_target(
     redis: Option<String>,
     crawl_id: Option<String>,
     patience: f64,
+    ca: Option<PathBuf>,
 ) -> Result<Option<crate::config::SharedTarget>, ConfigError> {
     let (Some(url), Some(crawl_id)) = (redis, crawl_id) else {
         return Ok(None);
@@ -314,6 +324,7 @@ fn shared_target(
         url,
         crawl_id,
         patience: Duration::from_secs_f64(patience),
+        ca,
     }))
 }
 
@@ -405,7 +416,8 @@ impl Cli {
         config.allow_private = self.allow_private;
         config.state = self.state;
         config.restart = self.restart;
-        config.shared = shared_target(self.redis, self.crawl_id, self.redis_timeout)?;
+        config.shared =
+            shared_target(self.redis, self.crawl_id, self.redis_timeout, self.redis_ca)?;
         config.only_new = self.only_new;
         config.revisit_depth = self.revisit_depth;
         config.output_options = crate::output::OutputOptions {

@@ -144,6 +144,8 @@ pub struct SharedTarget {
     pub crawl_id: String,
     /// How long a lost connection is retried before the crawl gives up (exit 1).
     pub patience: Duration,
+    /// `--redis-ca`: trust this CA (PEM) for `rediss://` instead of the public roots.
+    pub ca: Option<PathBuf>,
 }
 
 impl SharedTarget {
@@ -160,6 +162,7 @@ impl std::fmt::Debug for SharedTarget {
             .field("url", &self.shown())
             .field("crawl_id", &self.crawl_id)
             .field("patience", &self.patience)
+            .field("ca", &self.ca)
             .finish()
     }
 }

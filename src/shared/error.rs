@@ -7,6 +7,12 @@ pub enum SharedError {
     /// No connection at the start (exit 2).
     #[error("cannot reach Redis at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// `--redis-ca` cannot be read (exit 2).
+    #[error("--redis-ca {path:?}: {reason}")]
+    Ca {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     /// The connection was lost mid-crawl and did not come back in time (exit 1).
     #[error("lost Redis at {url} for more than {secs} s (--redis-timeout): {reason}")]
     Lost {
@@ -46,6 +52,7 @@ impl SharedError {
         matches!(
             self,
             SharedError::Unreachable { .. }
+                | SharedError::Ca { .. }
                 | SharedError::Foreign { .. }
                 | SharedError::Mismatch { .. }
                 | SharedError::NoCrawl { .. }

@@ -179,7 +179,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         report(&config, &summary);
     }
     if let Some(path) = &config.summary_json {
-        write_summary_json(path, &summary, config.output_options.meta)
+        write_summary_json(path, &summary, &config)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let exit = match got {
@@ -399,6 +399,17 @@ fn report(config: &Config, s: &Summary) {
         "trawl: {} pages requested, {} rows ({} new) -> {dest}",
         s.requested, s.rows, s.new
     )];
+    if let (Some(target), Some(run)) = (&config.shared, &s.shared_run) {
+        lines.push(format!(
+            "  shared crawl {} run {run} (this process's share; `trawl export` has the whole run){}",
+            target.crawl_id,
+            if s.dropped > 0 {
+                format!("; {} pages dropped after their lease expired", s.dropped)
+            } else {
+                String::new()
+            }
+        ));
+    }
     lines.push(format!(
         "  status: {}; errors: {}",
         if statuses.is_empty() {
@@ -463,7 +474,8 @@ pub fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn write_summary_json(path: &std::path::Path, s: &Summary, meta: bool) -> std::io::Result<()> {
+fn write_summary_json(path: &std::path::Path, s: &Summary, config: &Config) -> std::io::Result<()> {
+    let meta = config.output_options.meta;
     let by_error: serde_json::Map<String, serde_json::Value> = s
         .by_error
         .iter()
@@ -493,6 +505,12 @@ fn write_summary_json(path: &std::path::Path, s: &Summary, meta: bool) -> std::i
     if meta {
         v["canonical_elsewhere"] = s.canonical_elsewhere.into();
         v["dedup_skipped"] = s.dedup_skipped.into();
+    }
+    if let (Some(target), Some(run)) = (&config.shared, &s.shared_run) {
+        // The crawl id and run, never the server (its URL may hold a password).
+        v["crawl_id"] = target.crawl_id.clone().into();
+        v["run"] = run.parse::<u64>().unwrap_or(0).into();
+        v["dropped"] = s.dropped.into();
     }
     let mut text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
     text.push('\n');

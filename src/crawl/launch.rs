@@ -63,7 +63,8 @@ pub fn crawl_shared(
 ) -> Result<Summary, CrawlError> {
     let started = Instant::now();
     let ctx = context(config, stop, true)?;
-    let (ledger, _) = Ledger::new(sink, None, started);
+    let (mut ledger, _) = Ledger::new(sink, None, started);
+    ledger.summary.shared_run = Some(joined.run.clone());
     let sched = crate::shared::RedisScheduler::new(
         joined.store,
         joined.run,

@@ -142,8 +142,9 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
 
-    /// Discard the unfinished crawl in --state and start a new one.
-    #[arg(long, requires = "state")]
+    /// Discard the unfinished crawl in --state (or the running run of the --redis crawl id) and
+    /// start a new one.
+    #[arg(long, requires = "store")]
     pub restart: bool,
 
     /// Share one crawl among many processes (on many machines) through this Redis server:

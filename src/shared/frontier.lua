@@ -347,10 +347,19 @@ if op == 'join' then
   if ty == 'hash' then
     if m[1] ~= 'trawl' then return { 'foreign', P .. 'meta', 'program ' .. tostring(m[1]) } end
     if m[2] ~= arg.schema then return { 'schema', P .. 'meta', tostring(m[2]) } end
-    if m[4] == 'running' then return { 'joined', m[3], m[5] } end
+    if m[4] == 'running' and not arg.restart then return { 'joined', m[3], m[5] } end
+    if m[4] == 'running' then
+      -- --restart: the running run is given up (its processes find it over) and its keys expire.
+      run = m[3]
+      R = P .. run .. ':'
+      redis.call('HSET', P .. 'meta', 'state', 'done', 'ended', now)
+      expire_run()
+      publish()
+    end
   end
   run = tostring(num(m[3]) + 1)
   R = P .. run .. ':'
+  published = false
   redis.call('HSET', P .. 'meta', 'program', 'trawl', 'schema', arg.schema, 'run', run,
     'state', 'running', 'options', arg.options, 'started', now)
   redis.call('HDEL', P .. 'meta', 'ended')

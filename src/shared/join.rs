@@ -170,6 +170,7 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
         "seeds": seeds,
         "seed_origins": seed_origins,
         "resources": resources,
+        "restart": config.restart,
     });
     let (kind, a, b): (String, String, String) =
         store.call("join", "0", &token, &arg.to_string(), b"")?;

@@ -137,7 +137,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     });
     let mut writer = sink.clone();
     let result = match joined {
-        Some(j) => crawl::crawl_shared(&config, &mut writer, &stop, j),
+        Some(j) => crate::shared::run::crawl(&config, &mut writer, &stop, j),
         None => crawl::crawl(&config, &mut writer, &stop, persist),
     };
     if let Some(p) = progress {

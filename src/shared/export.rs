@@ -2,10 +2,10 @@
 //! in Redis with the run, in completion order), written to one output like a crawl's.
 
 use super::codec;
-use super::error::SharedError;
 use super::store::{Store, SCHEMA};
 use crate::config::SharedTarget;
 use crate::error::CrawlError;
+use crate::error::SharedError;
 use crate::output::RowSink;
 
 /// Rows read from Redis per round trip.

@@ -3,10 +3,10 @@
 //! that decide what is crawled differ) or start the next run and queue its seeds.
 
 use super::codec::{self, LinkJson, ResourceJson};
-use super::error::SharedError;
 use super::store::{Store, SCHEMA};
 use crate::config::{Config, SharedTarget};
 use crate::crawl::jobs::ResourceKind;
+use crate::error::SharedError;
 use crate::robots::origin_key;
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -20,13 +20,13 @@
 //!   `failure` reports it once.
 
 use super::codec::{self, LinkJson, PageJson, ResourceJson, ValidatorsJson, VerdictJson};
-use super::error::SharedError;
 use super::store::Store;
 use super::waker::Waker;
 use crate::crawl::jobs::{Job, ResourceKind};
 use crate::crawl::page_links::Link;
 use crate::crawl::robots_cache::RobotsCache;
 use crate::crawl::scheduler::{Answered, Completion, Counts, Finished, Next, Schedule, Verdict};
+use crate::error::SharedError;
 use crate::error::{CrawlError, ErrorClass};
 use crate::fetch::Validators;
 use crate::record::{Entry, Origin, Row};

@@ -4,8 +4,8 @@
 //! waits: nothing new is dispatched, and a stop ends the waiting. Errors name the server in its
 //! redacted form only.
 
-use super::error::SharedError;
 use crate::config::SharedTarget;
+use crate::error::SharedError;
 use redis::{FromRedisValue, RedisError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -3,10 +3,8 @@
 //! the next run requests exactly the pages without a row. The stop never waits on a worker busy
 //! past the grace period. Requests and their times come from the test servers' own logs.
 
-mod common;
-
-use common::cli::{trawl, wait_output};
-use common::server::{Response, Site, TestServer};
+use crate::common::cli::{trawl, wait_output};
+use crate::common::server::{Response, Site, TestServer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};

@@ -3,10 +3,8 @@
 //! Retry-After, the circuit breaker, and crawler traps. Request counts and times come from the
 //! test servers' own logs.
 
-mod common;
-
-use common::harness::{config, row, run, run_with_guard};
-use common::server::{Response, Site, TestServer};
+use crate::common::harness::{config, row, run, run_with_guard};
+use crate::common::server::{Response, Site, TestServer};
 use std::num::NonZeroUsize;
 use std::time::Duration;
 use trawl::error::ErrorClass;

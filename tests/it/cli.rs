@@ -1,10 +1,8 @@
 //! The `trawl` binary as a user runs it: exit statuses, one-line errors naming the bad input,
 //! the CSV file and the edges file, against servers started on 127.0.0.1:0.
 
-mod common;
-
+use crate::common::server::Site;
 use assert_cmd::Command;
-use common::server::Site;
 use std::io::Write;
 
 fn trawl() -> Command {

@@ -86,6 +86,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                         r.meta.scope
                     ))));
                 }
+                // The options that decide what is crawled and written must be the crawl's
+                // (a state written before they were kept has none to check).
+                let theirs: Option<std::collections::BTreeMap<String, String>> =
+                    serde_json::from_str(&r.meta.options).ok();
+                if let Some((ours, theirs)) =
+                    theirs.and_then(|t| crate::config::differences(&meta_options(&config), &t))
+                {
+                    return Ok(usage(&ConfigError::Invalid(format!(
+                        "state {} holds an unfinished crawl with {theirs}, not {ours}; run with \
+                         its options to resume it, or with --restart to discard it",
+                        path.display()
+                    ))));
+                }
                 // A resumed crawl keeps the output its crawl started with.
                 config.output = if r.meta.output == "-" {
                     OutputTarget::Stdout
@@ -253,12 +266,17 @@ fn usage(e: &ConfigError) -> Exit {
     Exit::Usage
 }
 
+/// The options a resume must agree on (`--state`).
+fn meta_options(config: &Config) -> std::collections::BTreeMap<&'static str, String> {
+    config.agreed_options(crate::config::Agreement::Resume)
+}
+
 /// What identifies the crawl in the state: seeds and scope must match to resume.
 fn crawl_meta(config: &Config) -> CrawlMeta {
     CrawlMeta {
         seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
         scope: format!("{:?}", config.scope).to_ascii_lowercase(),
-        options: String::new(),
+        options: serde_json::to_string(&meta_options(config)).unwrap_or_default(),
         output: match &config.output {
             OutputTarget::File(p) => p.display().to_string(),
             OutputTarget::Stdout => "-".into(),

@@ -3,6 +3,7 @@
 
 pub use crate::output::OutputTarget;
 use crate::scope::ScopeKind;
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -183,5 +184,130 @@ pub fn redact(url: &str) -> String {
             Some((scheme, _)) => format!("{scheme}://***"),
             None => "***".to_owned(),
         },
+    }
+}
+
+/// Who must agree on a crawl's options: a resume of a `--state` crawl, or every process of a
+/// `--redis` run (which also share the politeness rules they enforce together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agreement {
+    Resume,
+    Shared,
+}
+
+impl Config {
+    /// The options that decide what a crawl crawls and writes, as (option, value) in the form a
+    /// message shows them: a resume (`--state`) or a joining process (`--redis`) must have the
+    /// same ones. With [`Agreement::Shared`] the politeness rules are added.
+    pub fn agreed_options(&self, who: Agreement) -> BTreeMap<&'static str, String> {
+        fn opt<T: ToString>(v: Option<T>) -> String {
+            v.map(|v| v.to_string()).unwrap_or_else(|| "(none)".into())
+        }
+        fn list(v: &[regex::Regex]) -> String {
+            if v.is_empty() {
+                return "(none)".into();
+            }
+            v.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ")
+        }
+        let mut seeds: Vec<&str> = self.seeds.iter().map(|u| u.as_str()).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        let flag = |b: bool| if b { "on" } else { "off" }.to_owned();
+        let mut agreed = BTreeMap::from([
+            ("seeds", seeds.join(" ")),
+            ("--scope", format!("{:?}", self.scope).to_lowercase()),
+            ("--max-depth", self.max_depth.to_string()),
+            ("--max-pages", opt(self.max_pages)),
+            ("--max-pages-per-host", opt(self.max_pages_per_host)),
+            ("--include", list(&self.include)),
+            ("--exclude", list(&self.exclude)),
+            ("--allow-private", flag(self.allow_private)),
+            ("--ignore-robots", flag(!self.robots)),
+            ("--sitemaps", flag(self.sitemaps)),
+            ("--feeds", flag(self.feeds)),
+            ("--only-new", flag(self.only_new)),
+            ("--revisit-depth", self.revisit_depth.to_string()),
+            ("--meta", flag(self.output_options.meta)),
+            ("--dedup-canonical", flag(self.dedup_canonical)),
+        ]);
+        if who == Agreement::Shared {
+            agreed.extend([
+                ("--per-host", self.per_host.to_string()),
+                ("--delay", self.delay.as_millis().to_string()),
+                ("--user-agent", self.user_agent.clone()),
+                ("--retries", self.retries.to_string()),
+                (
+                    "--max-retry-after",
+                    self.max_retry_after.as_secs().to_string(),
+                ),
+            ]);
+        }
+        agreed
+    }
+}
+
+/// The options in which `ours` and an earlier crawl's `theirs` differ, as (ours, theirs) in one
+/// phrase each; `None` when they agree.
+pub fn differences(
+    ours: &BTreeMap<&'static str, String>,
+    theirs: &BTreeMap<String, String>,
+) -> Option<(String, String)> {
+    let show = |name: &str, value: Option<&String>| match (name, value) {
+        ("seeds", Some(v)) => format!("the seed set ({v})"),
+        (_, Some(v)) => format!("{name} {v}"),
+        (_, None) => format!("{name} (not set)"),
+    };
+    let (a, b): (Vec<String>, Vec<String>) = ours
+        .iter()
+        .filter(|(k, v)| theirs.get(**k) != Some(*v))
+        .map(|(k, v)| (show(k, Some(v)), show(k, theirs.get(*k))))
+        .unzip();
+    (!a.is_empty()).then(|| (a.join(", "), b.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_differing_option_is_named_with_both_values() {
+        let ours = BTreeMap::from([("--max-depth", "2".to_owned()), ("seeds", "a b".into())]);
+        let mut theirs = BTreeMap::from([
+            ("--max-depth".to_owned(), "1".to_owned()),
+            ("seeds".to_owned(), "a b".to_owned()),
+        ]);
+        assert_eq!(
+            differences(&ours, &theirs),
+            Some(("--max-depth 2".into(), "--max-depth 1".into()))
+        );
+        theirs.insert("seeds".into(), "a".into());
+        assert_eq!(
+            differences(&ours, &theirs),
+            Some((
+                "--max-depth 2, the seed set (a b)".into(),
+                "--max-depth 1, the seed set (a)".into()
+            ))
+        );
+        theirs.insert("--max-depth".into(), "2".into());
+        theirs.insert("seeds".into(), "a b".into());
+        assert_eq!(differences(&ours, &theirs), None);
+    }
+
+    #[test]
+    fn a_shared_run_also_agrees_on_politeness() {
+        let seeds = vec![Url::parse("http://a.test/").expect("url")];
+        let c = Config::new(seeds, OutputTarget::Stdout);
+        let resume = c.agreed_options(Agreement::Resume);
+        let shared = c.agreed_options(Agreement::Shared);
+        assert!(!resume.contains_key("--delay") && shared.contains_key("--delay"));
+        assert!(resume.iter().all(|(k, v)| shared.get(k) == Some(v)));
+    }
+
+    #[test]
+    fn a_password_is_masked() {
+        assert_eq!(redact("redis://:s3cret@h:6379/0"), "redis://:***@h:6379/0");
+        assert_eq!(redact("rediss://u:p@h/1"), "rediss://***:***@h/1");
+        assert_eq!(redact("redis://h:6379"), "redis://h:6379");
+        assert!(!redact("redis://:x y@h").contains("x y"));
     }
 }

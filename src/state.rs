@@ -144,7 +144,8 @@ pub struct CrawlMeta {
     pub seeds: Vec<String>,
     /// `host` | `domain` | `any`.
     pub scope: String,
-    /// Canonical text of the other options that must match to resume (built by the coordinator).
+    /// The options a resume must agree on, as a JSON object of option -> value
+    /// (`Config::agreed_options`; empty in a state written before they were kept).
     pub options: String,
     /// The output path the crawl started with (kept on resume).
     pub output: String,

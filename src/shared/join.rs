@@ -22,65 +22,6 @@ pub struct Joined {
     pub token: String,
 }
 
-/// The options every process of a run must agree on (they change what is crawled), as
-/// (option, value) in the form a message shows them.
-pub fn agreed_options(config: &Config) -> BTreeMap<&'static str, String> {
-    fn opt<T: ToString>(v: Option<T>) -> String {
-        v.map(|v| v.to_string()).unwrap_or_else(|| "(none)".into())
-    }
-    fn list(v: &[regex::Regex]) -> String {
-        v.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ")
-    }
-    let mut seeds: Vec<&str> = config.seeds.iter().map(|u| u.as_str()).collect();
-    seeds.sort_unstable();
-    seeds.dedup();
-    let flag = |b: bool| if b { "on" } else { "off" }.to_owned();
-    BTreeMap::from([
-        ("seeds", seeds.join(" ")),
-        ("--scope", format!("{:?}", config.scope).to_lowercase()),
-        ("--max-depth", config.max_depth.to_string()),
-        ("--max-pages", opt(config.max_pages)),
-        ("--max-pages-per-host", opt(config.max_pages_per_host)),
-        ("--include", list(&config.include)),
-        ("--exclude", list(&config.exclude)),
-        ("--allow-private", flag(config.allow_private)),
-        ("--ignore-robots", flag(!config.robots)),
-        ("--sitemaps", flag(config.sitemaps)),
-        ("--feeds", flag(config.feeds)),
-        ("--only-new", flag(config.only_new)),
-        ("--revisit-depth", config.revisit_depth.to_string()),
-        ("--per-host", config.per_host.to_string()),
-        ("--delay", config.delay.as_millis().to_string()),
-        ("--user-agent", config.user_agent.clone()),
-        ("--retries", config.retries.to_string()),
-        (
-            "--max-retry-after",
-            config.max_retry_after.as_secs().to_string(),
-        ),
-        ("--meta", flag(config.output_options.meta)),
-        ("--dedup-canonical", flag(config.dedup_canonical)),
-    ])
-}
-
-/// The options in which `ours` and the running crawl's `theirs` differ, as (ours, theirs) in
-/// one phrase each (`None` when they agree).
-fn first_difference(
-    ours: &BTreeMap<&'static str, String>,
-    theirs: &BTreeMap<String, String>,
-) -> Option<(String, String)> {
-    let show = |name: &str, value: Option<&String>| match (name, value) {
-        ("seeds", Some(v)) => format!("the seed set ({v})"),
-        (_, Some(v)) => format!("{name} {v}"),
-        (_, None) => format!("{name} (not set)"),
-    };
-    let (a, b): (Vec<String>, Vec<String>) = ours
-        .iter()
-        .filter(|(k, v)| theirs.get(**k) != Some(*v))
-        .map(|(k, v)| (show(k, Some(v)), show(k, theirs.get(*k))))
-        .unzip();
-    (!a.is_empty()).then(|| (a.join(", "), b.join(", ")))
-}
-
 /// The run's rules, as the script reads them.
 fn rules(config: &Config, lease_ms: u64) -> serde_json::Value {
     json!({
@@ -139,7 +80,7 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
     let token = format!("{:016x}-{}", fastrand::u64(..), std::process::id());
     let grace = config.timeout.min(std::time::Duration::from_secs(5));
     let lease_ms = super::scheduler::lease(config.timeout, grace).as_millis() as u64;
-    let ours = agreed_options(config);
+    let ours = config.agreed_options(crate::config::Agreement::Shared);
     let seeds: Vec<LinkJson> = config
         .seeds
         .iter()
@@ -187,7 +128,7 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
                     url: store.shown.clone(),
                     what: format!("the running crawl's options: {e}"),
                 })?;
-            if let Some((ours, theirs)) = first_difference(&ours, &theirs) {
+            if let Some((ours, theirs)) = crate::config::differences(&ours, &theirs) {
                 return Err(SharedError::Mismatch {
                     ours,
                     theirs,
@@ -216,39 +157,5 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
             url: store.shown.clone(),
             what: format!("join answered {other:?}"),
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_differing_option_is_named_with_both_values() {
-        let ours = BTreeMap::from([("--max-depth", "2".to_owned()), ("seeds", "a b".into())]);
-        let mut theirs = BTreeMap::from([
-            ("--max-depth".to_owned(), "1".to_owned()),
-            ("seeds".to_owned(), "a b".to_owned()),
-        ]);
-        assert_eq!(
-            first_difference(&ours, &theirs),
-            Some(("--max-depth 2".into(), "--max-depth 1".into()))
-        );
-        theirs.insert("seeds".into(), "a".into());
-        assert_eq!(
-            first_difference(&ours, &theirs),
-            Some((
-                "--max-depth 2, the seed set (a b)".into(),
-                "--max-depth 1, the seed set (a)".into()
-            ))
-        );
-        theirs.insert("--max-depth".into(), "2".into());
-        theirs.insert("seeds".into(), "a b".into());
-        assert_eq!(first_difference(&ours, &theirs), None);
-        theirs.insert("seeds".into(), "a".into());
-        assert_eq!(
-            first_difference(&ours, &theirs).map(|d| d.0),
-            Some("the seed set (a b)".into())
-        );
     }
 }

@@ -433,6 +433,26 @@ fn max_duration_with_state_leaves_the_rest_for_the_next_run() {
         before.len()
     );
 
+    // A resume with another depth (or filter, or limit) would write a different crawl: refused,
+    // naming the option, before any request.
+    server.clear_log();
+    let mut other = common.to_vec();
+    other.extend(["--max-depth", "3", "--exclude", "nothing", &seed]);
+    let o = run(&other);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("with --exclude (none), --max-depth 1, not --exclude nothing, --max-depth 3")
+            && err.contains("--restart"),
+        "{err}"
+    );
+    assert_eq!(
+        server.total_requests(),
+        0,
+        "a refused resume requests nothing"
+    );
+
     // The rest, at full speed.
     latency.store(0, Ordering::SeqCst);
     server.clear_log();

@@ -140,7 +140,7 @@ impl RobotsRules {
         let crawl_delay = robot.delay.and_then(delay_from_secs);
         let mut sitemaps: Vec<Url> = Vec::new();
         for raw in &robot.sitemaps {
-            if let Some(url) = sitemap_url(base, raw) {
+            if let Some(url) = crate::discover::named_url(base, raw) {
                 if !sitemaps.contains(&url) {
                     sitemaps.push(url);
                 }
@@ -242,20 +242,6 @@ fn delay_from_secs(secs: f32) -> Option<Duration> {
     // In [0, 60_000]: the cast cannot truncate or wrap.
     let millis = (secs * 1000.0).round() as u64;
     Some(Duration::from_millis(millis))
-}
-
-/// A `Sitemap:` value as an absolute http(s) URL without fragment, resolved against `base` if any.
-fn sitemap_url(base: Option<&Url>, raw: &str) -> Option<Url> {
-    let raw = raw.trim();
-    let mut url = match base {
-        Some(base) => base.join(raw).ok()?,
-        None => Url::parse(raw).ok()?,
-    };
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return None;
-    }
-    url.set_fragment(None);
-    Some(url)
 }
 
 /// Octets RFC 3986 calls unreserved: an escape of one of these is the octet itself.
@@ -760,6 +746,16 @@ mod tests {
                 "https://example.com/relative.xml"
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_sitemap_line_names_no_sitemap() {
+        // It used to resolve to the robots.txt URL itself, which was then read as a sitemap.
+        let base = url("https://example.com/robots.txt");
+        let body = b"Sitemap:\nSitemap: \nSitemap: /s.xml\n";
+        let r = RobotsRules::from_response_at(&base, Some(200), body, UA);
+        let got: Vec<&str> = r.sitemaps().iter().map(Url::as_str).collect();
+        assert_eq!(got, ["https://example.com/s.xml"]);
     }
 
     #[test]

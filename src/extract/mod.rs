@@ -1,5 +1,5 @@
-//! Title and link extraction from decoded HTML: the [`Extracted`] record, the shared
-//! browser-style [`resolve_href`] rule, the exact reference extractor in [`dom`] and the fast
+//! Title and link extraction from decoded HTML: the [`Extracted`] record (hrefs resolved by
+//! [`crate::url_norm::http_url`], the browser's rule), the exact reference extractor in [`dom`] and the fast
 //! streaming extractor in [`stream`], which [`extract`] tries first, falling back to the DOM on
 //! the pages the stream cannot judge exactly.
 //!
@@ -48,28 +48,17 @@ pub fn extract_with_meta_exact(html: &str, page_url: &Url) -> (Extracted, RawMet
     dom::extract_with_meta(html, page_url)
 }
 
-/// Resolve one raw href the way browsers do against `base`: trim ASCII whitespace (leading/trailing
-/// \t\n\x0C\r and space), `base.join(href)`, keep only http/https, drop the fragment.
-pub fn resolve_href(base: &Url, href: &str) -> Option<Url> {
-    let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
-    let mut url = base.join(href).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
-    url.set_fragment(None);
-    Some(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::url_norm::http_url;
 
     fn base() -> Url {
         Url::parse("https://example.com/dir/page.html?q=1#top").expect("test url")
     }
 
     fn r(href: &str) -> Option<String> {
-        resolve_href(&base(), href).map(String::from)
+        http_url(Some(&base()), href).map(String::from)
     }
 
     #[test]

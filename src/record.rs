@@ -48,6 +48,20 @@ pub struct Row {
     pub dedup_key: Option<String>,
 }
 
+impl Row {
+    /// The row of a queued entry before anything about its fetch is known: its URL, depth and
+    /// parent, every other cell empty. Every row starts here, so the three identity cells are
+    /// filled the same way everywhere.
+    pub fn for_entry(entry: &Entry) -> Row {
+        Row {
+            url: entry.url.to_string(),
+            depth: entry.depth,
+            parent: entry.parent.as_deref().unwrap_or("").to_owned(),
+            ..Row::default()
+        }
+    }
+}
+
 fn error_str<S: serde::Serializer>(e: &Option<ErrorClass>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(e.map(ErrorClass::as_str).unwrap_or(""))
 }

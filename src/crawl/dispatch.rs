@@ -105,10 +105,7 @@ impl LocalScheduler {
             if !rules.allowed(&h.next.url) {
                 self.release_home(&h.entry);
                 let row = Row {
-                    url: h.entry.url.to_string(),
                     final_url: h.next.from.to_string(),
-                    depth: h.entry.depth,
-                    parent: h.entry.parent.as_deref().unwrap_or("").to_owned(),
                     status: Some(h.next.status),
                     fetched_at: h
                         .next
@@ -117,7 +114,7 @@ impl LocalScheduler {
                     elapsed_ms: Some(h.next.elapsed.as_millis() as u64),
                     bytes: Some(0),
                     error: Some(ErrorClass::Robots),
-                    ..Row::default()
+                    ..Row::for_entry(&h.entry)
                 };
                 self.hosts.wake(origin);
                 return Some(Next::Row(h.entry.key, row));
@@ -182,11 +179,8 @@ impl LocalScheduler {
             };
             self.hosts.wake(origin);
             let row = Row {
-                url: entry.url.to_string(),
-                depth: entry.depth,
-                parent: entry.parent.as_deref().unwrap_or("").to_owned(),
                 error: Some(error),
-                ..Row::default()
+                ..Row::for_entry(&entry)
             };
             return Some(Next::Row(entry.key, row));
         }

@@ -207,10 +207,7 @@ fn fetch_page(
 /// Fetch and extract one page.
 pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContext) -> PageResult {
     let mut row = Row {
-        url: entry.url.to_string(),
         final_url: fetched.final_url.to_string(),
-        depth: entry.depth,
-        parent: entry.parent.as_deref().unwrap_or("").to_owned(),
         status: fetched.status,
         content_type: fetched.content_type,
         bytes: Some(fetched.bytes),
@@ -219,7 +216,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             .started
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         error: fetched.error,
-        ..Row::default()
+        ..Row::for_entry(entry)
     };
     let mut follow = Vec::new();
     let mut edges = Vec::new();
@@ -356,11 +353,8 @@ fn resource(kind: ResourceKind, url: &Url, ctx: &WorkerContext) -> (Vec<Link>, V
 /// The answer for a job whose processing panicked: the coordinator still gets its one result.
 fn panicked(entry: Entry, attempt: u32) -> PageResult {
     let row = Row {
-        url: entry.url.to_string(),
-        depth: entry.depth,
-        parent: entry.parent.as_deref().unwrap_or("").to_owned(),
         error: Some(ErrorClass::Panic),
-        ..Row::default()
+        ..Row::for_entry(&entry)
     };
     PageResult {
         entry,

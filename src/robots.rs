@@ -45,7 +45,8 @@ use std::time::Duration;
 use texting_robots::Robot;
 use url::{Position, Url};
 
-/// How much of a robots.txt body is parsed (RFC 9309 §2.5: at least 500 KiB); the rest is ignored.
+/// How much of a robots.txt body is read and parsed (RFC 9309 §2.5: at least 500 KiB); the rest
+/// is neither downloaded (crawl/robots_cache.rs) nor parsed.
 pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 
 /// The longest Crawl-delay obeyed; larger values are clamped to it.
@@ -205,17 +206,6 @@ pub fn robots_url(url: &Url) -> Url {
     robots.set_query(None);
     robots.set_fragment(None);
     robots
-}
-
-/// The origin key `scheme://host:port`, port always explicit (default ports filled in), e.g.
-/// `https://example.com:443`. IPv6 hosts keep their brackets. A URL without a host gives
-/// `scheme://`.
-pub fn origin_key(url: &Url) -> String {
-    match (url.host_str(), url.port_or_known_default()) {
-        (Some(host), Some(port)) => format!("{}://{}:{}", url.scheme(), host, port),
-        (Some(host), None) => format!("{}://{}", url.scheme(), host),
-        (None, _) => format!("{}://", url.scheme()),
-    }
 }
 
 /// The product token of a User-Agent string: the leading run of `[A-Za-z_-]` characters (after
@@ -465,7 +455,7 @@ mod tests {
     }
 
     #[test]
-    fn robots_url_and_origin_key() {
+    fn robots_url_drops_all_but_the_origin() {
         let u = url("https://user:pw@example.com:8443/a/b?c=d#e");
         assert_eq!(
             robots_url(&u).as_str(),
@@ -475,16 +465,6 @@ mod tests {
             robots_url(&url("http://example.com/x")).as_str(),
             "http://example.com/robots.txt"
         );
-        assert_eq!(origin_key(&u), "https://example.com:8443");
-        assert_eq!(
-            origin_key(&url("https://Example.COM/x")),
-            "https://example.com:443"
-        );
-        assert_eq!(
-            origin_key(&url("http://example.com:80/")),
-            "http://example.com:80"
-        );
-        assert_eq!(origin_key(&url("http://[::1]/")), "http://[::1]:80");
     }
 
     #[test]

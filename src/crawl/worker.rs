@@ -19,8 +19,8 @@ use crate::error::ErrorClass;
 use crate::extract;
 use crate::fetch::{Fetched, Fetcher, Hop, Validators, Want};
 use crate::meta::DateSource;
-use crate::record::{Entry, Origin, Row};
-use crate::robots::{self, RobotsRules};
+use crate::record::{self, Entry, Origin, Row};
+use crate::robots::RobotsRules;
 use crate::url_norm;
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -173,7 +173,7 @@ fn fetch_page(
         if !ctx.filter.in_scope(u) {
             return Hop::Refuse(ErrorClass::OffScope);
         }
-        if ctx.stopping() || !gap.is_zero() || robots::origin_key(u) != **origin {
+        if ctx.stopping() || !gap.is_zero() || record::origin_key(u) != **origin {
             return Hop::HandBack;
         }
         match ctx.robots.known(u) {

@@ -249,3 +249,101 @@ fn help_shows_examples_and_exit_codes() {
         "{text}"
     );
 }
+
+/// The README's option table (`| option | default | meaning |` under Usage): each row's option
+/// (its long name) and default cell (backticks removed), in order.
+fn readme_option_defaults() -> Vec<(String, String)> {
+    let readme = include_str!("../README.md");
+    let mut lines = readme
+        .lines()
+        .skip_while(|l| l.trim() != "| option | default | meaning |")
+        .skip(2);
+    let mut rows = Vec::new();
+    for line in lines.by_ref().take_while(|l| l.starts_with('|')) {
+        // Cells are split on `|` not escaped as `\|` (as in `host\|domain\|any`).
+        let mut cells = Vec::new();
+        let mut cell = String::new();
+        let mut chars = line.trim().trim_matches('|').chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&'|') => cell.push(chars.next().unwrap_or('|')),
+                '|' => cells.push(std::mem::take(&mut cell)),
+                c => cell.push(c),
+            }
+        }
+        cells.push(cell);
+        let option = cells[0]
+            .split(|c: char| c.is_whitespace() || c == '`' || c == ',')
+            .find_map(|word| word.strip_prefix("--"))
+            .unwrap_or_else(|| panic!("no --option in README row {line}"))
+            .to_owned();
+        let default = cells.get(1).map(|d| d.replace('`', "")).unwrap_or_default();
+        rows.push((option, default.trim().to_owned()));
+    }
+    assert!(rows.len() > 20, "the README's option table was not found");
+    rows
+}
+
+#[test]
+fn the_readme_option_table_matches_the_command_line() {
+    use clap::{ArgAction, CommandFactory};
+    let command = trawl::cli::Cli::command();
+    let readme = readme_option_defaults();
+    let mut problems = Vec::new();
+    for arg in command.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        if matches!(long, "help" | "version") {
+            continue;
+        }
+        let Some((_, documented)) = readme.iter().find(|(option, _)| option == long) else {
+            problems.push(format!("--{long} has no row in the README's option table"));
+            continue;
+        };
+        let applied: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        // What --help says the default is when clap applies none (`[default: no limit]`).
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let stated = help
+            .split_once("[default: ")
+            .and_then(|(_, rest)| rest.rsplit_once(']'))
+            .map(|(value, _)| value.to_owned());
+        // A remark after the value, as in `8388608 (8 MiB)`, is for the reader.
+        let documented = match documented.split_once(" (") {
+            Some((value, _)) if Some(documented) != stated.as_ref() => value.to_owned(),
+            _ => documented.clone(),
+        };
+        let ok = match arg.get_action() {
+            ArgAction::SetTrue => documented == "off" || documented.is_empty(),
+            ArgAction::Count => documented.is_empty(),
+            _ if !applied.is_empty() => applied.join(", ") == documented,
+            _ => match &stated {
+                Some(stated) => *stated == documented,
+                None => matches!(documented.as_str(), "none" | "all" | ""),
+            },
+        };
+        if !ok {
+            problems.push(format!(
+                "--{long}: the README says {documented:?}, --help {}",
+                match (applied.is_empty(), &stated) {
+                    (false, _) => format!("applies {applied:?}"),
+                    (true, Some(stated)) => format!("says {stated:?}"),
+                    (true, None) => "gives no default".to_owned(),
+                }
+            ));
+        }
+    }
+    for (option, _) in &readme {
+        if !command
+            .get_arguments()
+            .any(|a| a.get_long() == Some(option))
+        {
+            problems.push(format!(
+                "the README documents --{option}, which trawl does not have"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -347,3 +347,49 @@ fn the_readme_option_table_matches_the_command_line() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `trawl -o - SEEDS | head -1`: the reader goes away after one line while pages are still
+/// arriving. A broken pipe is not an error (STYLE.md): exit 0, and stderr holds no error line,
+/// with `-q` nothing at all.
+#[test]
+fn a_broken_pipe_on_standard_output_ends_quietly_with_exit_0() {
+    use std::io::BufRead;
+    let mut site = Site::new();
+    let hub: String = (0..200)
+        .map(|i| format!("<a href=\"/p/{i}\">{i}</a>"))
+        .collect();
+    site.page("/", format!("<title>hub</title>{hub}"));
+    site.fallback(|req| {
+        common::server::Response::html(format!("<title>{}</title>", req.path_only()))
+            .delay(std::time::Duration::from_millis(20))
+    });
+    let server = site.serve();
+    for quiet in [true, false] {
+        let mut cmd = std::process::Command::new(common::cli::bin());
+        if quiet {
+            cmd.arg("-q");
+        }
+        cmd.args(["-o", "-", "--delay", "0", "--per-host", "4", "-w", "4"])
+            .arg(server.url("/"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut first = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("read");
+        // The reader is dropped here: the pipe is closed with ~200 rows still to come.
+        assert!(first.starts_with("url,final_url,"), "{first}");
+        let out = common::cli::wait_output(child, std::time::Duration::from_secs(60));
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(0), "quiet={quiet}: {err}");
+        assert!(
+            !err.contains("trawl:") && !err.to_lowercase().contains("broken pipe"),
+            "no error line: {err}"
+        );
+        if quiet {
+            assert_eq!(err, "", "-q prints nothing");
+        }
+    }
+}

@@ -225,6 +225,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         let ct = (!row.content_type.is_empty()).then_some(row.content_type.as_str());
         let (text, encoding) = charset::decode_html_owned(body, ct);
         row.encoding = encoding.name().to_owned();
+        extract::panic_if_asked(&entry.url);
         if ctx.want_feeds && entry.depth == 0 {
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }

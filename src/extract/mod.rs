@@ -48,6 +48,34 @@ pub fn extract_with_meta_exact(html: &str, page_url: &Url) -> (Extracted, RawMet
     dom::extract_with_meta(html, page_url)
 }
 
+/// The name of the test-only hook read by [`panic_if_asked`].
+pub const TEST_PANIC_ENV: &str = "TRAWL_TEST_PANIC_ON";
+
+/// A hook for the "a worker panics but the crawl never hangs" test (tests/panic.rs): in a debug
+/// build, when `TRAWL_TEST_PANIC_ON` is set to a non-empty text, extracting a page whose
+/// requested URL contains that text panics, as a bug in an extractor would. The worker calls it
+/// just before extracting a page. A release build (no `debug_assertions`) compiles it to nothing
+/// and never reads the variable, so a user's environment cannot make trawl panic; a `cfg(test)`
+/// seam would not do, since the test runs the `trawl` binary, which is not built for tests.
+#[inline]
+pub fn panic_if_asked(page_url: &Url) {
+    #[cfg(debug_assertions)]
+    {
+        static ON: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| {
+            std::env::var(TEST_PANIC_ENV)
+                .ok()
+                .filter(|part| !part.is_empty())
+        });
+        if let Some(part) = ON.as_deref() {
+            if page_url.as_str().contains(part) {
+                panic!("{TEST_PANIC_ENV}={part}: extracting {page_url} panics, as asked");
+            }
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = page_url;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
-//! The validated settings of one crawl, with real types. Built once from the command line (or by
-//! tests and benches directly); the core trusts it and never re-validates or imports clap.
+//! The validated settings of one crawl, with real types, and the option defaults ([`defaults`]).
+//! Built once from the command line (or by tests and benches directly); the core trusts it and
+//! never re-validates or imports clap.
 
 pub use crate::output::OutputTarget;
 use crate::scope::ScopeKind;
@@ -8,6 +9,44 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
+
+/// Every option default, defined once, in the command line's units: clap's `default_value_t`
+/// (cli.rs) applies and shows them in `--help`, [`Config::new`] starts from them, and a test
+/// (tests/cli.rs) holds the README's option table to `--help`, so the three cannot drift.
+pub mod defaults {
+    /// `--workers`.
+    pub const WORKERS: usize = 16;
+    /// `--redis-timeout`, in seconds: how long a lost Redis is retried.
+    pub const REDIS_TIMEOUT_SECS: f64 = 60.0;
+    /// `--queue-capacity`.
+    pub const QUEUE_CAPACITY: usize = 64;
+    /// `--max-depth`: each front page and the articles it links to.
+    pub const MAX_DEPTH: u32 = 1;
+    /// `--timeout`, in seconds.
+    pub const TIMEOUT_SECS: f64 = 20.0;
+    /// The most connecting alone may take; less when `--timeout` is less.
+    pub const MAX_CONNECT_TIMEOUT_SECS: u64 = 10;
+    /// `--max-bytes`: 8 MiB.
+    pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
+    /// `--body-memory`: 8 MiB.
+    pub const BODY_MEMORY: u64 = 8 * 1024 * 1024;
+    /// `--max-header-bytes`: Varnish's default limit on a whole response head, far above what
+    /// pages send (a few KiB), and small enough that 128 idle keep-alive connections hold 4 MiB of
+    /// read buffers rather than the ~23 MB they grew to with hyper's default cap (~400 KiB).
+    pub const MAX_HEADER_BYTES: u64 = 32 * 1024;
+    /// `--per-host`.
+    pub const PER_HOST: usize = 2;
+    /// `--delay`, in milliseconds.
+    pub const DELAY_MS: u64 = 200;
+    /// `--retries`.
+    pub const RETRIES: u32 = 2;
+    /// `--max-retry-after`, in seconds.
+    pub const MAX_RETRY_AFTER_SECS: u64 = 10;
+    /// `--revisit-depth`: the seeds only.
+    pub const REVISIT_DEPTH: u32 = 0;
+    /// `--scope`.
+    pub const SCOPE: crate::scope::ScopeKind = crate::scope::ScopeKind::Host;
+}
 
 /// Everything a crawl needs to run.
 #[derive(Debug, Clone)]
@@ -41,7 +80,7 @@ pub struct Config {
     /// Most bytes of page bodies held at once by all workers (see `budget::BodyBudget`).
     pub body_memory: u64,
     /// Response heads up to this size are always read (also the cap on each connection's read
-    /// buffer; see `fetch::DEFAULT_MAX_HEADER_BYTES`).
+    /// buffer; see [`defaults::MAX_HEADER_BYTES`]).
     pub max_header_bytes: u64,
     /// Most requests in flight to one host (scheme, host and port).
     pub per_host: NonZeroUsize,
@@ -93,6 +132,12 @@ pub fn default_user_agent() -> String {
     )
 }
 
+/// The limit on connecting for a whole-fetch `timeout`: the smaller of it and
+/// [`defaults::MAX_CONNECT_TIMEOUT_SECS`].
+pub fn connect_timeout(timeout: Duration) -> Duration {
+    timeout.min(Duration::from_secs(defaults::MAX_CONNECT_TIMEOUT_SECS))
+}
+
 impl Config {
     /// A configuration with the documented defaults, for tests and library users.
     pub fn new(seeds: Vec<Url>, output: OutputTarget) -> Config {
@@ -100,25 +145,26 @@ impl Config {
             seeds,
             output,
             links_output: None,
-            workers: NonZeroUsize::new(16).unwrap_or(NonZeroUsize::MIN),
-            queue_capacity: NonZeroUsize::new(64).unwrap_or(NonZeroUsize::MIN),
-            max_depth: 1,
+            workers: NonZeroUsize::new(defaults::WORKERS).unwrap_or(NonZeroUsize::MIN),
+            queue_capacity: NonZeroUsize::new(defaults::QUEUE_CAPACITY)
+                .unwrap_or(NonZeroUsize::MIN),
+            max_depth: defaults::MAX_DEPTH,
             max_pages: None,
-            timeout: Duration::from_secs(20),
+            timeout: Duration::from_secs_f64(defaults::TIMEOUT_SECS),
             max_duration: None,
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: connect_timeout(Duration::from_secs_f64(defaults::TIMEOUT_SECS)),
             user_agent: default_user_agent(),
-            scope: ScopeKind::Host,
-            max_bytes: 8 * 1024 * 1024,
-            body_memory: 8 * 1024 * 1024,
-            max_header_bytes: crate::fetch::DEFAULT_MAX_HEADER_BYTES,
-            per_host: NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN),
-            delay: Duration::from_millis(200),
+            scope: defaults::SCOPE,
+            max_bytes: defaults::MAX_BYTES,
+            body_memory: defaults::BODY_MEMORY,
+            max_header_bytes: defaults::MAX_HEADER_BYTES,
+            per_host: NonZeroUsize::new(defaults::PER_HOST).unwrap_or(NonZeroUsize::MIN),
+            delay: Duration::from_millis(defaults::DELAY_MS),
             robots: true,
             sitemaps: false,
             feeds: false,
-            retries: 2,
-            max_retry_after: Duration::from_secs(10),
+            retries: defaults::RETRIES,
+            max_retry_after: Duration::from_secs(defaults::MAX_RETRY_AFTER_SECS),
             max_pages_per_host: None,
             include: Vec::new(),
             exclude: Vec::new(),
@@ -127,7 +173,7 @@ impl Config {
             restart: false,
             shared: None,
             only_new: false,
-            revisit_depth: 0,
+            revisit_depth: defaults::REVISIT_DEPTH,
             output_options: crate::output::OutputOptions::default(),
             dedup_canonical: false,
             summary_json: None,

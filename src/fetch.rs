@@ -33,11 +33,6 @@ pub struct FetchConfig {
     pub max_header_bytes: u64,
 }
 
-/// The default `--max-header-bytes`: Varnish's default limit on a whole response head, far above
-/// what pages send (a few KiB), and small enough that 128 idle keep-alive connections hold 4 MiB
-/// of read buffers rather than the ~23 MB they grew to with hyper's default cap (~400 KiB).
-pub const DEFAULT_MAX_HEADER_BYTES: u64 = 32 * 1024;
-
 /// The least `--max-header-bytes` (hyper's smallest read buffer).
 pub const MIN_MAX_HEADER_BYTES: u64 = 8192;
 

@@ -892,10 +892,7 @@ mod tests {
 
     fn row(e: &Entry, status: Option<u16>) -> Row {
         Row {
-            url: e.url.to_string(),
             final_url: e.url.to_string(),
-            depth: e.depth,
-            parent: e.parent.as_deref().unwrap_or("").to_owned(),
             status,
             content_type: "text/html; charset=utf-8".into(),
             title: format!("Title \"{}\",\nwith ünïcode", e.url.path()),
@@ -907,6 +904,7 @@ mod tests {
             error: None,
             meta: None,
             dedup_key: None,
+            ..Row::for_entry(e)
         }
     }
 

@@ -182,7 +182,7 @@ pub struct Hosts {
 impl Hosts {
     /// The interned origin of `url`, creating its host on first sight.
     pub fn intern(&mut self, url: &Url, delay: Duration, robots: bool) -> Origin {
-        let key = crate::robots::origin_key(url);
+        let key = crate::record::origin_key(url);
         if let Some((origin, _)) = self.map.get_key_value(key.as_str()) {
             return origin.clone();
         }

@@ -19,8 +19,8 @@ use crate::error::ErrorClass;
 use crate::extract;
 use crate::fetch::{Fetched, Fetcher, Hop, Validators, Want};
 use crate::meta::DateSource;
-use crate::record::{Entry, Origin, Row};
-use crate::robots::{self, RobotsRules};
+use crate::record::{self, Entry, Origin, Row};
+use crate::robots::RobotsRules;
 use crate::url_norm;
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -173,7 +173,7 @@ fn fetch_page(
         if !ctx.filter.in_scope(u) {
             return Hop::Refuse(ErrorClass::OffScope);
         }
-        if ctx.stopping() || !gap.is_zero() || robots::origin_key(u) != **origin {
+        if ctx.stopping() || !gap.is_zero() || record::origin_key(u) != **origin {
             return Hop::HandBack;
         }
         match ctx.robots.known(u) {
@@ -207,10 +207,7 @@ fn fetch_page(
 /// Fetch and extract one page.
 pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContext) -> PageResult {
     let mut row = Row {
-        url: entry.url.to_string(),
         final_url: fetched.final_url.to_string(),
-        depth: entry.depth,
-        parent: entry.parent.as_deref().unwrap_or("").to_owned(),
         status: fetched.status,
         content_type: fetched.content_type,
         bytes: Some(fetched.bytes),
@@ -219,7 +216,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             .started
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         error: fetched.error,
-        ..Row::default()
+        ..Row::for_entry(entry)
     };
     let mut follow = Vec::new();
     let mut edges = Vec::new();
@@ -228,6 +225,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         let ct = (!row.content_type.is_empty()).then_some(row.content_type.as_str());
         let (text, encoding) = charset::decode_html_owned(body, ct);
         row.encoding = encoding.name().to_owned();
+        extract::panic_if_asked(&entry.url);
         if ctx.want_feeds && entry.depth == 0 {
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }
@@ -356,11 +354,8 @@ fn resource(kind: ResourceKind, url: &Url, ctx: &WorkerContext) -> (Vec<Link>, V
 /// The answer for a job whose processing panicked: the coordinator still gets its one result.
 fn panicked(entry: Entry, attempt: u32) -> PageResult {
     let row = Row {
-        url: entry.url.to_string(),
-        depth: entry.depth,
-        parent: entry.parent.as_deref().unwrap_or("").to_owned(),
         error: Some(ErrorClass::Panic),
-        ..Row::default()
+        ..Row::for_entry(&entry)
     };
     PageResult {
         entry,

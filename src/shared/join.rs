@@ -7,7 +7,7 @@ use super::store::{Store, SCHEMA};
 use crate::config::{Config, SharedTarget};
 use crate::crawl::jobs::ResourceKind;
 use crate::error::SharedError;
-use crate::robots::origin_key;
+use crate::record::origin_key;
 use serde_json::json;
 use std::collections::BTreeMap;
 

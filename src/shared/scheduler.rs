@@ -26,11 +26,12 @@ use crate::crawl::jobs::{Job, ResourceKind};
 use crate::crawl::page_links::Link;
 use crate::crawl::robots_cache::RobotsCache;
 use crate::crawl::scheduler::{Answered, Completion, Counts, Finished, Next, Schedule, Verdict};
+use crate::error::CrawlError;
 use crate::error::SharedError;
-use crate::error::{CrawlError, ErrorClass};
 use crate::fetch::Validators;
-use crate::record::{Entry, Origin, Row};
-use crate::robots::{origin_key, RobotsRules};
+use crate::record::origin_key;
+use crate::record::{Entry, Origin};
+use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -262,25 +263,10 @@ impl RedisScheduler {
         if resume.is_none() && attempt == 0 {
             self.counts.requested = self.counts.requested.saturating_sub(1);
         }
-        let error = if rules.unreachable() && resume.is_none() {
-            ErrorClass::RobotsUnreachable
-        } else {
-            ErrorClass::Robots
+        let row = match resume {
+            Some(c) => c.refused_row(&entry),
+            None => crate::crawl::jobs::refused_row(&entry, rules),
         };
-        let mut row = Row {
-            url: entry.url.to_string(),
-            depth: entry.depth,
-            parent: entry.parent.as_deref().unwrap_or("").to_owned(),
-            error: Some(error),
-            ..Row::default()
-        };
-        if let Some(c) = resume {
-            row.final_url = c.from.to_string();
-            row.status = Some(c.status);
-            row.fetched_at = c.started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            row.elapsed_ms = Some(c.elapsed.as_millis() as u64);
-            row.bytes = Some(0);
-        }
         let arg = json!({ "id": page_id(entry.key), "row": codec::row_json(&row) });
         let arg = self.with_buffered(arg);
         match self.call("refuse", arg, b"") {

@@ -14,6 +14,7 @@ mod hostile;
 mod meta_cli;
 mod meta_crawl;
 mod pages;
+mod panic;
 mod polite;
 mod server_selftest;
 mod stop;

@@ -472,7 +472,7 @@ fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
         pool_per_host: 1,
         block_private: true,
         body_budget: 1 << 20,
-        max_header_bytes: trawl::fetch::DEFAULT_MAX_HEADER_BYTES,
+        max_header_bytes: trawl::config::defaults::MAX_HEADER_BYTES,
     })
     .expect("client");
     // A page that redirects to a name of this machine (an IP literal would be refused by the link

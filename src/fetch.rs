@@ -147,17 +147,8 @@ impl Fetcher {
         self.budget.usage()
     }
 
-    /// Fetch a page at `url`, following up to [`MAX_REDIRECTS`] redirects that `hop_ok` allows.
-    pub fn fetch(&self, url: &Url, hop_ok: HopCheck<'_>) -> Fetched {
-        self.fetch_with(url, hop_ok, Want::Html, None)
-    }
-
-    /// Fetch any resource (robots.txt, a sitemap, a feed) up to `max` bytes, following redirects.
-    pub fn fetch_resource(&self, url: &Url, max: u64) -> Fetched {
-        self.fetch_with(url, &|_| Hop::Follow, Want::Any(max), None)
-    }
-
-    /// [`Fetcher::fetch_resource`] with each redirect hop decided by `hop_ok`.
+    /// Fetch any resource (robots.txt, a sitemap, a feed) up to `max` bytes, each redirect hop
+    /// decided by `hop_ok`.
     pub fn fetch_resource_with(&self, url: &Url, max: u64, hop_ok: HopCheck<'_>) -> Fetched {
         self.fetch_with(url, hop_ok, Want::Any(max), None)
     }

@@ -13,7 +13,7 @@
 //! | 2xx | the body (first [`MAX_ROBOTS_BYTES`]) is parsed for our product token |
 //! | 3xx (redirects not resolved) | allow everything (RFC 9309 §2.3.1.2: "unavailable") |
 //! | 4xx except 429 | allow everything (RFC 9309 §2.3.1.3: "unavailable") |
-//! | 429, 5xx, any other status, no response | disallow everything, [`UNREACHABLE_REASON`] |
+//! | 429, 5xx, any other status, no response | disallow everything (rows say `robots_unreachable`) |
 //!
 //! 429 counts as unreachable, as Google treats it: "slow down" must never turn into "crawl
 //! everything". A 2xx body that texting_robots refuses (in practice: a rule whose regex exceeds its
@@ -52,9 +52,6 @@ pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 
 /// The longest Crawl-delay obeyed; larger values are clamped to it.
 pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
-
-/// Why every URL of an origin is refused when its robots.txt could not be fetched.
-pub const UNREACHABLE_REASON: &str = "robots_unreachable";
 
 /// What the rules decide for every path, or the parsed file.
 #[derive(Debug)]
@@ -217,11 +214,6 @@ impl RobotsRules {
     /// True when everything is disallowed because robots.txt was unreachable (5xx, 429, no response).
     pub fn unreachable(&self) -> bool {
         matches!(self.decision, Decision::DisallowAll)
-    }
-
-    /// [`UNREACHABLE_REASON`] when [`RobotsRules::unreachable`], else `None`.
-    pub fn reason(&self) -> Option<&'static str> {
-        self.unreachable().then_some(UNREACHABLE_REASON)
     }
 }
 
@@ -689,7 +681,7 @@ mod tests {
             let r = RobotsRules::from_response(Some(status), b"User-agent: *\nDisallow: /\n", UA);
             assert!(allowed(&r, "/anything"), "{status}");
             assert!(!r.unreachable());
-            assert_eq!(r.reason(), None);
+            assert!(!r.unreachable());
             assert!(r.sitemaps().is_empty());
         }
         // Redirects that never resolved: unavailable as well.
@@ -712,7 +704,7 @@ mod tests {
             assert!(!allowed(&r, "/anything"), "{status:?}");
             assert!(!allowed(&r, "/"), "{status:?}");
             assert!(r.unreachable());
-            assert_eq!(r.reason(), Some(UNREACHABLE_REASON));
+            assert!(r.unreachable());
             assert_eq!(r.crawl_delay(), None);
             // robots.txt itself may always be fetched (that is how it gets retried).
             assert!(allowed(&r, "/robots.txt"));

@@ -557,21 +557,25 @@ impl StateStore {
     }
 
     /// The state file's path.
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// The lock file's path (`<path>.lock`).
+    #[cfg(test)]
     pub fn lock_path(&self) -> &Path {
         &self.lock_path
     }
 
     /// Rows in the current crawl's row log (the sequence number of the next one).
+    #[cfg(test)]
     pub fn rows_logged(&self) -> u64 {
         self.next_row
     }
 
     /// Is a crawl in progress (started, or left unfinished by an earlier process)?
+    #[cfg(test)]
     pub fn in_progress(&self) -> bool {
         self.active
     }
@@ -845,6 +849,7 @@ impl StateStore {
     }
 
     /// Number of pages in the history.
+    #[cfg(test)]
     pub fn history_len(&self) -> Result<u64, StateError> {
         self.conn
             .query_row("SELECT count(*) FROM history", [], |r| r.get(0))

@@ -196,10 +196,6 @@ impl Hosts {
         self.map.get_mut(origin)
     }
 
-    pub fn get(&self, origin: &Origin) -> Option<&Host> {
-        self.map.get(origin)
-    }
-
     /// Keep `origin` aside until a worker is free.
     pub fn park(&mut self, origin: Origin) {
         self.parked.push(origin);

@@ -209,6 +209,7 @@ impl LinkMemo {
     }
 
     /// Entries remembered.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.shards
             .iter()
@@ -217,6 +218,7 @@ impl LinkMemo {
     }
 
     /// Nothing remembered?
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -51,10 +51,6 @@ impl RobotsCache {
         let _ = self.slot(origin).set(rules);
     }
 
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     fn slot(&self, origin: &str) -> Slot {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots.entry(origin.to_owned()).or_default().clone()

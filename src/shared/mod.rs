@@ -14,6 +14,4 @@ pub mod scheduler;
 pub mod store;
 mod waker;
 
-pub use crate::error::SharedError;
-pub use join::{join, Joined};
-pub use scheduler::RedisScheduler;
+pub use join::join;

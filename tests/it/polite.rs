@@ -477,14 +477,21 @@ fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
     .expect("client");
     // A page that redirects to a name of this machine (an IP literal would be refused by the link
     // filter before any request; a name is caught when it is resolved).
-    let fetched = fetcher.fetch(&url::Url::parse(&hop.url("/hop")).expect("url"), &|_| {
-        trawl::fetch::Hop::Follow
-    });
+    let follow = |_: &url::Url| trawl::fetch::Hop::Follow;
+    let page = trawl::fetch::Want::Html;
+    let fetched = fetcher.fetch_with(
+        &url::Url::parse(&hop.url("/hop")).expect("url"),
+        &follow,
+        page,
+        None,
+    );
     assert_eq!(fetched.error, Some(ErrorClass::PrivateAddress));
     assert_eq!(server.total_requests(), 0, "nothing was connected to");
-    let direct = fetcher.fetch(
+    let direct = fetcher.fetch_with(
         &url::Url::parse(&format!("http://localhost:{port}/secret")).expect("url"),
-        &|_| trawl::fetch::Hop::Follow,
+        &follow,
+        page,
+        None,
     );
     assert_eq!(
         (direct.status, direct.error),

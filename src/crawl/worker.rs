@@ -1,7 +1,8 @@
 //! A worker: receives jobs from the bounded job channel, fetches (a page, a robots.txt, a sitemap
 //! or a feed), extracts, and sends exactly one outcome per job back to the coordinator, panics
 //! included. It never sends into the job channel (that is the coordinator's alone), never writes
-//! output and never sleeps: the scheduler owns time. Once the crawl is stopping it starts no
+//! output and never sleeps on a clock (the scheduler owns time): it waits only for a job, the
+//! network, and room in the body budget (at most half its `--timeout`). Once the crawl is stopping it starts no
 //! request: a job taken then goes back unstarted, and a redirect hop goes back to the
 //! coordinator instead of being followed. A redirect to another origin (or to its own when that
 //! origin has a delay) is handed back too, so that origin's robots.txt and spacing come first.
@@ -32,7 +33,8 @@ use url::Url;
 /// At most this much of a sitemap or feed is read (before gzip decompression).
 pub const RESOURCE_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
-/// What every worker shares, read-only.
+/// What every worker shares. Settings are read-only; the caches in it (link memo, robots.txt
+/// rules, sitemap and feed dates) and the fetcher's body budget are synchronized inside.
 pub struct WorkerContext {
     pub fetcher: Fetcher,
     pub filter: LinkFilter,

@@ -38,7 +38,8 @@ fn rules(config: &Config, lease_ms: u64) -> serde_json::Value {
     })
 }
 
-/// Keys under the crawl's prefix while it has no meta key: another program's.
+/// Keys under the crawl's prefix while it has no meta key: another program's. (The join script
+/// checks the meta key itself atomically; this looks only for keys beside a missing one.)
 fn foreign_key(store: &mut Store) -> Result<Option<String>, SharedError> {
     let pattern = format!("{}*", store.prefix.replace('[', "\\["));
     let meta = format!("{}meta", store.prefix);
@@ -57,7 +58,10 @@ fn foreign_key(store: &mut Store) -> Result<Option<String>, SharedError> {
                 .arg(10_000)
                 .query(conn)?;
             if let Some(k) = keys.into_iter().next() {
-                return Ok(Some(k));
+                // A process seeding the crawl meanwhile made these keys (its script writes the
+                // meta key in the same step): then they are a crawl's, checked by the join.
+                let seeded: bool = redis::cmd("EXISTS").arg(&meta).query(conn)?;
+                return Ok((!seeded).then_some(k));
             }
             if next == 0 {
                 return Ok(None);

@@ -16,5 +16,7 @@ mod meta_crawl;
 mod pages;
 mod panic;
 mod polite;
+mod redis_crawl;
+mod redis_fixture;
 mod server_selftest;
 mod stop;

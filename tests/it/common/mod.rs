@@ -7,4 +7,5 @@
 
 pub mod cli;
 pub mod harness;
+pub mod redis;
 pub mod server;

@@ -182,8 +182,9 @@ pub enum SharedError {
         schema: &'static str,
     },
     /// A joiner's option differs from the running crawl's (exit 2).
-    #[error("{ours}: not as in the running crawl {id} (run {run}), which has {theirs}; use the crawl's options, or another --crawl-id")]
+    #[error("{ours} {verb} from the running crawl {id} (run {run}), which has {theirs}; use the crawl's options, --restart, or another --crawl-id")]
     Mismatch {
+        verb: &'static str,
         ours: String,
         theirs: String,
         id: String,

@@ -82,8 +82,7 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
         });
     }
     let token = format!("{:016x}-{}", fastrand::u64(..), std::process::id());
-    let grace = config.timeout.min(std::time::Duration::from_secs(5));
-    let lease_ms = super::scheduler::lease(config.timeout, grace).as_millis() as u64;
+    let lease_ms = super::scheduler::lease(config.timeout).as_millis() as u64;
     let ours = config.agreed_options(crate::config::Agreement::Shared);
     let seeds: Vec<LinkJson> = config
         .seeds
@@ -134,6 +133,11 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
                 })?;
             if let Some((ours, theirs)) = crate::config::differences(&ours, &theirs) {
                 return Err(SharedError::Mismatch {
+                    verb: if ours.contains(", ") {
+                        "differ"
+                    } else {
+                        "differs"
+                    },
                     ours,
                     theirs,
                     id: store.crawl_id.clone(),

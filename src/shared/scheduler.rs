@@ -93,12 +93,11 @@ impl RedisScheduler {
     ) -> RedisScheduler {
         store.stop_on(stopping);
         let waker = Waker::start(store.client(), format!("{}wake", store.prefix));
-        let grace = config.timeout.min(Duration::from_secs(5));
         RedisScheduler {
             store,
             run,
             token,
-            lease_ms: lease(config.timeout, grace).as_millis() as u64,
+            lease_ms: lease(config.timeout).as_millis() as u64,
             robots_on: config.robots,
             cache,
             rules: HashMap::new(),
@@ -305,11 +304,15 @@ fn page_id(key: UrlKey) -> String {
     format!("p:{}", codec::hex(key))
 }
 
-/// How long a job stays this process's: longer than a request (`--timeout`) plus the grace a
-/// stop gives it, with as much again to spare for the time it waits in the job channel.
-pub fn lease(timeout: Duration, grace: Duration) -> Duration {
-    timeout * 2 + grace
+/// How long a job stays this process's: twice `--timeout` (a job never takes longer than one,
+/// redirect hops included; the second is to spare on a loaded machine) plus the most grace a
+/// stop gives (5 s).
+pub fn lease(timeout: Duration) -> Duration {
+    timeout * 2 + LEASE_SPARE
 }
+
+/// What a lease has beyond two `--timeout`s.
+pub const LEASE_SPARE: Duration = Duration::from_secs(5);
 
 impl Schedule for RedisScheduler {
     fn offer(
@@ -339,10 +342,12 @@ impl Schedule for RedisScheduler {
 
     fn next(&mut self, now: Instant, worker_free: bool) -> Next {
         self.now = now;
-        if self.status.done {
+        // A job is taken only for a worker free to start it: a process never holds work another
+        // could do, and a lease's time starts with its request, not in the job channel.
+        if self.status.done || !worker_free {
             return Next::Nothing;
         }
-        let arg = json!({ "worker_free": worker_free, "lease": self.lease_ms });
+        let arg = json!({ "worker_free": true, "lease": self.lease_ms });
         let arg = self.with_buffered(arg);
         let Some((kind, payload, _, extra, extra2)) = self.call("take", arg, b"") else {
             return Next::Nothing;

@@ -1275,6 +1275,20 @@ fn redis_lost_mid_crawl_exits_1_and_a_rerun_after_its_restart_finishes_the_run()
     redis.kill();
     let lost = Instant::now();
     let exits = finish_all(vec![a, b]);
+    {
+        let log = site.requests();
+        let t0 = log[0].started;
+        for r in &log {
+            eprintln!(
+                "DBG {} conn {} start {:?} end {:?} status {:?}",
+                r.path,
+                r.conn_id,
+                r.started - t0,
+                r.finished.map(|f| f - t0),
+                r.status
+            );
+        }
+    }
     hold.assert_filled("both processes in the run");
     for e in &exits {
         e.expect_code(1);
@@ -1859,10 +1873,6 @@ fn bad_command_lines_exit_2() {
         (
             "--redis with --state",
             vec!["--crawl-id", "c", "--state", &st],
-        ),
-        (
-            "--redis with --restart",
-            vec!["--crawl-id", "c", "--restart"],
         ),
         ("--redis without --crawl-id", vec![]),
         ("a space in the id", vec!["--crawl-id", "a b"]),

@@ -87,7 +87,7 @@ pub fn crawl(
         {
             Ok(h) => handles.push(h),
             Err(e) => {
-                spawn_error = Some(CrawlError::Worker(e.to_string()));
+                spawn_error = Some(CrawlError::Spawn(e));
                 break;
             }
         }

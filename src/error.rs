@@ -133,7 +133,9 @@ impl std::fmt::Display for ErrorClass {
     }
 }
 
-/// A fatal error of a crawl that had started (exit status 1).
+/// A fatal error of a crawl that had started (exit status 1). The error that caused it is kept
+/// with its type as the source (an `io::Error` whose kind says "broken pipe", the client's
+/// builder error, the state store's error), never flattened into text.
 #[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
     #[error("writing {what}: {source}")]
@@ -143,11 +145,17 @@ pub enum CrawlError {
         source: std::io::Error,
     },
     #[error("building the HTTP client: {0}")]
-    Client(String),
+    Client(#[source] reqwest::Error),
+    /// The crawl's own plumbing failed (a channel closed, a worker panicked outside a page).
     #[error("a worker thread died: {0}")]
     Worker(String),
+    /// A worker thread could not be started.
+    #[error("a worker thread died: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// The `--state` store failed (a `state::StateError`; boxed so this module stays below
+    /// `state`, which uses it).
     #[error("{0}")]
-    State(String),
+    State(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
     /// The shared store of a `--redis` crawl.
     #[error(transparent)]
     Shared(#[from] SharedError),

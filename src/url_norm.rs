@@ -247,4 +247,109 @@ mod tests {
             );
         }
     }
+
+    /// The href rule as extraction sees it: against a page URL with a query and a fragment.
+    mod href_rule {
+        use super::*;
+
+        fn base() -> Url {
+            Url::parse("https://example.com/dir/page.html?q=1#top").expect("test url")
+        }
+
+        fn r(href: &str) -> Option<String> {
+            http_url(Some(&base()), href).map(String::from)
+        }
+
+        #[test]
+        fn resolves_relative_forms() {
+            assert_eq!(
+                r("other.html").as_deref(),
+                Some("https://example.com/dir/other.html")
+            );
+            assert_eq!(
+                r("../up.html").as_deref(),
+                Some("https://example.com/up.html")
+            );
+            assert_eq!(r("../../../x").as_deref(), Some("https://example.com/x"));
+            assert_eq!(r("/root").as_deref(), Some("https://example.com/root"));
+            assert_eq!(
+                r("//cdn.example.org/x").as_deref(),
+                Some("https://cdn.example.org/x")
+            );
+            assert_eq!(
+                r("?p=2").as_deref(),
+                Some("https://example.com/dir/page.html?p=2")
+            );
+            assert_eq!(r("./").as_deref(), Some("https://example.com/dir/"));
+        }
+
+        #[test]
+        fn empty_and_fragment_only_hrefs_resolve_to_the_base() {
+            assert_eq!(
+                r("").as_deref(),
+                Some("https://example.com/dir/page.html?q=1")
+            );
+            assert_eq!(
+                r("#frag").as_deref(),
+                Some("https://example.com/dir/page.html?q=1")
+            );
+            assert_eq!(
+                r(" \t\n").as_deref(),
+                Some("https://example.com/dir/page.html?q=1")
+            );
+        }
+
+        #[test]
+        fn trims_ascii_whitespace_only() {
+            assert_eq!(
+                r(" \t\n\x0C\r/a b \r\n").as_deref(),
+                Some("https://example.com/a%20b")
+            );
+            // U+00A0 is not ASCII whitespace: it stays and gets percent-encoded.
+            assert_eq!(
+                r("\u{A0}x").as_deref(),
+                Some("https://example.com/dir/%C2%A0x")
+            );
+        }
+
+        #[test]
+        fn drops_fragments() {
+            assert_eq!(
+                r("a.html#x").as_deref(),
+                Some("https://example.com/dir/a.html")
+            );
+            assert_eq!(
+                r("https://other.org/p?x=1#y").as_deref(),
+                Some("https://other.org/p?x=1")
+            );
+        }
+
+        #[test]
+        fn keeps_only_http_and_https() {
+            assert_eq!(r("http://plain.org").as_deref(), Some("http://plain.org/"));
+            assert_eq!(
+                r("HTTPS://UPPER.ORG/Path").as_deref(),
+                Some("https://upper.org/Path")
+            );
+            for href in [
+                "mailto:a@b.c",
+                "javascript:void(0)",
+                " JavaScript:alert(1)",
+                "tel:+123",
+                "data:text/html,hi",
+                "ftp://files.example.com/",
+                "file:///etc/passwd",
+                "about:blank",
+            ] {
+                assert_eq!(r(href), None, "{href}");
+            }
+        }
+
+        #[test]
+        fn unparsable_hrefs_are_dropped() {
+            assert_eq!(r("http://"), None);
+            assert_eq!(r("https://exa mple.com/"), None);
+            assert_eq!(r("http://[::1"), None);
+        }
+    }
 }

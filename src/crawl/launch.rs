@@ -116,7 +116,7 @@ pub fn drive<S: Schedule>(
         {
             Ok(h) => handles.push(h),
             Err(e) => {
-                spawn_error = Some(CrawlError::Worker(e.to_string()));
+                spawn_error = Some(CrawlError::Spawn(e));
                 break;
             }
         }

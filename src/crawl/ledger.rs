@@ -46,7 +46,7 @@ struct StateCtx<'a> {
 }
 
 fn state_err(e: StateError) -> CrawlError {
-    CrawlError::State(e.to_string())
+    CrawlError::State(Box::new(e))
 }
 
 /// Rows, the summary and the state mirror.

@@ -26,7 +26,7 @@ Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal er
 /// trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.
 #[derive(Debug, Parser)]
 #[command(name = "trawl", version, about, after_help = EXAMPLES)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(subcommand_negates_reqs = true)]
 #[command(group(clap::ArgGroup::new("store").args(["state", "redis"])))]
 pub struct Cli {
     #[command(subcommand)]
@@ -203,11 +203,11 @@ pub struct Cli {
     pub summary_json: Option<PathBuf>,
 
     /// Print nothing but fatal errors (no progress line, no summary).
-    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    #[arg(short = 'q', long, conflicts_with = "verbose", global = true)]
     pub quiet: bool,
 
     /// Log more (-v: hosts and retries, -vv: one line per request); RUST_LOG also works.
-    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    #[arg(short = 'v', long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
     /// Print a shell completion script and exit.

@@ -18,5 +18,6 @@ mod panic;
 mod polite;
 mod redis_crawl;
 mod redis_fixture;
+mod redis_more;
 mod server_selftest;
 mod stop;

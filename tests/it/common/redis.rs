@@ -44,6 +44,98 @@ pub struct RedisOptions {
     pub persistent: bool,
     /// `--requirepass`; [`RedisServer::url`] then carries it.
     pub password: Option<String>,
+    /// TLS only (`--tls-port`, no plain port), with this server certificate and key, signed by
+    /// the CA of [`Tls::ca`]; [`RedisServer::url`] is then `rediss://`.
+    pub tls: Option<Tls>,
+}
+
+/// A certificate authority and a server certificate for 127.0.0.1 it signed, made with the
+/// `openssl` command in their own directory.
+#[derive(Clone, Debug)]
+pub struct Tls {
+    dir: std::sync::Arc<tempfile::TempDir>,
+}
+
+impl Tls {
+    /// A fresh CA and a server certificate for IP 127.0.0.1 (valid 2 days).
+    pub fn make() -> Tls {
+        let dir = tempfile::Builder::new()
+            .prefix("trawl-tls-")
+            .tempdir()
+            .expect("a temporary directory for certificates");
+        let d = dir.path();
+        std::fs::write(d.join("ext"), "subjectAltName=IP:127.0.0.1\n").expect("ext");
+        let steps: [&[&str]; 3] = [
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=trawl test CA",
+            ],
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "srv.key",
+                "-out",
+                "srv.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "srv.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "srv.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "ext",
+            ],
+        ];
+        for args in steps {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(d)
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run openssl ({e}): the TLS test needs it"));
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Tls {
+            dir: std::sync::Arc::new(dir),
+        }
+    }
+
+    /// The CA's certificate (PEM), for `--redis-ca`.
+    pub fn ca(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
 }
 
 /// A running `redis-server` owned by one test.
@@ -150,9 +242,14 @@ impl RedisServer {
 
     /// As [`RedisServer::url`], for database `db`.
     pub fn url_db(&self, db: u32) -> String {
+        let scheme = if self.opts.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
         match &self.opts.password {
-            Some(p) => format!("redis://:{p}@127.0.0.1:{}/{db}", self.port),
-            None => format!("redis://127.0.0.1:{}/{db}", self.port),
+            Some(p) => format!("{scheme}://:{p}@127.0.0.1:{}/{db}", self.port),
+            None => format!("{scheme}://127.0.0.1:{}/{db}", self.port),
         }
     }
 
@@ -174,8 +271,12 @@ impl RedisServer {
     }
 
     fn args(&self) -> Vec<String> {
+        let port = match &self.opts.tls {
+            Some(_) => "--tls-port",
+            None => "--port",
+        };
         let mut a: Vec<String> = vec![
-            "--port".into(),
+            port.into(),
             self.port.to_string(),
             "--bind".into(),
             "127.0.0.1".into(),
@@ -196,6 +297,20 @@ impl RedisServer {
         }
         if let Some(p) = &self.opts.password {
             a.extend(["--requirepass".to_owned(), p.clone()]);
+        }
+        if let Some(t) = &self.opts.tls {
+            a.extend([
+                "--port".to_owned(),
+                "0".to_owned(),
+                "--tls-cert-file".to_owned(),
+                t.file("srv.pem"),
+                "--tls-key-file".to_owned(),
+                t.file("srv.key"),
+                "--tls-ca-cert-file".to_owned(),
+                t.file("ca.pem"),
+                "--tls-auth-clients".to_owned(),
+                "no".to_owned(),
+            ]);
         }
         a
     }
@@ -270,7 +385,16 @@ impl RedisServer {
 
     /// A new connection (authenticated when the server has a password).
     pub fn connection(&self) -> redis::RedisResult<redis::Connection> {
-        let client = redis::Client::open(self.url())?;
+        let client = match &self.opts.tls {
+            Some(t) => redis::Client::build_with_tls(
+                self.url(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(std::fs::read(t.ca()).expect("the CA file")),
+                },
+            )?,
+            None => redis::Client::open(self.url())?,
+        };
         let c = client.get_connection_with_timeout(IO_TIMEOUT)?;
         c.set_read_timeout(Some(IO_TIMEOUT))?;
         c.set_write_timeout(Some(IO_TIMEOUT))?;

@@ -1,0 +1,223 @@
+//! More of the `--redis` crawl: `rediss://` against a TLS-only redis-server whose certificate a
+//! private CA signed (`--redis-ca`), and `--restart` giving up a running run for the next one.
+
+use crate::common::cli::{trawl, wait_output};
+use crate::common::redis::{RedisOptions, RedisServer, Tls};
+use crate::common::server::{Response, Site, TestServer};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Output;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// A guard against hangs only.
+const GUARD: Duration = Duration::from_secs(60);
+
+fn run(args: &[&str]) -> Output {
+    let child = trawl(args).spawn().expect("spawn trawl");
+    wait_output(child, GUARD)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The `url` column of a CSV file.
+fn urls(path: &Path) -> BTreeSet<String> {
+    let mut r = csv::Reader::from_path(path).expect("csv");
+    r.records()
+        .map(|rec| rec.expect("record")[0].to_owned())
+        .collect()
+}
+
+/// `/` linking `/p/0..n`.
+fn hub(n: usize) -> TestServer {
+    let mut site = Site::new();
+    let mut front = String::from("<title>Front</title>");
+    for i in 0..n {
+        front.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
+        site.page(&format!("/p/{i}"), format!("<title>Page {i}</title>"));
+    }
+    site.page("/", front);
+    site.serve()
+}
+
+#[test]
+fn rediss_with_a_private_ca_crawls_and_exports_and_an_untrusted_one_is_refused() {
+    let tls = Tls::make();
+    let redis = RedisServer::start_with(RedisOptions {
+        tls: Some(tls.clone()),
+        ..RedisOptions::default()
+    });
+    let url = redis.url();
+    assert!(url.starts_with("rediss://127.0.0.1:"), "{url}");
+    let site = hub(5);
+    let dir = tempfile::tempdir().expect("tmp");
+    let (out, all) = (dir.path().join("out.csv"), dir.path().join("all.csv"));
+    let ca = tls.ca();
+    let ca = ca.to_str().expect("path");
+    let seed = site.url("/");
+    let o = run(&[
+        "--redis",
+        &url,
+        "--redis-ca",
+        ca,
+        "--crawl-id",
+        "tls",
+        "--ignore-robots",
+        "--delay",
+        "0",
+        "-o",
+        out.to_str().expect("path"),
+        &seed,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let expected: BTreeSet<String> = std::iter::once(seed.clone())
+        .chain((0..5).map(|i| site.url(&format!("/p/{i}"))))
+        .collect();
+    assert_eq!(urls(&out), expected);
+    let o = run(&[
+        "export",
+        "--redis",
+        &url,
+        "--redis-ca",
+        ca,
+        "--crawl-id",
+        "tls",
+        "-o",
+        all.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(urls(&all), expected);
+    assert_eq!(site.total_requests(), 6, "each page once");
+
+    // The public roots do not know this CA: refused at the start, in one line, exit 2.
+    let o = run(&["--redis", &url, "--crawl-id", "tls2", &seed]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("trawl: cannot reach Redis at {url}: ")),
+        "{err}"
+    );
+    // A CA file that cannot be read is named.
+    let missing = dir.path().join("nope.pem");
+    let o = run(&[
+        "--redis",
+        &url,
+        "--redis-ca",
+        missing.to_str().expect("path"),
+        "--crawl-id",
+        "tls2",
+        &seed,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nope.pem"), "{}", stderr(&o));
+    assert_eq!(
+        site.total_requests(),
+        6,
+        "the refused runs requested nothing"
+    );
+}
+
+/// Requests to `/p/*` wait here until the test opens it (bounded by the guard).
+#[derive(Clone, Default)]
+struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    fn pass(&self) {
+        let (m, cv) = &*self.0;
+        let g = m.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = cv
+            .wait_timeout_while(g, GUARD, |open| !*open)
+            .unwrap_or_else(|e| e.into_inner());
+    }
+
+    fn open(&self) {
+        let (m, cv) = &*self.0;
+        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cv.notify_all();
+    }
+}
+
+#[test]
+fn restart_gives_up_the_running_run_and_starts_the_next_with_its_own_options() {
+    let gate = Gate::default();
+    let mut site = Site::new();
+    let mut front = String::from("<title>Front</title>");
+    for i in 0..4 {
+        front.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
+    }
+    site.page("/", front);
+    let g = gate.clone();
+    site.fallback(move |req| {
+        g.pass();
+        Response::html(format!("<title>{}</title>", req.path_only()))
+    });
+    let site = site.serve();
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let (first_out, second_out) = (dir.path().join("1.csv"), dir.path().join("2.csv"));
+    let seed = site.url("/");
+    let common = [
+        "--redis",
+        url.as_str(),
+        "--crawl-id",
+        "rs",
+        "--ignore-robots",
+        "--delay",
+        "0",
+        "--per-host",
+        "1",
+        "-w",
+        "1",
+        "--timeout",
+        "30",
+    ];
+    // Run 1 (depth 1): its first page hangs at the gate.
+    let mut first_args = common.to_vec();
+    first_args.extend(["-o", first_out.to_str().expect("p"), &seed]);
+    let first = trawl(&first_args).spawn().expect("spawn");
+    assert!(
+        site.wait_for_count("/p/0", 1, GUARD),
+        "run 1 reached its first page"
+    );
+    // Another depth is refused while run 1 goes on...
+    let mut other = common.to_vec();
+    other.extend([
+        "--max-depth",
+        "0",
+        "-o",
+        second_out.to_str().expect("p"),
+        &seed,
+    ]);
+    let o = run(&other);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--max-depth 0 differs from the running crawl rs (run 1)"),
+        "{}",
+        stderr(&o)
+    );
+    // ...and taken with --restart: run 2, depth 0, the seed alone.
+    other.push("--restart");
+    let o = run(&other);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(urls(&second_out), BTreeSet::from([seed.clone()]));
+    assert_eq!(
+        redis
+            .cmd_string(&["HGET", "trawl:{rs}:meta", "run"])
+            .as_deref(),
+        Some("2")
+    );
+    // Run 1's process finds its run over: its page in flight is dropped, it exits 0.
+    gate.open();
+    let out = wait_output(first, GUARD);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(urls(&first_out), BTreeSet::from([seed.clone()]));
+    assert_eq!(
+        site.count("/p/1"),
+        0,
+        "nothing of run 1 started after it was given up"
+    );
+}

@@ -263,28 +263,42 @@ end
 -- Offer links found at depth d on `parent`: new keys are queued (pages known from earlier runs
 -- only up to --revisit-depth in a new-only run), a queued key found shallower moves up.
 local function offer(links, d, parent)
-  local queued = 0
-  for _, l in ipairs(links) do
+  local queued, seen = 0, 0
+  -- Once per call, not per link: the sequence numbers, the counters, each host's creation and
+  -- its wake-up.
+  local base = counter('seq', #links) - #links
+  local hosts, order = {}, {}
+  local function touch(o, sample)
+    if not hosts[o] then
+      ensure_host(o, sample)
+      hosts[o] = true
+      table.insert(order, o)
+    end
+  end
+  for i, l in ipairs(links) do
     local b, m = bucket(l.k), member(l.k)
     if redis.call('SADD', R .. 's:' .. b, m) == 1 then
-      counter('seen', 1)
+      seen = seen + 1
       local skip = num(cfg.only_new) == 1 and d > num(cfg.revisit_depth)
         and redis.call('HEXISTS', P .. 'k:' .. b, m) == 1
       if not skip then
-        ensure_host(l.o, l.u)
-        enqueue(l.o, l.k, l.u, d, parent)
-        wake(l.o)
+        touch(l.o, l.u)
+        redis.call('ZADD', R .. 'q:' .. l.o, d * DEPTH + base + i, l.k)
+        redis.call('HSET', R .. 'u:' .. l.o, l.k, l.u .. '\t' .. parent)
         queued = queued + 1
       end
     else
       local s = redis.call('ZSCORE', R .. 'q:' .. l.o, l.k)
       if s and math.floor(tonumber(s) / DEPTH) > d then
-        redis.call('ZADD', R .. 'q:' .. l.o, d * DEPTH + counter('seq', 1), l.k)
+        redis.call('ZADD', R .. 'q:' .. l.o, d * DEPTH + base + i, l.k)
         redis.call('HSET', R .. 'u:' .. l.o, l.k, l.u .. '\t' .. parent)
-        wake(l.o)
+        touch(l.o, l.u)
       end
     end
   end
+  if seen > 0 then counter('seen', seen) end
+  if queued > 0 then counter('queued', queued) end
+  for _, o in ipairs(order) do wake(o) end
   return queued
 end
 

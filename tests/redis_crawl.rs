@@ -1,5 +1,5 @@
-//! One crawl across several trawl processes on a real Redis (issue 12; the contract is in the
-//! README's `--redis` section): the built binary run as separate processes with
+//! One crawl across several trawl processes on a real Redis (issue 12 and its `--redis`
+//! contract): the built binary run as separate processes with
 //! `--redis URL --crawl-id ID` against local sites, each test with its own redis-server
 //! (tests/common/redis.rs) and its own site (tests/common/server.rs).
 //!

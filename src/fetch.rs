@@ -5,6 +5,7 @@
 //! what a server sends; every failure becomes an [`ErrorClass`].
 
 use crate::budget::{BodyBudget, Reservation};
+use crate::dns_guard::LookupError;
 use crate::error::{CrawlError, ErrorClass};
 use std::collections::HashSet;
 use std::io::Read;
@@ -32,11 +33,6 @@ pub struct FetchConfig {
     /// (hyper gives up on a head only when it is still incomplete once the buffer is full).
     pub max_header_bytes: u64,
 }
-
-/// The default `--max-header-bytes`: Varnish's default limit on a whole response head, far above
-/// what pages send (a few KiB), and small enough that 128 idle keep-alive connections hold 4 MiB
-/// of read buffers rather than the ~23 MB they grew to with hyper's default cap (~400 KiB).
-pub const DEFAULT_MAX_HEADER_BYTES: u64 = 32 * 1024;
 
 /// The least `--max-header-bytes` (hyper's smallest read buffer).
 pub const MIN_MAX_HEADER_BYTES: u64 = 8192;
@@ -119,11 +115,13 @@ pub type HopCheck<'a> = &'a (dyn Fn(&Url) -> Hop + Sync);
 impl Fetcher {
     /// Build the shared client. Proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) are honoured.
     pub fn new(config: FetchConfig) -> Result<Fetcher, CrawlError> {
-        let mut builder = reqwest::blocking::Client::builder();
-        if config.block_private {
-            builder = builder.dns_resolver(std::sync::Arc::new(crate::dns_guard::GuardedResolver));
-        }
-        let client = builder
+        // Always trawl's resolver: its errors are typed (classify), and it refuses private
+        // addresses when asked.
+        let resolver = crate::dns_guard::GuardedResolver {
+            block_private: config.block_private,
+        };
+        let client = reqwest::blocking::Client::builder()
+            .dns_resolver(std::sync::Arc::new(resolver))
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
@@ -138,7 +136,7 @@ impl Fetcher {
             .brotli(true)
             .deflate(true)
             .build()
-            .map_err(|e| CrawlError::Client(e.to_string()))?;
+            .map_err(CrawlError::Client)?;
         let budget = BodyBudget::new(config.body_budget);
         Ok(Fetcher {
             client,
@@ -152,17 +150,8 @@ impl Fetcher {
         self.budget.usage()
     }
 
-    /// Fetch a page at `url`, following up to [`MAX_REDIRECTS`] redirects that `hop_ok` allows.
-    pub fn fetch(&self, url: &Url, hop_ok: HopCheck<'_>) -> Fetched {
-        self.fetch_with(url, hop_ok, Want::Html, None)
-    }
-
-    /// Fetch any resource (robots.txt, a sitemap, a feed) up to `max` bytes, following redirects.
-    pub fn fetch_resource(&self, url: &Url, max: u64) -> Fetched {
-        self.fetch_with(url, &|_| Hop::Follow, Want::Any(max), None)
-    }
-
-    /// [`Fetcher::fetch_resource`] with each redirect hop decided by `hop_ok`.
+    /// Fetch any resource (robots.txt, a sitemap, a feed) up to `max` bytes, each redirect hop
+    /// decided by `hop_ok`.
     pub fn fetch_resource_with(&self, url: &Url, max: u64, hop_ok: HopCheck<'_>) -> Fetched {
         self.fetch_with(url, hop_ok, Want::Any(max), None)
     }
@@ -469,37 +458,48 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// The row's error class for a failed request.
+/// The row's error class for a failed request, decided by the types in its source chain (reqwest's
+/// own kinds, hyper's, `io::ErrorKind`, rustls's and the resolver's errors), never by message text,
+/// so a new reqwest cannot silently move a failure to another class.
 pub fn classify(e: &reqwest::Error) -> ErrorClass {
-    if e.is_timeout() || chain_has(e, &["timed out", "deadline has elapsed"]) {
+    if e.is_timeout() || causes(e).any(is_timeout) {
         return ErrorClass::Timeout;
     }
-    if chain_has(e, &[crate::dns_guard::REFUSED]) {
-        return ErrorClass::PrivateAddress;
+    if let Some(lookup) = causes(e).find_map(|c| c.downcast_ref::<LookupError>()) {
+        return match lookup {
+            LookupError::Refused { .. } => ErrorClass::PrivateAddress,
+            LookupError::Failed(_) | LookupError::Spawn(_) => ErrorClass::Dns,
+        };
     }
-    if chain_has(
-        e,
-        &[
-            "dns error",
-            "failed to lookup address",
-            "name or service not known",
-        ],
-    ) {
-        return ErrorClass::Dns;
-    }
-    if chain_has(e, &["certificate", "tls", "handshake"]) {
+    if causes(e).any(|c| c.is::<rustls::Error>()) {
         return ErrorClass::Tls;
     }
     if e.is_connect() {
+        // A TCP connect fails with an error of the OS. The TLS layer's own failures during the
+        // handshake (the peer closing it, a message that is not TLS) come as an end of stream or
+        // invalid data instead.
+        let last_io = causes(e)
+            .filter_map(|c| c.downcast_ref::<std::io::Error>())
+            .last();
+        if last_io.is_some_and(|io| {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData
+            )
+        }) {
+            return ErrorClass::Tls;
+        }
         return ErrorClass::Connect;
     }
-    if chain_has(e, &["message head is too large"]) {
+    let hyper = || causes(e).filter_map(|c| c.downcast_ref::<hyper::Error>());
+    if hyper().any(|h| h.is_parse_too_large()) {
         // The response's header block did not fit in --max-header-bytes.
         return ErrorClass::TooLarge;
     }
     if e.is_body()
         || e.is_decode()
-        || chain_has(e, &["reset", "incomplete", "closed", "broken pipe"])
+        || hyper().any(|h| h.is_incomplete_message() || h.is_closed() || h.is_canceled())
+        || causes(e).any(is_broken_connection)
     {
         return ErrorClass::Truncated;
     }
@@ -517,22 +517,52 @@ fn classify_io(e: &std::io::Error) -> ErrorClass {
             _ => ErrorClass::Truncated,
         };
     }
-    if chain_has(e, &["timed out", "deadline has elapsed"]) {
+    if causes(e).any(is_timeout) {
         return ErrorClass::Timeout;
     }
     ErrorClass::Truncated
 }
 
-fn chain_has(e: &(dyn std::error::Error + 'static), needles: &[&str]) -> bool {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        let text = err.to_string().to_ascii_lowercase();
-        if needles.iter().any(|n| text.contains(n)) {
-            return true;
+/// `e` and every error below it. An `io::Error` that wraps another error is followed by that
+/// error (its own `source()` skips it, giving the wrapped error's source).
+fn causes<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |err| {
+        match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
         }
-        cur = err.source();
-    }
-    false
+    })
+}
+
+/// A timeout at any layer: the OS's, hyper's, or reqwest's own (its timer).
+fn is_timeout(cause: &(dyn std::error::Error + 'static)) -> bool {
+    cause
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        || cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_timeout)
+        || cause
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_timeout)
+}
+
+/// The connection broke under the response: reset, aborted, or closed early.
+fn is_broken_connection(cause: &(dyn std::error::Error + 'static)) -> bool {
+    cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof
+        )
+    })
 }
 
 #[cfg(test)]
@@ -553,6 +583,58 @@ mod tests {
             "{got:?}"
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    /// The classes no integration test reaches (they need TLS or a name that does not resolve),
+    /// decided from the error's types.
+    #[test]
+    fn tls_dns_and_connect_failures_are_classified_by_type() {
+        let client = |block_private| {
+            reqwest::blocking::Client::builder()
+                .dns_resolver(std::sync::Arc::new(crate::dns_guard::GuardedResolver {
+                    block_private,
+                }))
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client")
+        };
+        let fail = |client: &reqwest::blocking::Client, url: &str| {
+            classify(&client.get(url).send().expect_err(url))
+        };
+        // A plain HTTP server asked for https: it reads the ClientHello and answers in HTTP,
+        // which is not TLS (the connection stays open meanwhile, so no reset races the answer).
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let open = listener.local_addr().expect("addr");
+        std::thread::spawn(move || {
+            use std::io::Write;
+            for mut stream in listener.incoming().take(1).flatten() {
+                let _ = stream.read(&mut [0u8; 4096]);
+                let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        });
+        assert_eq!(
+            fail(&client(false), &format!("https://{open}/")),
+            ErrorClass::Tls
+        );
+        // RFC 2606: .invalid never resolves.
+        let no_name = "http://no-such-host.invalid/";
+        assert_eq!(fail(&client(false), no_name), ErrorClass::Dns);
+        // A port nobody listens on: refused.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port");
+        assert_eq!(
+            fail(&client(false), &format!("http://{closed}/")),
+            ErrorClass::Connect
+        );
+        assert_eq!(
+            fail(
+                &client(true),
+                &format!("http://localhost:{}/", closed.port())
+            ),
+            ErrorClass::PrivateAddress
+        );
     }
 
     #[test]

@@ -224,6 +224,19 @@ pub struct FileSink {
     record: Vec<u8>,
 }
 
+/// A CSV error as the `io::Error` it is (a failed write: its kind, e.g. `BrokenPipe`, kept), or
+/// wrapped whole when it is not one. Its text is the same either way.
+fn csv_io(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        // Not reached: is_io_error() holds only for ErrorKind::Io.
+        kind => io::Error::other(format!("{kind:?}")),
+    }
+}
+
 impl FileSink {
     /// Create the output files of a new crawl and write their headers. Fails fast on an
     /// unwritable path.
@@ -244,7 +257,7 @@ impl FileSink {
         };
         sink.headers().map_err(|e| ConfigError::Output {
             path: PathBuf::from(sink.rows.name.clone()),
-            source: io::Error::other(e.to_string()),
+            source: io::Error::other(e),
         })?;
         Ok(sink)
     }
@@ -284,7 +297,7 @@ impl FileSink {
         })();
         result.map_err(|e| ConfigError::Output {
             path: PathBuf::from(sink.rows.name.clone()),
-            source: io::Error::other(e.to_string()),
+            source: io::Error::other(e),
         })?;
         Ok(sink)
     }
@@ -335,7 +348,7 @@ impl FileSink {
             res.and_then(|()| w.flush().map_err(csv::Error::from))
                 .map_err(|e| CrawlError::Write {
                     what: self.rows.name.clone(),
-                    source: io::Error::other(e.to_string()),
+                    source: csv_io(e),
                 })?;
         }
         self.rows
@@ -403,7 +416,7 @@ impl RowSink for FileSink {
             for t in to {
                 w.write_record([from, t]).map_err(|e| CrawlError::Write {
                     what: l.name.clone(),
-                    source: io::Error::other(e.to_string()),
+                    source: csv_io(e),
                 })?;
             }
             w.flush().map_err(|e| l.write_err(e))?;

@@ -21,9 +21,18 @@ pub fn is_tracking_param(name: &str) -> bool {
     lower.starts_with("utm_") || TRACKING_PARAMS.contains(&lower.as_str())
 }
 
-/// Parse an absolute http(s) URL and drop its fragment. `None` for anything else.
-pub fn parse_http(text: &str) -> Option<Url> {
-    let mut url = Url::parse(text.trim()).ok()?;
+/// The http(s) URL that `text` names, without its fragment: the one rule for every href, seed,
+/// sitemap `<loc>`, feed link and robots.txt `Sitemap:` value. ASCII whitespace around `text` is
+/// trimmed (as browsers trim an href); it is resolved against `base` when there is one (so empty
+/// text is the base itself, as `href=""` names its page) and must be absolute otherwise. `None`
+/// for anything that is not http(s) with a host (`mailto:`, `javascript:`, `data:`, relative text
+/// without a base). Callers for which empty text names nothing check that first.
+pub fn http_url(base: Option<&Url>, text: &str) -> Option<Url> {
+    let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    let mut url = match base {
+        Some(base) => base.join(text).ok()?,
+        None => Url::parse(text).ok()?,
+    };
     if !is_http(&url) || url.host_str().is_none() {
         return None;
     }
@@ -117,7 +126,7 @@ mod tests {
     use super::*;
 
     fn u(s: &str) -> Url {
-        parse_http(s).expect("test URL")
+        http_url(None, s).expect("test URL")
     }
 
     #[test]
@@ -137,7 +146,7 @@ mod tests {
             "data:text/html,hi",
             "not a url",
         ] {
-            assert!(parse_http(s).is_none(), "{s}");
+            assert!(http_url(None, s).is_none(), "{s}");
         }
     }
 
@@ -236,6 +245,111 @@ mod tests {
                 siphasher::sip::SipHasher24::new_with_keys(0, 0).hash(&bytes),
                 "{canon}"
             );
+        }
+    }
+
+    /// The href rule as extraction sees it: against a page URL with a query and a fragment.
+    mod href_rule {
+        use super::*;
+
+        fn base() -> Url {
+            Url::parse("https://example.com/dir/page.html?q=1#top").expect("test url")
+        }
+
+        fn r(href: &str) -> Option<String> {
+            http_url(Some(&base()), href).map(String::from)
+        }
+
+        #[test]
+        fn resolves_relative_forms() {
+            assert_eq!(
+                r("other.html").as_deref(),
+                Some("https://example.com/dir/other.html")
+            );
+            assert_eq!(
+                r("../up.html").as_deref(),
+                Some("https://example.com/up.html")
+            );
+            assert_eq!(r("../../../x").as_deref(), Some("https://example.com/x"));
+            assert_eq!(r("/root").as_deref(), Some("https://example.com/root"));
+            assert_eq!(
+                r("//cdn.example.org/x").as_deref(),
+                Some("https://cdn.example.org/x")
+            );
+            assert_eq!(
+                r("?p=2").as_deref(),
+                Some("https://example.com/dir/page.html?p=2")
+            );
+            assert_eq!(r("./").as_deref(), Some("https://example.com/dir/"));
+        }
+
+        #[test]
+        fn empty_and_fragment_only_hrefs_resolve_to_the_base() {
+            assert_eq!(
+                r("").as_deref(),
+                Some("https://example.com/dir/page.html?q=1")
+            );
+            assert_eq!(
+                r("#frag").as_deref(),
+                Some("https://example.com/dir/page.html?q=1")
+            );
+            assert_eq!(
+                r(" \t\n").as_deref(),
+                Some("https://example.com/dir/page.html?q=1")
+            );
+        }
+
+        #[test]
+        fn trims_ascii_whitespace_only() {
+            assert_eq!(
+                r(" \t\n\x0C\r/a b \r\n").as_deref(),
+                Some("https://example.com/a%20b")
+            );
+            // U+00A0 is not ASCII whitespace: it stays and gets percent-encoded.
+            assert_eq!(
+                r("\u{A0}x").as_deref(),
+                Some("https://example.com/dir/%C2%A0x")
+            );
+        }
+
+        #[test]
+        fn drops_fragments() {
+            assert_eq!(
+                r("a.html#x").as_deref(),
+                Some("https://example.com/dir/a.html")
+            );
+            assert_eq!(
+                r("https://other.org/p?x=1#y").as_deref(),
+                Some("https://other.org/p?x=1")
+            );
+        }
+
+        #[test]
+        fn keeps_only_http_and_https() {
+            assert_eq!(r("http://plain.org").as_deref(), Some("http://plain.org/"));
+            assert_eq!(
+                r("HTTPS://UPPER.ORG/Path").as_deref(),
+                Some("https://upper.org/Path")
+            );
+            for href in [
+                "mailto:a@b.c",
+                "javascript:void(0)",
+                " JavaScript:alert(1)",
+                "tel:+123",
+                "data:text/html,hi",
+                "ftp://files.example.com/",
+                "file:///etc/passwd",
+                "about:blank",
+            ] {
+                assert_eq!(r(href), None, "{href}");
+            }
+        }
+
+        #[test]
+        fn unparsable_hrefs_are_dropped() {
+            assert_eq!(r("http://"), None);
+            assert_eq!(r("https://exa mple.com/"), None);
+            assert_eq!(r("http://[::1"), None);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! One crawl across several trawl processes on a real Redis (issue 12 and its `--redis`
 //! contract): the built binary run as separate processes with
 //! `--redis URL --crawl-id ID` against local sites, each test with its own redis-server
-//! (tests/common/redis.rs) and its own site (tests/common/server.rs).
+//! (tests/it/common/redis.rs) and its own site (tests/it/common/server.rs).
 //!
 //! Everything asserted comes from the site's own request log (paths, headers, start and end
 //! times, peak requests in flight), from the processes' outputs and exit codes, from
@@ -12,11 +12,9 @@
 //! guards against hangs, except where the contract itself is about time (`--delay`, leases of
 //! `2 × --timeout + 5 s`, `--redis-timeout`, no idle timer).
 
-mod common;
-
-use common::cli::{bin, trawl, wait_output};
-use common::redis::{free_port, RedisServer};
-use common::server::{Barrier, LoggedRequest, Response, Site, TestServer};
+use crate::common::cli::{bin, trawl, wait_output};
+use crate::common::redis::{free_port, RedisServer};
+use crate::common::server::{Barrier, LoggedRequest, Response, Site, TestServer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -92,7 +90,7 @@ impl Exit {
 }
 
 impl Proc {
-    /// Start `trawl -q ARGS` (tests/common/cli.rs).
+    /// Start `trawl -q ARGS` (tests/it/common/cli.rs).
     fn spawn(name: &str, args: &[String]) -> Proc {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let child = trawl(&args).spawn().expect("spawn trawl");
@@ -2032,10 +2030,6 @@ fn bad_command_lines_exit_2() {
         (
             "--redis with --state",
             vec!["--crawl-id", "c", "--state", &st],
-        ),
-        (
-            "--redis with --restart",
-            vec!["--crawl-id", "c", "--restart"],
         ),
         ("--redis without --crawl-id", vec![]),
         ("a space in the id", vec!["--crawl-id", "a b"]),

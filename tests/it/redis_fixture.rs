@@ -1,10 +1,8 @@
-//! The `RedisServer` fixture the `--redis` tests stand on (tests/common/redis.rs): a real
+//! The `RedisServer` fixture the `--redis` tests stand on (tests/it/common/redis.rs): a real
 //! redis-server on a free port of 127.0.0.1, its own directory, its own password, killed and
 //! restarted on the same port, reloading its AOF when persistent, and gone when dropped.
 
-mod common;
-
-use common::redis::{free_port, RedisOptions, RedisServer, Value};
+use crate::common::redis::{free_port, RedisOptions, RedisServer, Value};
 use std::net::TcpStream;
 use std::time::Duration;
 

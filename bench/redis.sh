@@ -371,8 +371,8 @@ redis_report() {
             echo
             echo "Every key of the crawl right after it ended (MEMORY USAGE ... SAMPLES 0, summed per family):"
             echo
-            awk -F'\t' 'NR == 1 { print "| key family | keys | type | encodings | elements | MEMORY USAGE bytes |"; print "|---|---:|---|---|---:|---:|"; next }
-                { printf "| `%s` | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }' <<<"$REDIS_FAMILIES"
+            awk -F'\t' 'NR == 1 { print "| key family | keys | type | encodings | elements | MEMORY USAGE bytes | TTL s |"; print "|---|---:|---|---|---:|---:|---|"; next }
+                { printf "| `%s` | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' <<<"$REDIS_FAMILIES"
         fi
         echo
     fi

@@ -4,7 +4,8 @@
   redis_mem.py PORT keys PATTERN       every key matching PATTERN (SCAN), grouped into families
                                        (a key's last segment becomes * where many keys share the
                                        rest): keys, type, encodings, elements, the sum of
-                                       MEMORY USAGE ... SAMPLES 0; one tab-separated line each
+                                       MEMORY USAGE ... SAMPLES 0, TTL range in seconds ("none":
+                                       no expiry); one tab-separated line each
   redis_mem.py PORT plain KIND N       load one plain SET of N random members, KIND bin8 (8 random
                                        bytes, a binary fingerprint) or hex40 (40 hex characters,
                                        scrapy-redis's SHA-1 request fingerprints), print
@@ -122,11 +123,12 @@ def keys(r, pattern):
         head = k.rsplit(b":", 1)[0] if b":" in k else k
         name = head + b":*" if prefixes[head] > 16 else k
         families.setdefault(name, []).append(k)
-    print("family\tkeys\ttype\tencodings\telements\tmemory_usage")
+    print("family\tkeys\ttype\tencodings\telements\tmemory_usage\tttl_s")
     for name, members in families.items():
         types = r.pipeline([("TYPE", k) for k in members])
         encodings = r.pipeline([("OBJECT", "ENCODING", k) for k in members])
         usage = r.pipeline([("MEMORY", "USAGE", k, "SAMPLES", 0) for k in members])
+        ttls = [t for t in r.pipeline([("TTL", k) for k in members]) if isinstance(t, int)]
         lengths = r.pipeline([(LENGTH[t], k) if t in LENGTH else ("STRLEN", k)
                               for k, t in zip(members, types)])
         enc = {}
@@ -136,9 +138,15 @@ def keys(r, pattern):
         kinds = sorted({t.decode() if isinstance(t, bytes) else "?" for t in types})
         total = sum(u for u in usage if isinstance(u, int))
         elements = sum(n for n in lengths if isinstance(n, int))
-        print("%s\t%d\t%s\t%s\t%d\t%d" % (show(name), len(members), ",".join(kinds),
-                                          ",".join("%s:%d" % kv for kv in sorted(enc.items())),
-                                          elements, total))
+        if not ttls:
+            ttl = "?"
+        elif min(ttls) < 0:
+            ttl = "none" if max(ttls) < 0 else "none..%d" % max(ttls)
+        else:
+            ttl = "%d" % min(ttls) if min(ttls) == max(ttls) else "%d..%d" % (min(ttls), max(ttls))
+        print("%s\t%d\t%s\t%s\t%d\t%d\t%s" % (show(name), len(members), ",".join(kinds),
+                                              ",".join("%s:%d" % kv for kv in sorted(enc.items())),
+                                              elements, total, ttl))
 
 
 def plain(r, kind, n):

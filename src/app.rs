@@ -31,11 +31,36 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     init_logging(cli.verbose, cli.quiet);
+    if let Some(crate::cli::Command::Export(args)) = cli.command {
+        return export(args);
+    }
     crate::malloc::tune_for_many_threads();
     let mut config = match cli.into_config() {
         Ok(c) => c,
         Err(e) => return Ok(usage(&e)),
     };
+
+    // A shared crawl: joined (or its next run started) before any file is made, so a refusal
+    // leaves nothing behind.
+    let joined = match &config.shared {
+        Some(target) => match crate::shared::join(target, &config) {
+            Ok(j) => Some(j),
+            Err(e) if e.is_usage() => {
+                eprintln!("trawl: {e}");
+                return Ok(Exit::Usage);
+            }
+            Err(e) => return Err(e.into()),
+        },
+        None => None,
+    };
+    if let Some(j) = &joined {
+        tracing::info!(
+            crawl = %j.store.crawl_id,
+            run = %j.run,
+            seeded = j.seeded,
+            "joined the shared crawl"
+        );
+    }
 
     // The state: locked before anything else, so a concurrent run leaves at once.
     let mut store = None;
@@ -111,11 +136,25 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         revisit_depth: config.revisit_depth,
     });
     let mut writer = sink.clone();
-    let result = crawl::crawl(&config, &mut writer, &stop, persist);
+    let result = match joined {
+        Some(j) => crawl::crawl_shared(&config, &mut writer, &stop, j),
+        None => crawl::crawl(&config, &mut writer, &stop, persist),
+    };
     if let Some(p) = progress {
         p.finish();
     }
-    let summary = result?;
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            if config.shared.is_some() {
+                // The run goes on in Redis: the rows this process wrote are its share of it.
+                if let Some(file) = sink.take() {
+                    let _ = file.finish();
+                }
+            }
+            return Err(e.into());
+        }
+    };
     let got = signal.load(Ordering::SeqCst);
     // A stop for the time limit ends the run like a signal (the rest left for the next run with
     // --state), but exits 0.
@@ -161,6 +200,51 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         );
     }
     Ok(exit)
+}
+
+/// `trawl export`: one run's rows from Redis into one output.
+fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
+    let target = crate::config::SharedTarget {
+        url: args.redis,
+        crawl_id: args.crawl_id,
+        patience: Duration::from_secs(10),
+    };
+    if !crate::cli::valid_crawl_id(&target.crawl_id) {
+        return Ok(usage(&ConfigError::Invalid(format!(
+            "--crawl-id {:?}: use 1 to 64 letters, digits, `.`, `_` or `-`",
+            target.crawl_id
+        ))));
+    }
+    let output = match args.output {
+        Some(p) if p.as_os_str() != "-" => OutputTarget::File(p),
+        _ => OutputTarget::Stdout,
+    };
+    let options = crate::output::OutputOptions {
+        format: match args.format {
+            crate::cli::FormatArg::Csv => crate::output::Format::Csv,
+            crate::cli::FormatArg::Jsonl => crate::output::Format::Jsonl,
+        },
+        excel_safe: args.excel_safe,
+        bom: args.bom,
+        meta: args.meta,
+    };
+    let found = match crate::shared::export::open(&target, args.run) {
+        Ok(f) => f,
+        Err(e) if e.is_usage() => {
+            eprintln!("trawl: {e}");
+            return Ok(Exit::Usage);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut file = match FileSink::create(&output, None, options) {
+        Ok(f) => f,
+        Err(e) => return Ok(usage(&e)),
+    };
+    let run = found.run;
+    let rows = found.write_to(&mut file)?;
+    file.finish()?;
+    tracing::info!(run, rows, "exported");
+    Ok(Exit::Ok)
 }
 
 fn usage(e: &ConfigError) -> Exit {

@@ -26,7 +26,12 @@ Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal er
 /// trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.
 #[derive(Debug, Parser)]
 #[command(name = "trawl", version, about, after_help = EXAMPLES)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(group(clap::ArgGroup::new("store").args(["state", "redis"])))]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Seed URLs (http or https) or files of seed URLs (one per line, `#` comments allowed).
     #[arg(required_unless_present_any = ["completions", "man"], value_name = "SEED")]
     pub seeds: Vec<String>,
@@ -141,8 +146,24 @@ pub struct Cli {
     #[arg(long, requires = "state")]
     pub restart: bool,
 
-    /// Write rows only for pages that no earlier crawl with this --state saw (the hourly job).
-    #[arg(long, requires = "state")]
+    /// Share one crawl among many processes (on many machines) through this Redis server:
+    /// redis://[:PASSWORD@]HOST:PORT/DB, or rediss:// for TLS. Needs --crawl-id.
+    #[arg(long, value_name = "URL", requires = "crawl_id")]
+    pub redis: Option<String>,
+
+    /// With --redis: the crawl's name; every process started with the same one works on the
+    /// same crawl (letters, digits, `.`, `_`, `-`; at most 64).
+    #[arg(long, value_name = "ID", requires = "redis")]
+    pub crawl_id: Option<String>,
+
+    /// With --redis: how long to keep retrying a lost Redis connection before giving up
+    /// (exit 1).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub redis_timeout: f64,
+
+    /// Write rows only for pages that no earlier crawl with this --state (or --redis crawl id)
+    /// saw (the hourly job).
+    #[arg(long, requires = "store")]
     pub only_new: bool,
 
     /// With --only-new, fetch known pages again up to this many links from the seeds.
@@ -210,6 +231,90 @@ pub enum ScopeArg {
     Domain,
     /// Every http(s) URL.
     Any,
+}
+
+/// The subcommands (a crawl needs none).
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Write the rows of one run of a --redis crawl, from every process, to one file.
+    Export(ExportArgs),
+}
+
+/// `trawl export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The Redis server of the crawl (as given to the crawl).
+    #[arg(long, value_name = "URL")]
+    pub redis: String,
+
+    /// The crawl's id.
+    #[arg(long, value_name = "ID")]
+    pub crawl_id: String,
+
+    /// Which run of the crawl [default: the latest].
+    #[arg(long, value_name = "N")]
+    pub run: Option<u64>,
+
+    /// File to write (`-` for standard output) [default: standard output].
+    #[arg(short = 'o', long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Row format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub format: FormatArg,
+
+    /// Add the --meta columns (rows of a crawl without --meta have them empty).
+    #[arg(long)]
+    pub meta: bool,
+
+    /// Prefix cells that a spreadsheet would run as a formula with `'`.
+    #[arg(long)]
+    pub excel_safe: bool,
+
+    /// Start the CSV with a UTF-8 byte order mark (for Excel).
+    #[arg(long)]
+    pub bom: bool,
+}
+
+/// A crawl id: what a key prefix can hold without quoting.
+pub fn valid_crawl_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+fn shared_target(
+    redis: Option<String>,
+    crawl_id: Option<String>,
+    patience: f64,
+) -> Result<Option<crate::config::SharedTarget>, ConfigError> {
+    let (Some(url), Some(crawl_id)) = (redis, crawl_id) else {
+        return Ok(None);
+    };
+    if !(patience.is_finite() && (0.0..=86_400.0).contains(&patience)) {
+        return Err(ConfigError::Invalid(format!(
+            "--redis-timeout {patience}: must be a number of seconds from 0 to 86400"
+        )));
+    }
+    if !valid_crawl_id(&crawl_id) {
+        return Err(ConfigError::Invalid(format!(
+            "--crawl-id {crawl_id:?}: use 1 to 64 letters, digits, `.`, `_` or `-`"
+        )));
+    }
+    let shown = crate::config::redact(&url);
+    if !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        || url::Url::parse(&url).is_err()
+    {
+        return Err(ConfigError::Invalid(format!(
+            "--redis {shown}: not a redis:// or rediss:// URL"
+        )));
+    }
+    Ok(Some(crate::config::SharedTarget {
+        url,
+        crawl_id,
+        patience: Duration::from_secs_f64(patience),
+    }))
 }
 
 impl Cli {
@@ -300,6 +405,7 @@ impl Cli {
         config.allow_private = self.allow_private;
         config.state = self.state;
         config.restart = self.restart;
+        config.shared = shared_target(self.redis, self.crawl_id, self.redis_timeout)?;
         config.only_new = self.only_new;
         config.revisit_depth = self.revisit_depth;
         config.output_options = crate::output::OutputOptions {

@@ -68,6 +68,8 @@ pub struct Config {
     pub state: Option<PathBuf>,
     /// Discard an unfinished crawl in the state instead of resuming it.
     pub restart: bool,
+    /// `--redis` and `--crawl-id`: one crawl shared by many processes through Redis.
+    pub shared: Option<SharedTarget>,
     /// Write rows only for pages no earlier crawl with this state saw.
     pub only_new: bool,
     /// In a new-only run, known pages up to this many links from the seeds are fetched again.
@@ -122,6 +124,7 @@ impl Config {
             allow_private: false,
             state: None,
             restart: false,
+            shared: None,
             only_new: false,
             revisit_depth: 0,
             output_options: crate::output::OutputOptions::default(),
@@ -129,5 +132,53 @@ impl Config {
             summary_json: None,
             quiet: false,
         }
+    }
+}
+
+/// Where a shared crawl lives: a Redis server and the crawl's id there.
+#[derive(Clone)]
+pub struct SharedTarget {
+    /// `redis://[:PASSWORD@]HOST:PORT/DB` or `rediss://...`. Secret: never printed (see
+    /// [`SharedTarget::shown`]).
+    pub url: String,
+    pub crawl_id: String,
+    /// How long a lost connection is retried before the crawl gives up (exit 1).
+    pub patience: Duration,
+}
+
+impl SharedTarget {
+    /// The URL with any password (and user name) replaced by `***`: the only form of it that
+    /// is ever printed.
+    pub fn shown(&self) -> String {
+        redact(&self.url)
+    }
+}
+
+impl std::fmt::Debug for SharedTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedTarget")
+            .field("url", &self.shown())
+            .field("crawl_id", &self.crawl_id)
+            .field("patience", &self.patience)
+            .finish()
+    }
+}
+
+/// `url` with its user info masked; text that is no URL is masked whole after the scheme.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if !u.username().is_empty() {
+                let _ = u.set_username("***");
+            }
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => match url.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://***"),
+            None => "***".to_owned(),
+        },
     }
 }

@@ -148,4 +148,7 @@ pub enum CrawlError {
     Worker(String),
     #[error("{0}")]
     State(String),
+    /// The shared store of a `--redis` crawl.
+    #[error(transparent)]
+    Shared(#[from] crate::shared::SharedError),
 }

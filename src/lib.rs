@@ -24,5 +24,6 @@ pub mod record;
 pub mod robots;
 pub mod scope;
 pub mod seeds;
+pub mod shared;
 pub mod state;
 pub mod url_norm;

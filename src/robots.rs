@@ -40,6 +40,7 @@
 //!   the rule match nothing.
 //! - texting_robots itself does not cap the input size; [`RobotsRules::from_response`] does.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use texting_robots::Robot;
@@ -69,6 +70,19 @@ pub struct RobotsRules {
     decision: Decision,
     crawl_delay: Option<Duration>,
     sitemaps: Vec<Url>,
+    /// The response the rules were made from, when kept (a shared crawl stores it, so every
+    /// process makes the same rules from it).
+    source: Option<Arc<RobotsSource>>,
+}
+
+/// A robots.txt response as fetched: enough to make the same [`RobotsRules`] again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RobotsSource {
+    /// The final URL the robots.txt came from.
+    pub url: Url,
+    /// Its final status (`None`: no response at all).
+    pub status: Option<u16>,
+    pub body: Vec<u8>,
 }
 
 impl RobotsRules {
@@ -95,12 +109,26 @@ impl RobotsRules {
         RobotsRules::build(Some(robots_url), status, body, user_agent)
     }
 
+    /// The rules of a kept response (see [`RobotsRules::from_response_at`]), keeping it.
+    pub fn from_source(source: RobotsSource, user_agent: &str) -> RobotsRules {
+        let mut rules =
+            RobotsRules::from_response_at(&source.url, source.status, &source.body, user_agent);
+        rules.source = Some(Arc::new(source));
+        rules
+    }
+
+    /// The response these rules were made from, if it was kept.
+    pub fn source(&self) -> Option<&RobotsSource> {
+        self.source.as_deref()
+    }
+
     /// Rules that allow every URL (no robots.txt, or robots disabled).
     pub fn allow_all() -> RobotsRules {
         RobotsRules {
             decision: Decision::AllowAll,
             crawl_delay: None,
             sitemaps: Vec::new(),
+            source: None,
         }
     }
 
@@ -110,6 +138,7 @@ impl RobotsRules {
             decision: Decision::DisallowAll,
             crawl_delay: None,
             sitemaps: Vec::new(),
+            source: None,
         }
     }
 
@@ -150,6 +179,7 @@ impl RobotsRules {
             decision: Decision::Parsed(Box::new(robot)),
             crawl_delay,
             sitemaps,
+            source: None,
         }
     }
 

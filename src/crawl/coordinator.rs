@@ -21,10 +21,10 @@
 //! - Sentinels are sent as room appears; with pages abandoned in flight, only as many as fit now
 //!   (the busy workers leave when the channel closes), so shutting down never waits for a fetch.
 
-use super::jobs::{Job, Outcome, PageResult, ResourceKind};
+use super::jobs::{Job, Outcome, PageResult};
 use super::ledger::Ledger;
 use super::page_links::Link;
-use super::scheduler::{Next, Schedule};
+use super::scheduler::{Answered, Completion, Finished, Next, Schedule};
 use super::stop::{Stop, StopCause};
 use crate::config::Config;
 use crate::error::{CrawlError, ErrorClass};
@@ -104,6 +104,9 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 return self.wind_down(ch, stop);
             }
             self.fill(ch, now)?;
+            if let Some(e) = self.sched.failure() {
+                return Err(e);
+            }
             if self.finished() {
                 return Ok(());
             }
@@ -137,7 +140,10 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                         ..
                     } = &mut job
                     {
-                        *validators = self.ledger.validators(entry.key);
+                        // A shared scheduler may have given the validators already.
+                        if let Some(v) = self.ledger.validators(entry.key) {
+                            *validators = Some(v);
+                        }
                     }
                     self.held = Some(job);
                 }
@@ -172,6 +178,8 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
             .map(|_| sel.send(&ch.jobs));
         let recv = sel.recv(&ch.outcomes);
         sel.recv(stop.woken());
+        let waker = self.sched.waker();
+        let woken = waker.as_ref().map(|w| sel.recv(w));
         let oper = match deadline {
             Some(at) => match sel.select_deadline(at) {
                 Ok(oper) => oper,
@@ -196,6 +204,9 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
             while let Ok(outcome) = ch.outcomes.try_recv() {
                 self.take(outcome)?;
             }
+        } else if let (Some(w), true) = (&waker, Some(i) == woken) {
+            // Work may have appeared elsewhere: the next fill asks the schedule.
+            let _ = oper.recv(w);
         } else {
             let _ = oper.recv(stop.woken());
         }
@@ -279,7 +290,8 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 self.ledger.summary.taken_back += 1;
             }
             Outcome::Robots(origin, rules) => {
-                self.sched.answered(&origin, None, None, now);
+                self.sched
+                    .answered(&origin, Answered::Robots, None, None, now);
                 self.sched.robots_known(&origin, rules);
             }
             Outcome::Resource {
@@ -290,12 +302,14 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 sitemaps,
                 depth,
             } => {
-                self.sched.answered(&origin, None, None, now);
-                if depth <= self.config.max_depth {
-                    self.offer(pages, depth, Some(Arc::from(url.as_str())));
-                }
+                self.sched
+                    .answered(&origin, Answered::Resource(&url), None, None, now);
+                // Sitemaps of an index first: they travel with the offer of its pages.
                 for s in sitemaps {
                     self.sched.add_resource(kind, s, depth);
+                }
+                if depth <= self.config.max_depth {
+                    self.offer(pages, depth, Some(Arc::from(url.as_str())));
                 }
             }
             Outcome::Redirected {
@@ -305,12 +319,24 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 validators,
                 next,
             } => {
-                self.sched.answered(&origin, Some(next.status), None, now);
+                self.sched.answered(
+                    &origin,
+                    Answered::Page(&entry),
+                    Some(next.status),
+                    None,
+                    now,
+                );
                 self.sched.hand_over(entry, attempt, validators, *next);
             }
             Outcome::Page(origin, page) => {
                 let (status, retry_after) = (page.row.status, page.retry_after);
-                self.sched.answered(&origin, status, retry_after, now);
+                self.sched.answered(
+                    &origin,
+                    Answered::Page(&page.entry),
+                    status,
+                    retry_after,
+                    now,
+                );
                 self.take_page(*page, now)?;
             }
         }
@@ -323,20 +349,45 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 .retry_later(page.entry, page.attempt + 1, now + wait);
             return Ok(());
         }
-        if self.sched.complete(&page.entry, page.final_key) {
+        // The page's links and feeds go with its completion, in one step of the schedule: a
+        // shared crawl can never look finished between the two.
+        let depth = page.entry.depth;
+        let follow = self
+            .ledger
+            .drop_known(page.follow, depth + 1, &mut self.sched);
+        let completion = self.sched.complete(Finished {
+            entry: &page.entry,
+            final_key: page.final_key,
+            row: &page.row,
+            validators: &page.validators,
+            follow,
+            feeds: page.feeds,
+            mirror: self.ledger.mirrors(),
+        });
+        let Completion::Done {
+            final_new,
+            verdict,
+            queued,
+        } = completion
+        else {
+            // Another process has the page now: its row and links are that one's.
+            self.ledger.summary.dropped += 1;
+            return Ok(());
+        };
+        if final_new {
             if let Some(key) = page.final_key {
                 self.ledger.seen(key);
             }
         }
-        let depth = page.entry.depth;
-        let parent: Arc<str> = Arc::from(page.row.url.as_str());
-        self.ledger
-            .finish_page(page.entry.key, page.row, page.edges, Some(page.validators))?;
-        if !page.follow.is_empty() {
-            self.offer(page.follow, depth + 1, Some(parent));
-        }
-        for feed in page.feeds {
-            self.sched.add_resource(ResourceKind::Feed, feed, depth + 1);
+        self.ledger.queued(queued);
+        match verdict {
+            None => self.ledger.finish_page(
+                page.entry.key,
+                page.row,
+                page.edges,
+                Some(page.validators),
+            )?,
+            Some(v) => self.ledger.finish_shared(page.row, page.edges, v)?,
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! One crawl from start to end: build what the workers share, the channels, the ledger and the
-//! scheduler; spawn the workers; run the coordinator's loop; then send the sentinels, join the
-//! workers, commit and flush, and put the summary together. Whatever happens (an error, a stop),
-//! no job is left for a worker to start and every worker gets its sentinel or a closed channel.
+//! scheduler (the in-process one, or with `--redis` the shared one of a joined run); spawn the
+//! workers; run the coordinator's loop; then send the sentinels, join the workers, commit and
+//! flush, and put the summary together. Whatever happens (an error, a stop), no job is left for
+//! a worker to start and every worker gets its sentinel or a closed channel.
 
 use super::coordinator::{Channels, Coordinator};
 use super::filter::LinkFilter;
@@ -28,6 +29,11 @@ use std::time::Instant;
 /// written, the rest are abandoned (left queued in the state for a resume). Every worker thread
 /// has exited when this returns, except after abandoning pages: those workers end with their
 /// fetch, at the latest after `--timeout`, or with the process.
+/// Run a crawl to its end, writing rows to `sink`. When `stop` is requested (or `--max-duration`
+/// passes) no new request starts; the pages in flight finish within `stop.grace` and are
+/// written, the rest are abandoned (left queued in the state for a resume). Every worker thread
+/// has exited when this returns, except after abandoning pages: those workers end with their
+/// fetch, at the latest after `--timeout`, or with the process.
 pub fn crawl(
     config: &Config,
     sink: &mut dyn RowSink,
@@ -35,6 +41,43 @@ pub fn crawl(
     persist: Option<Persist<'_>>,
 ) -> Result<Summary, CrawlError> {
     let started = Instant::now();
+    let ctx = context(config, stop, false)?;
+    let (ledger, resume) = Ledger::new(sink, persist, started);
+    let mut sched = LocalScheduler::new(Rules::of(config), resume.as_ref().map_or(0, |r| r.done));
+    if let Some(r) = resume {
+        sched.restore(r.queued, r.seen);
+    }
+    let seeded = sched.seed(&config.seeds);
+    let mut coordinator = Coordinator::new(config, sched, ledger, started);
+    coordinator.ledger.queued(seeded);
+    drive(config, stop, ctx, coordinator, started)
+}
+
+/// [`crawl`] as one process of the shared crawl it has joined (`--redis`): the frontier and
+/// politeness are the run's in Redis; rows go to `sink` as usual.
+pub fn crawl_shared(
+    config: &Config,
+    sink: &mut dyn RowSink,
+    stop: &Stop,
+    joined: crate::shared::Joined,
+) -> Result<Summary, CrawlError> {
+    let started = Instant::now();
+    let ctx = context(config, stop, true)?;
+    let (ledger, _) = Ledger::new(sink, None, started);
+    let sched = crate::shared::RedisScheduler::new(
+        joined.store,
+        joined.run,
+        joined.token,
+        config,
+        ctx.robots.clone(),
+        stop.flag(),
+    );
+    let coordinator = Coordinator::new(config, sched, ledger, started);
+    drive(config, stop, ctx, coordinator, started)
+}
+
+/// What the workers share; `shared` keeps robots.txt responses for the other processes.
+fn context(config: &Config, stop: &Stop, shared: bool) -> Result<Arc<WorkerContext>, CrawlError> {
     let workers = config.workers.get();
     let filter = LinkFilter::new(
         Scope::new(config.scope, &config.seeds),
@@ -53,30 +96,35 @@ pub fn crawl(
         body_budget: config.body_memory,
         max_header_bytes: config.max_header_bytes,
     })?;
-    let ctx = Arc::new(WorkerContext {
+    let mut robots = RobotsCache::new(config.robots, &config.user_agent);
+    if shared {
+        robots = robots.keeping_sources();
+    }
+    Ok(Arc::new(WorkerContext {
         fetcher,
         filter,
-        robots: RobotsCache::new(config.robots, &config.user_agent),
+        robots: Arc::new(robots),
         max_depth: config.max_depth,
         want_edges: config.links_output.is_some(),
         want_feeds: config.feeds,
         memo: LinkMemo::new(),
         meta: worker::PageMeta::for_config(config),
         stopping: stop.flag(),
-    });
+    }))
+}
+
+/// Spawn the workers, run the loop, wind down, and sum up.
+fn drive<S: Schedule>(
+    config: &Config,
+    stop: &Stop,
+    ctx: Arc<WorkerContext>,
+    mut coordinator: Coordinator<'_, S>,
+    started: Instant,
+) -> Result<Summary, CrawlError> {
+    let workers = config.workers.get();
     let max_out = workers + config.queue_capacity.get();
     let (job_tx, job_rx) = bounded::<Job>(config.queue_capacity.get());
     let (outcome_tx, outcome_rx) = bounded::<Outcome>(max_out);
-
-    let (ledger, resume) = Ledger::new(sink, persist, started);
-    let mut sched = LocalScheduler::new(Rules::of(config), resume.as_ref().map_or(0, |r| r.done));
-    if let Some(r) = resume {
-        sched.restore(r.queued, r.seen);
-    }
-    let seeded = sched.seed(&config.seeds);
-    let mut coordinator = Coordinator::new(config, sched, ledger, started);
-    coordinator.ledger.queued(seeded);
-
     let mut handles = Vec::with_capacity(workers);
     let mut spawn_error = None;
     for i in 0..workers {
@@ -131,8 +179,10 @@ pub fn crawl(
     summary.seen = seen;
     summary.elapsed = started.elapsed();
     summary.peak_body_bytes = ctx.fetcher.body_usage().1;
+    // Rows already written stay written, whatever ended the crawl.
+    let flushed = coordinator.ledger.flush(Instant::now());
     outcome?;
     persisted?;
-    coordinator.ledger.flush(Instant::now())?;
+    flushed?;
     Ok(summary)
 }

@@ -151,16 +151,9 @@ impl<'a> Ledger<'a> {
         }
     }
 
-    /// A page is done: count it, and write its row (with a state: record it as done and write
-    /// the row once that is committed). `validators` is `None` for a URL that was not requested.
-    pub fn finish_page(
-        &mut self,
-        key: UrlKey,
-        row: Row,
-        edges: Vec<String>,
-        validators: Option<Validators>,
-    ) -> Result<(), CrawlError> {
-        self.summary.tally(&row);
+    /// Count a finished page in the summary (written or not).
+    fn tally(&mut self, row: &Row) {
+        self.summary.tally(row);
         if let Some(meta) = &row.meta {
             let own = if row.final_url.is_empty() {
                 &row.url
@@ -171,6 +164,18 @@ impl<'a> Ledger<'a> {
                 self.summary.canonical_elsewhere += 1;
             }
         }
+    }
+
+    /// A page is done: count it, and write its row (with a state: record it as done and write
+    /// the row once that is committed). `validators` is `None` for a URL that was not requested.
+    pub fn finish_page(
+        &mut self,
+        key: UrlKey,
+        row: Row,
+        edges: Vec<String>,
+        validators: Option<Validators>,
+    ) -> Result<(), CrawlError> {
+        self.tally(&row);
         // --dedup-canonical: the first row per canonical URL is written; a later page with the
         // same one gets none (its links were followed).
         if row.dedup_key.is_some() && !self.keys_loaded {
@@ -227,6 +232,35 @@ impl<'a> Ledger<'a> {
         if write_row {
             st.pending.push((row, edges));
         }
+        Ok(())
+    }
+
+    /// A page is done and a shared store (`--redis`) decided about its row (it keeps the pages
+    /// known to earlier runs and the canonical URLs written): count it, and write the row if the
+    /// store says so. A shared crawl has no local state, so the row is written at once.
+    pub fn finish_shared(
+        &mut self,
+        row: Row,
+        edges: Vec<String>,
+        verdict: super::scheduler::Verdict,
+    ) -> Result<(), CrawlError> {
+        self.tally(&row);
+        if verdict.duplicate {
+            self.summary.dedup_skipped += 1;
+        }
+        if !verdict.write {
+            return Ok(());
+        }
+        self.summary.rows += 1;
+        if !verdict.known_before {
+            self.summary.new += 1;
+        }
+        self.sink.write_row(&row)?;
+        if !edges.is_empty() {
+            self.sink
+                .write_links(&row.url, &mut edges.iter().map(String::as_str))?;
+        }
+        self.unflushed = true;
         Ok(())
     }
 

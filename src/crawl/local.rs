@@ -20,7 +20,7 @@ use super::frontier::{Frontier, MemoryFrontier, Offered};
 use super::hosts::{Handoff, Hosts, Resource, Retry, RobotsState};
 use super::jobs::{Continuation, Job, ResourceKind};
 use super::page_links::Link;
-use super::scheduler::{Counts, Next, Rules, Schedule};
+use super::scheduler::{Answered, Completion, Counts, Finished, Next, Rules, Schedule};
 use crate::fetch::Validators;
 use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;
@@ -179,6 +179,7 @@ impl Schedule for LocalScheduler {
     fn answered(
         &mut self,
         origin: &Origin,
+        _job: Answered<'_>,
         status: Option<u16>,
         retry_after: Option<Duration>,
         now: Instant,
@@ -215,14 +216,28 @@ impl Schedule for LocalScheduler {
         }
     }
 
-    fn complete(&mut self, entry: &Entry, final_key: Option<UrlKey>) -> bool {
-        self.release_home(entry);
-        let Some(key) = final_key else {
-            return false;
+    fn complete(&mut self, page: Finished<'_>) -> Completion {
+        self.release_home(page.entry);
+        let final_new = page.final_key.is_some_and(|key| {
+            // A key in flight stays queued (in a mirror) until its own page is done.
+            let was_queued = self.frontier.is_queued(key);
+            self.frontier.mark_seen(key) || was_queued
+        });
+        let depth = page.entry.depth + 1;
+        let queued = if page.follow.is_empty() {
+            Vec::new()
+        } else {
+            let parent: Arc<str> = Arc::from(page.row.url.as_str());
+            self.offer(page.follow, depth, Some(parent), page.mirror)
         };
-        // A key in flight stays queued (in a mirror) until its own page is done.
-        let was_queued = self.frontier.is_queued(key);
-        self.frontier.mark_seen(key) || was_queued
+        for feed in page.feeds {
+            self.add_resource(ResourceKind::Feed, feed, depth);
+        }
+        Completion::Done {
+            final_new,
+            verdict: None,
+            queued,
+        }
     }
 
     fn retry_later(&mut self, entry: Entry, attempt: u32, due: Instant) {

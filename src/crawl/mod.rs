@@ -20,7 +20,7 @@ pub mod summary;
 mod waitlist;
 pub mod worker;
 
-pub use launch::crawl;
+pub use launch::{crawl, crawl_shared};
 pub use ledger::Persist;
 pub use stop::{Progress, Stop, StopCause};
 pub use summary::Summary;

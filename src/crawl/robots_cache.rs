@@ -21,6 +21,8 @@ pub struct RobotsCache {
     enabled: bool,
     user_agent: String,
     slots: Mutex<HashMap<String, Slot>>,
+    /// Keep each response in its rules (a shared crawl stores it for the other processes).
+    keep_sources: bool,
 }
 
 impl RobotsCache {
@@ -30,7 +32,25 @@ impl RobotsCache {
             enabled,
             user_agent: user_agent.to_owned(),
             slots: Mutex::new(HashMap::new()),
+            keep_sources: false,
         }
+    }
+
+    /// Keep the responses the rules are made from ([`RobotsRules::source`]).
+    pub fn keeping_sources(mut self) -> RobotsCache {
+        self.keep_sources = true;
+        self
+    }
+
+    /// The User-Agent the rules are matched for.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// Rules of `origin` learned elsewhere (another process of a shared crawl fetched them);
+    /// rules already known are kept.
+    pub fn insert(&self, origin: &str, rules: Arc<RobotsRules>) {
+        let _ = self.slot(origin).set(rules);
     }
 
     pub fn enabled(&self) -> bool {
@@ -67,6 +87,14 @@ impl RobotsCache {
                     _ => fetched.status,
                 };
             Arc::new(guarded(|| {
+                if self.keep_sources {
+                    let source = robots::RobotsSource {
+                        url: fetched.final_url.clone(),
+                        status,
+                        body,
+                    };
+                    return RobotsRules::from_source(source, &self.user_agent);
+                }
                 RobotsRules::from_response_at(&fetched.final_url, status, &body, &self.user_agent)
             }))
         })

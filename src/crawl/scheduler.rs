@@ -29,6 +29,60 @@ pub enum Next {
     Nothing,
 }
 
+/// Which job an answer is for (a shared scheduler ends that job's lease with it).
+#[derive(Debug, Clone, Copy)]
+pub enum Answered<'a> {
+    Page(&'a Entry),
+    Robots,
+    Resource(&'a Url),
+}
+
+/// A finished page, as the loop hands it to [`Schedule::complete`].
+#[derive(Debug)]
+pub struct Finished<'a> {
+    pub entry: &'a Entry,
+    /// The key of its final URL when a redirect moved it.
+    pub final_key: Option<UrlKey>,
+    pub row: &'a Row,
+    /// The final response's validators.
+    pub validators: &'a Validators,
+    /// Links to offer at the page's depth + 1 (found on the row's URL), and feeds to queue, in
+    /// the same step as the completion.
+    pub follow: Vec<Link>,
+    pub feeds: Vec<Url>,
+    /// Return the entries queued (for a state that mirrors the queue).
+    pub mirror: bool,
+}
+
+/// What became of a finished page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    /// The page is no longer this process's (its lease expired and the page went back to the
+    /// shared frontier, where another process takes it): no row, no links.
+    Dropped,
+    /// Done. `final_new`: its final URL was new to the seen-set or cancelled a queued copy.
+    /// `verdict`: `None` when the ledger decides about the row (the in-process scheduler),
+    /// the shared store's decision otherwise.
+    Done {
+        final_new: bool,
+        verdict: Option<Verdict>,
+        /// With `mirror`: the entries its links queued or moved up.
+        queued: Vec<Entry>,
+    },
+}
+
+/// A shared store's decision about a finished page's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// Write the row (a 304, a page known to an earlier run in a new-only run, or a second
+    /// page of a canonical URL with `--dedup-canonical` gets none).
+    pub write: bool,
+    /// An earlier run knew the page.
+    pub known_before: bool,
+    /// Skipped as a second page of the same canonical URL.
+    pub duplicate: bool,
+}
+
 /// Counters the scheduler keeps for the summary.
 #[derive(Debug, Default, Clone)]
 pub struct Counts {
@@ -64,15 +118,16 @@ pub trait Schedule {
     fn answered(
         &mut self,
         origin: &Origin,
+        job: Answered<'_>,
         status: Option<u16>,
         retry_after: Option<Duration>,
         now: Instant,
     );
     /// robots.txt of `origin` is known.
     fn robots_known(&mut self, origin: &Origin, rules: Arc<RobotsRules>);
-    /// A page is finished (its row written). Returns true when its final URL `final_key` was new
-    /// to the seen-set or cancelled a queued copy.
-    fn complete(&mut self, entry: &Entry, final_key: Option<UrlKey>) -> bool;
+    /// A page is finished: its links and feeds are offered with it. Says whether the row is
+    /// this process's to write.
+    fn complete(&mut self, page: Finished<'_>) -> Completion;
     /// Request `entry` again at `due`.
     fn retry_later(&mut self, entry: Entry, attempt: u32, due: Instant);
     /// Continue a page's fetch on the host of `next.url` (its robots.txt and spacing first).
@@ -95,6 +150,16 @@ pub trait Schedule {
     /// URLs ever seen.
     fn seen_len(&self) -> usize;
     fn counts(&self) -> &Counts;
+    /// A channel that wakes the loop when work may have appeared elsewhere (another process of
+    /// a shared crawl); `None` for a scheduler whose work only changes through the loop's calls.
+    fn waker(&self) -> Option<crossbeam_channel::Receiver<()>> {
+        None
+    }
+    /// A fatal failure of the scheduler's store (a shared store lost for longer than allowed):
+    /// taken once; the loop ends the crawl with it.
+    fn failure(&mut self) -> Option<crate::error::CrawlError> {
+        None
+    }
 }
 
 /// The settings the scheduler decides by.

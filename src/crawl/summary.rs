@@ -55,6 +55,9 @@ pub struct Summary {
     pub canonical_elsewhere: u64,
     /// `--dedup-canonical`: rows not written because their canonical URL already had a row.
     pub dedup_skipped: u64,
+    /// `--redis`: pages this process finished after its lease had expired (another process took
+    /// them over; their rows are that process's).
+    pub dropped: u64,
 }
 
 impl Summary {

@@ -36,7 +36,7 @@ pub const RESOURCE_MAX_BYTES: u64 = 50 * 1024 * 1024;
 pub struct WorkerContext {
     pub fetcher: Fetcher,
     pub filter: LinkFilter,
-    pub robots: RobotsCache,
+    pub robots: Arc<RobotsCache>,
     pub max_depth: u32,
     pub want_edges: bool,
     pub want_feeds: bool,

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::error::ErrorClass;
+use crate::record::Row;
 
 const MS: Duration = Duration::from_millis(1);
 const SEC: Duration = Duration::from_secs(1);
@@ -122,6 +123,24 @@ fn fetched(next: &Next) -> Entry {
     }
 }
 
+/// A page finished without a redirect.
+fn done(s: &mut LocalScheduler, e: &Entry) {
+    finish(s, e, None);
+}
+
+/// A page finished, its final URL's key `final_key`, no links.
+fn finish(s: &mut LocalScheduler, e: &Entry, final_key: Option<UrlKey>) {
+    s.complete(Finished {
+        entry: e,
+        final_key,
+        row: &Row::default(),
+        validators: &Validators::default(),
+        follow: Vec::new(),
+        feeds: Vec::new(),
+        mirror: false,
+    });
+}
+
 fn only(mut out: Vec<Next>) -> Next {
     assert_eq!(out.len(), 1, "{:?}", names(&out));
     out.pop().expect("one item")
@@ -129,7 +148,7 @@ fn only(mut out: Vec<Next>) -> Next {
 
 /// Answer a page (`status`) or a robots/resource job (`None`) of `u`'s origin.
 fn answer(s: &mut LocalScheduler, u: &str, status: Option<u16>, now: Instant) {
-    s.answered(&origin(u), status, None, now);
+    s.answered(&origin(u), Answered::Robots, status, None, now);
 }
 
 // 1. robots.txt first
@@ -231,7 +250,7 @@ fn a_refused_page_is_a_row_and_takes_no_per_host_slot() {
     );
     assert!(!s.is_done(), "the page is out");
     answer(&mut s, "http://a.test/", Some(200), t0);
-    s.complete(&entry("http://a.test/ok", 1), None);
+    done(&mut s, &entry("http://a.test/ok", 1));
     assert!(s.is_done());
 }
 
@@ -386,7 +405,7 @@ fn per_host_limits_the_jobs_out_until_answered() {
     );
     assert!(drain(&mut s, t0 + SEC, true).is_empty());
     assert_eq!(s.next_wake(), None, "woken by an answer, not a timer");
-    s.complete(&entry("http://a.test/", 0), None);
+    done(&mut s, &entry("http://a.test/", 0));
     assert!(
         drain(&mut s, t0 + SEC, true).is_empty(),
         "complete does not free the slot: answered does"
@@ -482,7 +501,7 @@ fn a_retry_waits_for_its_moment() {
     assert_eq!(s.counts().requested, 1, "a retry is no new request");
     assert!(!s.is_done(), "the retry is out");
     answer(&mut s, "http://a.test/", Some(200), t0 + SEC);
-    s.complete(&e, None);
+    done(&mut s, &e);
     assert!(s.is_done());
 }
 
@@ -525,7 +544,7 @@ fn a_waiting_retry_holds_the_depth_gate() {
     );
     answer(&mut s, "http://a.test/", Some(200), t0 + SEC);
     assert!(drain(&mut s, t0 + SEC, true).is_empty());
-    s.complete(&entry("http://a.test/", 0), None);
+    done(&mut s, &entry("http://a.test/", 0));
     assert_eq!(
         names(&drain(&mut s, t0 + SEC, true)),
         ["fetch http://a.test/deep"]
@@ -564,9 +583,15 @@ fn three_overloads_pause_the_host_and_the_pause_doubles() {
         ]
     );
     let t = t0 + SEC;
-    s.answered(&a, Some(503), None, t);
-    s.answered(&a, Some(429), None, t);
-    s.answered(&a, Some(429), Some(Duration::from_secs(86_400)), t);
+    s.answered(&a, Answered::Robots, Some(503), None, t);
+    s.answered(&a, Answered::Robots, Some(429), None, t);
+    s.answered(
+        &a,
+        Answered::Robots,
+        Some(429),
+        Some(Duration::from_secs(86_400)),
+        t,
+    );
     assert_eq!(
         s.counts().backed_off.iter().collect::<Vec<_>>(),
         ["http://a.test:80"]
@@ -589,7 +614,7 @@ fn three_overloads_pause_the_host_and_the_pause_doubles() {
 
     let t2 = t + 6 * SEC;
     for _ in 0..3 {
-        s.answered(&a, Some(503), None, t2);
+        s.answered(&a, Answered::Robots, Some(503), None, t2);
     }
     assert!(drain(&mut s, t2 + 9999 * MS, true).is_empty());
     assert_eq!(s.next_wake(), Some(t2 + 10 * SEC), "the second trip: 10 s");
@@ -610,13 +635,13 @@ fn a_good_answer_resets_the_overload_count() {
     let mut s = busy_host(Duration::from_secs(10), 6);
     let t0 = Instant::now();
     assert_eq!(drain(&mut s, t0, true).len(), 3);
-    s.answered(&a, Some(503), None, t0);
-    s.answered(&a, Some(503), None, t0);
-    s.answered(&a, Some(200), None, t0);
+    s.answered(&a, Answered::Robots, Some(503), None, t0);
+    s.answered(&a, Answered::Robots, Some(503), None, t0);
+    s.answered(&a, Answered::Robots, Some(200), None, t0);
     assert_eq!(drain(&mut s, t0, true).len(), 3, "no pause");
-    s.answered(&a, Some(503), None, t0);
-    s.answered(&a, None, None, t0); // no response (a robots or resource answer): no count
-    s.answered(&a, Some(503), None, t0);
+    s.answered(&a, Answered::Robots, Some(503), None, t0);
+    s.answered(&a, Answered::Robots, None, None, t0); // no response (a robots or resource answer): no count
+    s.answered(&a, Answered::Robots, Some(503), None, t0);
     assert!(s.counts().backed_off.is_empty());
 }
 
@@ -628,9 +653,21 @@ fn an_accepted_retry_after_longer_than_the_doubling_sets_the_pause() {
     assert_eq!(drain(&mut s, t0, true).len(), 3);
     let t = t0 + SEC;
     // Only the tripping answer's Retry-After counts.
-    s.answered(&a, Some(429), Some(Duration::from_secs(50)), t);
-    s.answered(&a, Some(429), None, t);
-    s.answered(&a, Some(429), Some(Duration::from_secs(8)), t);
+    s.answered(
+        &a,
+        Answered::Robots,
+        Some(429),
+        Some(Duration::from_secs(50)),
+        t,
+    );
+    s.answered(&a, Answered::Robots, Some(429), None, t);
+    s.answered(
+        &a,
+        Answered::Robots,
+        Some(429),
+        Some(Duration::from_secs(8)),
+        t,
+    );
     assert!(drain(&mut s, t + 7999 * MS, true).is_empty());
     assert_eq!(s.next_wake(), Some(t + 8 * SEC));
     assert_eq!(drain(&mut s, t + 8 * SEC, true).len(), 3);
@@ -644,7 +681,7 @@ fn a_paused_host_does_not_hold_back_others() {
     let t0 = Instant::now();
     assert_eq!(drain(&mut s, t0, true).len(), 3);
     for _ in 0..3 {
-        s.answered(&a, Some(503), None, t0);
+        s.answered(&a, Answered::Robots, Some(503), None, t0);
     }
     s.offer(links(&["http://b.test/1"]), 0, None, false);
     assert_eq!(
@@ -689,16 +726,16 @@ fn lowest_depth_first_fifo_within_a_depth() {
         drain(&mut s, t0, true).is_empty(),
         "answered is not complete: the depth-0 page still holds the gate"
     );
-    s.complete(&entry("http://a.test/", 0), None);
+    done(&mut s, &entry("http://a.test/", 0));
     assert_eq!(
         names(&drain(&mut s, t0, true)),
         ["fetch http://a.test/2a", "fetch http://a.test/2b"],
         "depth 3 waits for the depth-1 pages"
     );
-    s.complete(&entry("http://a.test/1a", 1), None);
-    s.complete(&entry("http://a.test/1b", 1), None);
+    done(&mut s, &entry("http://a.test/1a", 1));
+    done(&mut s, &entry("http://a.test/1b", 1));
     assert!(drain(&mut s, t0, true).is_empty());
-    s.complete(&entry("http://a.test/1c", 1), None);
+    done(&mut s, &entry("http://a.test/1c", 1));
     assert_eq!(names(&drain(&mut s, t0, true)), ["fetch http://a.test/3a"]);
 }
 
@@ -918,7 +955,7 @@ fn a_handed_over_page_waits_for_the_robots_txt_of_its_new_origin() {
     assert_eq!(s.counts().resources, 2);
     assert!(!s.is_done());
     answer(&mut s, "http://b.test/", Some(200), t0);
-    s.complete(&e, Some(link("http://b.test/target").key));
+    finish(&mut s, &e, Some(link("http://b.test/target").key));
     assert!(s.is_done());
 }
 
@@ -995,7 +1032,7 @@ fn is_done_only_when_nothing_is_queued_waiting_or_out() {
     assert_eq!(s.counts().resources, 1);
     assert!(!s.is_done(), "the feed is out");
     answer(&mut s, "http://a.test/", None, t0);
-    s.complete(&fetched(&page), None);
+    done(&mut s, &fetched(&page));
     assert!(s.is_done());
     s.offer(links(&["http://a.test/"]), 1, None, false);
     assert!(s.is_done(), "a seen URL is not queued again");
@@ -1026,7 +1063,7 @@ fn max_pages_ends_the_crawl_with_a_queue() {
     answer(&mut s, "http://a.test/", Some(200), t0);
     answer(&mut s, "http://a.test/", Some(200), t0);
     for page in &out {
-        s.complete(&fetched(page), None);
+        done(&mut s, &fetched(page));
     }
     assert_eq!(s.queued(), 1);
     assert!(s.is_done(), "the page limit is reached");
@@ -1050,7 +1087,7 @@ fn max_pages_counts_the_earlier_runs() {
     let t0 = Instant::now();
     assert_eq!(names(&drain(&mut s, t0, true)), ["fetch http://a.test/1"]);
     answer(&mut s, "http://a.test/", Some(200), t0);
-    s.complete(&entry("http://a.test/1", 1), None);
+    done(&mut s, &entry("http://a.test/1", 1));
     assert!(s.is_done());
     assert!(!s.is_seen(link("http://a.test/3").key));
     assert!(s.is_seen(link("http://a.test/").key));
@@ -1074,8 +1111,8 @@ fn max_pages_per_host_drops_the_rest_of_that_host() {
     assert_eq!(s.queued(), 0, "a.test/1 dropped");
     answer(&mut s, "http://a.test/", Some(200), t0);
     answer(&mut s, "http://b.test/", Some(200), t0);
-    s.complete(&entry("http://a.test/", 0), None);
-    s.complete(&entry("http://b.test/", 0), None);
+    done(&mut s, &entry("http://a.test/", 0));
+    done(&mut s, &entry("http://b.test/", 0));
     assert!(s.is_done());
 }
 

@@ -1,0 +1,344 @@
+//! What travels between a process and the shared frontier, as the script reads and writes it:
+//! jobs (pages, robots.txt, sitemaps and feeds), redirect continuations, validators, robots.txt
+//! verdicts and rows, as JSON; URL keys as 16 hex digits (the first 4 name the seen-set bucket,
+//! the other 12 are its member). Plain conversions; no I/O.
+
+use crate::crawl::jobs::{Continuation, ResourceKind};
+use crate::error::ErrorClass;
+use crate::fetch::Validators;
+use crate::meta::Meta;
+use crate::record::Row;
+use crate::robots::{RobotsRules, RobotsSource};
+use crate::url_norm::UrlKey;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use url::Url;
+
+/// A URL key as the script takes it.
+pub fn hex(key: UrlKey) -> String {
+    format!("{key:016x}")
+}
+
+pub fn unhex(s: &str) -> Option<UrlKey> {
+    u64::from_str_radix(s, 16).ok()
+}
+
+/// A link to offer: key, URL, origin.
+#[derive(Debug, Serialize)]
+pub struct LinkJson {
+    pub k: String,
+    pub u: String,
+    pub o: String,
+}
+
+/// Validators of a conditional request.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ValidatorsJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l: Option<String>,
+}
+
+impl From<&Validators> for ValidatorsJson {
+    fn from(v: &Validators) -> Self {
+        ValidatorsJson {
+            e: v.etag.clone(),
+            l: v.last_modified.clone(),
+        }
+    }
+}
+
+impl From<ValidatorsJson> for Validators {
+    fn from(v: ValidatorsJson) -> Self {
+        Validators {
+            etag: v.e,
+            last_modified: v.l,
+        }
+    }
+}
+
+/// A redirect continuation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContinuationJson {
+    pub url: String,
+    pub from: String,
+    pub status: u16,
+    pub hops: usize,
+    pub started: String,
+    pub elapsed_ms: u64,
+}
+
+impl From<&Continuation> for ContinuationJson {
+    fn from(c: &Continuation) -> Self {
+        ContinuationJson {
+            url: c.url.to_string(),
+            from: c.from.to_string(),
+            status: c.status,
+            hops: c.hops,
+            started: c
+                .started
+                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            elapsed_ms: c.elapsed.as_millis() as u64,
+        }
+    }
+}
+
+impl ContinuationJson {
+    pub fn decode(&self) -> Option<Continuation> {
+        Some(Continuation {
+            url: Url::parse(&self.url).ok()?,
+            from: Url::parse(&self.from).ok()?,
+            status: self.status,
+            hops: self.hops,
+            started: chrono::DateTime::parse_from_rfc3339(&self.started)
+                .ok()?
+                .with_timezone(&chrono::Utc),
+            elapsed: Duration::from_millis(self.elapsed_ms),
+        })
+    }
+}
+
+/// A page job as the script leases it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PageJson {
+    pub k: String,
+    pub u: String,
+    #[serde(default)]
+    pub p: String,
+    pub d: u32,
+    #[serde(default)]
+    pub a: u32,
+    /// The origin it is requested from (counted in flight there).
+    pub o: String,
+    #[serde(default)]
+    pub c: Option<ContinuationJson>,
+    #[serde(default)]
+    pub v: Option<ValidatorsJson>,
+}
+
+/// A robots.txt job.
+#[derive(Debug, Deserialize)]
+pub struct RobotsJson {
+    pub o: String,
+    pub u: String,
+}
+
+/// A sitemap or feed, queued or handed out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResourceJson {
+    pub kind: String,
+    pub k: String,
+    pub u: String,
+    pub o: String,
+    pub depth: u32,
+}
+
+impl ResourceJson {
+    pub fn new(kind: ResourceKind, url: &Url, depth: u32) -> ResourceJson {
+        ResourceJson {
+            kind: match kind {
+                ResourceKind::Sitemap => "sitemap",
+                ResourceKind::Feed => "feed",
+            }
+            .to_owned(),
+            k: hex(crate::url_norm::key(url)),
+            u: url.to_string(),
+            o: crate::robots::origin_key(url),
+            depth,
+        }
+    }
+
+    pub fn kind(&self) -> ResourceKind {
+        if self.kind == "feed" {
+            ResourceKind::Feed
+        } else {
+            ResourceKind::Sitemap
+        }
+    }
+}
+
+/// How a robots.txt fetch went, as stored for the other processes (the body apart).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VerdictJson {
+    /// The final URL the robots.txt came from (`None`: rules without a response).
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Rules without a response: the origin is unreachable (or the parser failed).
+    #[serde(default)]
+    pub unreachable: bool,
+}
+
+/// The verdict and body to store for `rules`.
+pub fn verdict(rules: &RobotsRules) -> (VerdictJson, Vec<u8>) {
+    match rules.source() {
+        Some(s) => (
+            VerdictJson {
+                url: Some(s.url.to_string()),
+                status: s.status,
+                unreachable: false,
+            },
+            s.body.clone(),
+        ),
+        None => (
+            VerdictJson {
+                url: None,
+                status: None,
+                unreachable: rules.unreachable(),
+            },
+            Vec::new(),
+        ),
+    }
+}
+
+/// The rules a stored verdict makes (the same as the fetching process made).
+pub fn rules_of(verdict: &VerdictJson, body: Vec<u8>, user_agent: &str) -> RobotsRules {
+    match verdict.url.as_deref().and_then(|u| Url::parse(u).ok()) {
+        Some(url) => crate::crawl::robots_cache::guarded(|| {
+            RobotsRules::from_source(
+                RobotsSource {
+                    url,
+                    status: verdict.status,
+                    body,
+                },
+                user_agent,
+            )
+        }),
+        None if verdict.unreachable => RobotsRules::unreachable_rules(),
+        None => RobotsRules::allow_all(),
+    }
+}
+
+/// A row as kept in Redis: its 13 cells, then the 12 `--meta` cells when it has them.
+pub fn row_json(row: &Row) -> String {
+    let mut cells: Vec<String> = row.record().to_vec();
+    if let Some(m) = &row.meta {
+        cells.extend(m.cells());
+    }
+    serde_json::to_string(&cells).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// A kept row back.
+pub fn row_from_json(text: &str) -> Result<Row, String> {
+    let cells: Vec<String> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    if cells.len() != 13 && cells.len() != 25 {
+        return Err(format!("a row of {} cells", cells.len()));
+    }
+    fn opt<T: std::str::FromStr>(s: &str) -> Result<Option<T>, String> {
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse().map(Some).map_err(|_| format!("bad number {s:?}"))
+    }
+    let c = &cells;
+    let error = if c[12].is_empty() {
+        None
+    } else {
+        Some(ErrorClass::parse(&c[12]).ok_or_else(|| format!("bad error {:?}", c[12]))?)
+    };
+    let meta = (cells.len() == 25).then(|| {
+        Box::new(Meta {
+            published: c[13].clone(),
+            modified: c[14].clone(),
+            date_source: c[15].clone(),
+            author: c[16].clone(),
+            description: c[17].clone(),
+            canonical: c[18].clone(),
+            lang: c[19].clone(),
+            kind: c[20].clone(),
+            section: c[21].clone(),
+            keywords: c[22].clone(),
+            headline: c[23].clone(),
+            site_name: c[24].clone(),
+        })
+    });
+    Ok(Row {
+        url: c[0].clone(),
+        final_url: c[1].clone(),
+        depth: c[2].parse().map_err(|_| format!("bad depth {:?}", c[2]))?,
+        parent: c[3].clone(),
+        status: opt(&c[4])?,
+        content_type: c[5].clone(),
+        title: c[6].clone(),
+        links: opt(&c[7])?,
+        bytes: opt(&c[8])?,
+        elapsed_ms: opt(&c[9])?,
+        fetched_at: c[10].clone(),
+        encoding: c[11].clone(),
+        error,
+        meta,
+        dedup_key: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_round_trip_with_and_without_meta() {
+        let mut row = Row {
+            url: "http://a.test/x".into(),
+            final_url: "http://a.test/y".into(),
+            depth: 2,
+            parent: "http://a.test/".into(),
+            status: Some(200),
+            content_type: "text/html".into(),
+            title: "A \"title\", with\ttabs\nand lines".into(),
+            links: Some(7),
+            bytes: Some(1234),
+            elapsed_ms: Some(5),
+            fetched_at: "2026-12-02T04:00:00Z".into(),
+            encoding: "utf-8".into(),
+            error: Some(ErrorClass::Http),
+            meta: None,
+            dedup_key: None,
+        };
+        assert_eq!(row_from_json(&row_json(&row)), Ok(row.clone()));
+        row.meta = Some(Box::new(Meta {
+            headline: "h".into(),
+            canonical: "http://a.test/c".into(),
+            ..Meta::default()
+        }));
+        row.status = None;
+        row.error = None;
+        assert_eq!(row_from_json(&row_json(&row)), Ok(row));
+        assert!(row_from_json("[\"only one\"]").is_err());
+    }
+
+    #[test]
+    fn keys_are_16_hex_digits_both_ways() {
+        for k in [0u64, 1, 0xffff_ffff_ffff_ffff, 0x0123_4567_89ab_cdef] {
+            assert_eq!(hex(k).len(), 16);
+            assert_eq!(unhex(&hex(k)), Some(k));
+        }
+    }
+
+    #[test]
+    fn a_stored_verdict_makes_the_same_rules() {
+        let url = Url::parse("http://a.test/robots.txt").expect("url");
+        let body = b"User-agent: *\nDisallow: /private\nCrawl-delay: 2\nSitemap: /s.xml\n".to_vec();
+        let fetched = RobotsRules::from_source(
+            RobotsSource {
+                url: url.clone(),
+                status: Some(200),
+                body,
+            },
+            "trawl/1",
+        );
+        let (v, b) = verdict(&fetched);
+        let text = serde_json::to_string(&v).expect("json");
+        let again = rules_of(&serde_json::from_str(&text).expect("json"), b, "trawl/1");
+        let private = Url::parse("http://a.test/private/x").expect("url");
+        let open = Url::parse("http://a.test/open").expect("url");
+        assert!(!again.allowed(&private) && again.allowed(&open));
+        assert_eq!(again.crawl_delay(), fetched.crawl_delay());
+        assert_eq!(again.sitemaps(), fetched.sitemaps());
+        let (v, b) = verdict(&RobotsRules::unreachable_rules());
+        assert!(rules_of(&v, b, "t").unreachable());
+        let (v, b) = verdict(&RobotsRules::allow_all());
+        assert!(rules_of(&v, b, "t").allowed(&private));
+    }
+}

@@ -1,0 +1,87 @@
+//! `trawl export`: the rows of one run of a shared crawl, as every process completed them (kept
+//! in Redis with the run, in completion order), written to one output like a crawl's.
+
+use super::codec;
+use super::error::SharedError;
+use super::store::{Store, SCHEMA};
+use crate::config::SharedTarget;
+use crate::error::CrawlError;
+use crate::output::RowSink;
+
+/// Rows read from Redis per round trip.
+const CHUNK: isize = 1000;
+
+/// The rows of one run, found in Redis, ready to be written.
+pub struct Export {
+    store: Store,
+    pub run: u64,
+}
+
+/// Find the run `run` (default: the latest) of the crawl; refused when the crawl does not exist
+/// or its keys are not a trawl crawl of this schema.
+pub fn open(target: &SharedTarget, run: Option<u64>) -> Result<Export, SharedError> {
+    let mut store = Store::connect(target)?;
+    let meta = format!("{}meta", store.prefix);
+    let (program, schema, latest): (Option<String>, Option<String>, Option<u64>) =
+        store.with(|conn, _| {
+            redis::cmd("HMGET")
+                .arg(&meta)
+                .arg("program")
+                .arg("schema")
+                .arg("run")
+                .query(conn)
+        })?;
+    let Some(latest) = latest else {
+        return Err(SharedError::NoCrawl {
+            url: store.shown.clone(),
+            id: store.crawl_id.clone(),
+        });
+    };
+    if program.as_deref() != Some("trawl") || schema.as_deref() != Some(SCHEMA) {
+        return Err(SharedError::Foreign {
+            key: meta,
+            found: format!(
+                "program {} schema {}",
+                program.unwrap_or_default(),
+                schema.unwrap_or_default()
+            ),
+            schema: SCHEMA,
+        });
+    }
+    Ok(Export {
+        store,
+        run: run.unwrap_or(latest),
+    })
+}
+
+impl Export {
+    /// Write the run's rows to `sink`, in completion order; returns how many.
+    pub fn write_to(mut self, sink: &mut dyn RowSink) -> Result<u64, CrawlError> {
+        let (run, store) = (self.run, &mut self.store);
+        let list = format!("{}rows:{run}", store.prefix);
+        let mut written = 0u64;
+        let mut from: isize = 0;
+        loop {
+            let rows: Vec<String> = store.with(|conn, _| {
+                redis::cmd("LRANGE")
+                    .arg(&list)
+                    .arg(from)
+                    .arg(from + CHUNK - 1)
+                    .query(conn)
+            })?;
+            for text in &rows {
+                let row = codec::row_from_json(text).map_err(|what| SharedError::Protocol {
+                    url: store.shown.clone(),
+                    what: format!("a row of {list}: {what}"),
+                })?;
+                sink.write_row(&row)?;
+                written += 1;
+            }
+            if (rows.len() as isize) < CHUNK {
+                break;
+            }
+            from += CHUNK;
+        }
+        Ok(written)
+    }
+}

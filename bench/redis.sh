@@ -71,11 +71,29 @@ proc_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/d
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat; }
 now() { date +%s.%N; }
 
+# Commands a client sends itself; INFO commandstats also counts every command a script runs
+# (each redis.call), so the others are counted as the script's own work, not round trips. (trawl's
+# join sends one EXISTS of its own per process beside the script's, noise at these page counts;
+# export's HMGET and LRANGE come after the counts are read.)
+REDIS_CLIENT_COMMANDS=" evalsha eval evalsha_ro eval_ro script|load script|exists ping hello auth select client|setname subscribe unsubscribe psubscribe punsubscribe scan "
 # INFO commandstats as "name calls usec" lines, without the bench's own CONFIG and INFO.
 command_stats() {
     rcli INFO commandstats | tr -d '\r' |
         sed -n 's/^cmdstat_\([^:]*\):calls=\([0-9]*\),usec=\([0-9]*\),.*/\1 \2 \3/p' |
         grep -v -e '^config|' -e '^info ' || true
+}
+
+# "name calls usec" lines -> "round_trips evalsha usec_of_round_trips inner_calls detail", detail
+# = name:calls,... of every command, a script's inner ones marked with a leading +.
+split_stats() {
+    awk -v client="$REDIS_CLIENT_COMMANDS" '
+        {
+            if (index(client, " " $1 " ")) { calls += $2; usec += $3; name = $1 }
+            else { inner += $2; name = "+" $1 }
+            if ($1 == "evalsha") e = $2
+            d = d (d == "" ? "" : ",") name ":" $2
+        }
+        END { printf "%d %d %d %d %s\n", calls, e, usec, inner, (d == "" ? "-" : d) }'
 }
 
 # One measurement: PROCS trawl processes started together.
@@ -106,13 +124,11 @@ redis_measure() {
     t1=$(now)
     r1=$(proc_ticks "$REDIS_PID"); l1=$(proc_ticks "$LAT_PID")
     read -r b1 s1 < <(machine_ticks)
-    local stats="" calls=0 evalsha=0 usec=0 detail=-
+    local stats="" calls=0 evalsha=0 usec=0 detail=- inner=0
     if [[ $mode == redis ]]; then
         stats=$(command_stats)
         if [[ -n $stats ]]; then
-            read -r calls evalsha usec detail < <(awk '
-                { calls += $2; usec += $3; if ($1 == "evalsha") e = $2; d = d (d == "" ? "" : ",") $1 ":" $2 }
-                END { printf "%d %d %d %s\n", calls, e, usec, (d == "" ? "-" : d) }' <<<"$stats")
+            read -r calls evalsha usec inner detail < <(split_stats <<<"$stats")
         fi
     fi
     # Rows of all processes: count, distinct URLs, rows with an error; per process.
@@ -139,17 +155,17 @@ redis_measure() {
     wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
     local exits
     exits=$(IFS=+; echo "${rcs[*]}")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$label" "$mode" "$procs" "$w" "$round" "$budget" "$rows" "$distinct" "$errs" "$wall" "$cpu" "$rss" \
         "$(awk -v a="$r0" -v b="$r1" -v h="$hz" 'BEGIN { printf "%.2f", (b - a) / h }')" \
         "$(awk -v a="$l0" -v b="$l1" -v h="$hz" 'BEGIN { printf "%.2f", (b - a) / h }')" \
         "$(awk -v a="$b0" -v b="$b1" -v h="$hz" 'BEGIN { printf "%.2f", (b - a) / h }')" \
         "$(awk -v a="$s0" -v b="$s1" -v h="$hz" 'BEGIN { printf "%.2f", (b - a) / h }')" \
-        "$calls" "$evalsha" "$usec" "$exits" "$per" "$exported" "$detail" >>"$REDIS_TSV"
+        "$calls" "$evalsha" "$usec" "$exits" "$per" "$exported" "$detail" "$inner" >>"$REDIS_TSV"
     tail -1 "$REDIS_TSV" | awk -F'\t' -v n="$RUNS" '{
-        printf "%-14s run %s/%s: %5d pages (%s; %d distinct) in %6.2f s = %6.1f pages/s; CPU trawl %.2f s, redis %.2f s, latency server %.2f s, machine %.2f s of %.2f; calls/page %s; exit %s; export %s\n",
+        printf "%-14s run %s/%s: %5d pages (%s; %d distinct) in %6.2f s = %6.1f pages/s; CPU trawl %.2f s, redis %.2f s, latency server %.2f s, machine %.2f s of %.2f; round trips/page %s (+%s inside scripts); exit %s; export %s\n",
             $1, $5, n, $7, $21, $8, $10, ($10 > 0 ? $7 / $10 : 0), $11, $13, $14, $15, $10 * '"$(nproc)"',
-            ($2 == "redis" && $7 > 0 ? sprintf("%.2f", $17 / $7) : "-"), $20, $22 }' >&2
+            ($2 == "redis" && $7 > 0 ? sprintf("%.2f", $17 / $7) : "-"), ($2 == "redis" && $7 > 0 ? sprintf("%.1f", $24 / $7) : "-"), $20, $22 }' >&2
     for ((i = 1; i <= procs; i++)); do
         if [[ ${rcs[i - 1]} != 0 ]]; then
             log "  process $i exited ${rcs[i - 1]}; last lines of its output:"
@@ -254,11 +270,11 @@ redis_memory() {
     read -r seen_keys seen_enc seen_count seen_usage < <(awk -F'\t' '{ print $2, $4, $5, $6 }' <<<"${seen_line:-x	0	-	-	0	0}")
     local del_keys del_before del_after plain8 hex40
     read -r del_keys del_before del_after < <($mem del "trawl:{$id}:1:s:*")
-    local calls evalsha
-    read -r calls evalsha < <(awk '{ c += $2; if ($1 == "evalsha") e = $2 } END { printf "%d %d\n", c, e }' <<<"$stats")
+    local calls evalsha usec inner detail
+    read -r calls evalsha usec inner detail < <(split_stats <<<"$stats")
     REDIS_MEM+=("command: \`trawl-latency-server --pages $pages --latency-ms 0\`; \`trawl SEED --max-depth 3 --max-pages $budget --scope host --per-host 1000 --delay 0 -w 16 --queue-capacity 256 --retries 0 -q -o FILE --summary-json FILE --redis $REDIS_URL --crawl-id $id\`")
     REDIS_MEM+=("trawl: exit $rc, $rows rows, $wall s, CPU $cpu s, peak RSS $((rssk / 1024)) MB; summary JSON \`seen\`: ${seen_json:-?}; redis-server CPU $(awk -v a="$r0" -v b="$r1" -v h="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / h }') s")
-    REDIS_MEM+=("Redis calls: $calls in all, $evalsha evalsha: $(awk -v c="$calls" -v p="$rows" 'BEGIN { printf "%.2f", (p > 0 ? c / p : 0) }') per page ($(awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $1, $2 }' <<<"$stats"))")
+    REDIS_MEM+=("Redis round trips: $calls ($evalsha evalsha) = $(awk -v c="$calls" -v p="$rows" 'BEGIN { printf "%.2f", (p > 0 ? c / p : 0) }') per page, $(awk -v c="$usec" -v p="$rows" 'BEGIN { printf "%.0f", (p > 0 ? c / p : 0) }') µs of Redis time per page; commands run inside the script: $inner = $(awk -v c="$inner" -v p="$rows" 'BEGIN { printf "%.1f", (p > 0 ? c / p : 0) }') per page (INFO commandstats; + marks a script's inner commands: ${detail//,/, })")
     REDIS_MEM+=("seen-set \`trawl:{ID}:1:s:*\`: $seen_keys keys ($seen_enc), $seen_count members (SCARD); MEMORY USAGE (SAMPLES 0) summed: $seen_usage bytes = **$(awk -v u="$seen_usage" -v n="$seen_count" 'BEGIN { printf "%.1f", (n > 0 ? u / n : 0) }') B per URL seen**")
     REDIS_MEM+=("used_memory: $used0 before the crawl, $used1 right after it (+$((used1 - used0)) bytes, all of the crawl's keys: $(awk -v u="$((used1 - used0))" -v n="$seen_count" 'BEGIN { printf "%.1f", (n > 0 ? u / n : 0) }') B per URL seen); deleting the $del_keys seen-set keys freed $((del_before - del_after)) bytes = $(awk -v u="$((del_before - del_after))" -v n="$seen_count" 'BEGIN { printf "%.1f", (n > 0 ? u / n : 0) }') B per URL seen")
     if [[ $seen_count =~ ^[0-9]+$ ]] && ((seen_count > 0)); then
@@ -281,7 +297,7 @@ redis_report() {
         echo "- each process: \`trawl SEED --max-depth 10 --max-pages B --scope host --delay 0 --per-host 1000 -w W --queue-capacity 256 --retries 0 -q -o FILE --summary-json FILE [--redis URL --crawl-id bench-LABEL-rRUN-PID]\`, B = $REDIS_PAGES × processes; all processes of a run started together"
         echo "- pages/s = rows of all processes ÷ wall time from the first start to the last exit; efficiency = pages/s ÷ (processes × W ÷ 0.2 s)"
         echo "- CPU: trawl = user + sys of all its processes (GNU time); redis-server and latency server from /proc/PID/stat; machine = busy time of all $hz_cores CPUs (/proc/stat), other = machine − trawl − redis − latency server (other work on the machine, the kernel's share not charged to a process)"
-        echo "- calls = Redis commands between CONFIG RESETSTAT and INFO commandstats (the bench's own CONFIG and INFO left out)"
+        echo "- round trips = the commands clients sent (EVALSHA, and PING, SUBSCRIBE, SCAN, ... of their own) between CONFIG RESETSTAT and INFO commandstats, the bench's own CONFIG and INFO left out; INFO commandstats also counts each command a script runs (redis.call), shown apart as inside scripts; Redis µs/page = the usec INFO commandstats gives the round trips (a script's time includes its inner commands)"
         echo
         awk -F'\t' "$AWK_MEDIAN"'
             {
@@ -293,7 +309,7 @@ redis_report() {
                 add("cpu", k, ($7 > 0 ? 1000 * $11 / $7 : 0)); add("rcpu", k, ($7 > 0 ? 1000 * $13 / $7 : 0))
                 add("lcpu", k, $14 / $10); add("busy", k, $15 / $10); add("other", k, ($15 - $11 - $13 - $14) / $10)
                 add("steal", k, $16 / $10)
-                add("calls", k, ($7 > 0 ? $17 / $7 : 0)); add("usec", k, ($7 > 0 ? $19 / $7 : 0))
+                add("calls", k, ($7 > 0 ? $17 / $7 : 0)); add("usec", k, ($7 > 0 ? $19 / $7 : 0)); add("inner", k, ($7 > 0 ? $24 / $7 : 0))
                 round[k, $5] = rate; if ($5 > rounds) rounds = $5
                 dup[k] += $7 - $8; if ($9 > 0) errs[k] += $9
                 if ($20 !~ /^0(\+0)*$/) bad[k] = bad[k] " " $20
@@ -303,8 +319,8 @@ redis_report() {
                 ref = ""
                 for (g = 1; g <= groups; g++) if (mode[order[g]] == "redis" && procs[order[g]] == 1) { ref = order[g]; break }
                 rr = (ref != "" ? median("rate" SUBSEP ref, runs[ref]) : 0)
-                print "| run | processes × workers | rounds | pages | wall s | pages/s | ÷ 1 process | per round | efficiency | trawl CPU ms/page | redis CPU ms/page | Redis calls/page | Redis µs/page | CPUs busy (of '"$hz_cores"') | latency server CPUs | other CPUs | steal | checks |"
-                print "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+                print "| run | processes × workers | rounds | pages | wall s | pages/s | ÷ 1 process | per round | efficiency | trawl CPU ms/page | redis CPU ms/page | Redis round trips/page | inside scripts/page | Redis µs/page | CPUs busy (of '"$hz_cores"') | latency server CPUs | other CPUs | steal | checks |"
+                print "|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
                 for (g = 1; g <= groups; g++) {
                     k = order[g]; n = runs[k]
                     rate = median("rate" SUBSEP k, n)
@@ -318,25 +334,26 @@ redis_report() {
                     if (bad[k] != "") check = check "; exits" bad[k]
                     if (xp[k] != "") check = check "; export rows" xp[k]
                     else if (mode[k] == "redis") check = check "; export = rows"
-                    printf "| %s | %d × %d | %d | %d | %.2f | %.1f | %s | %s | %.0f%% | %.2f | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %s |\n",
+                    printf "| %s | %d × %d | %d | %d | %.2f | %.1f | %s | %s | %.0f%% | %.2f | %s | %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %s |\n",
                         k, procs[k], w[k], n, median("pages" SUBSEP k, n), median("wall" SUBSEP k, n), rate,
                         (rr > 0 ? sprintf("%.2f", rate / rr) : "-"), (per == "" ? "-" : per),
                         100 * rate / (procs[k] * w[k] / 0.2), median("cpu" SUBSEP k, n),
                         (mode[k] == "redis" ? sprintf("%.3f", median("rcpu" SUBSEP k, n)) : "-"),
                         (mode[k] == "redis" ? sprintf("%.2f", median("calls" SUBSEP k, n)) : "-"),
+                        (mode[k] == "redis" ? sprintf("%.1f", median("inner" SUBSEP k, n)) : "-"),
                         (mode[k] == "redis" ? sprintf("%.0f", median("usec" SUBSEP k, n)) : "-"),
                         median("busy" SUBSEP k, n), median("lcpu" SUBSEP k, n), median("other" SUBSEP k, n),
                         median("steal" SUBSEP k, n), check
                 }
             }' "$REDIS_TSV"
         echo
-        echo "### Redis calls per page, by command (all rounds of each run together)"
+        echo "### Redis commands per page, by command (all rounds of each run together; + = run inside a script, not a round trip)"
         echo
         awk -F'\t' '
             $2 == "redis" {
                 k = $1
                 if (!(k in seen)) { seen[k] = 1; order[++groups] = k }
-                pages[k] += $7; calls[k] += $17
+                pages[k] += $7; calls[k] += $17; inner[k] += $24
                 n = split($23, part, ",")
                 for (i = 1; i <= n; i++) {
                     split(part[i], cv, ":"); if (cv[1] == "" || cv[1] == "-") continue
@@ -345,22 +362,22 @@ redis_report() {
                 }
             }
             END {
-                print "| run | pages (all rounds) | calls/page | by command (calls/page) |"
-                print "|---|---:|---:|---|"
+                print "| run | pages (all rounds) | round trips/page | inside scripts/page | by command (per page) |"
+                print "|---|---:|---:|---:|---|"
                 for (g = 1; g <= groups; g++) {
                     k = order[g]; s = ""
                     m = split(substr(names[k], 2), list, " ")
                     for (i = 1; i <= m; i++) s = s (s == "" ? "" : ", ") sprintf("%s %.3f", list[i], c[k, list[i]] / pages[k])
-                    printf "| %s | %d | %.2f | %s |\n", k, pages[k], (pages[k] > 0 ? calls[k] / pages[k] : 0), s
+                    printf "| %s | %d | %.2f | %.1f | %s |\n", k, pages[k], (pages[k] > 0 ? calls[k] / pages[k] : 0), (pages[k] > 0 ? inner[k] / pages[k] : 0), s
                 }
             }' "$REDIS_TSV"
         echo
         echo "### All runs"
         echo
-        echo "| run | round | pages (per process) | wall s | trawl CPU s | peak RSS MB | redis CPU s | latency server CPU s | machine busy s | steal s | calls | evalsha | exits | export rows |"
-        echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
-        awk -F'\t' '{ printf "| %s | %s | %d (%s) | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s |\n",
-            $1, $5, $7, $21, $10, $11, $12 / 1024, $13, $14, $15, $16, ($2 == "redis" ? $17 : "-"), ($2 == "redis" ? $18 : "-"), $20, $22 }' "$REDIS_TSV"
+        echo "| run | round | pages (per process) | wall s | trawl CPU s | peak RSS MB | redis CPU s | latency server CPU s | machine busy s | steal s | round trips | evalsha | inside scripts | exits | export rows |"
+        echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+        awk -F'\t' '{ printf "| %s | %s | %d (%s) | %.2f | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s | %s |\n",
+            $1, $5, $7, $21, $10, $11, $12 / 1024, $13, $14, $15, $16, ($2 == "redis" ? $17 : "-"), ($2 == "redis" ? $18 : "-"), ($2 == "redis" ? $24 : "-"), $20, $22 }' "$REDIS_TSV"
         echo
     fi
     if [[ ${#REDIS_MEM[@]} -gt 0 ]]; then

@@ -96,6 +96,13 @@ split_stats() {
         END { printf "%d %d %d %d %s\n", calls, e, usec, inner, (d == "" ? "-" : d) }'
 }
 
+# With 1, the processes after the first start once the first has written the crawl's meta key.
+# Needed while trawl's join (src/shared/join.rs, foreign_key) checks EXISTS meta and then SCANs
+# the crawl's prefix in separate round trips: a process started together with the seeding one
+# finds the seeder's keys without the meta key it looked for a moment before, and is refused
+# with exit 2 ("holds data of another program"). 0 starts them all at once (to check a fix).
+REDIS_STAGGER=${REDIS_STAGGER:-1}
+
 # One measurement: PROCS trawl processes started together.
 # redis_measure LABEL MODE(redis|local) PROCS WORKERS ROUND BUDGET SEED
 redis_measure() {
@@ -115,6 +122,14 @@ redis_measure() {
         [[ $mode == redis ]] && args+=(--redis "$REDIS_URL" --crawl-id "$id")
         /usr/bin/time -f '%e %U %S %M' -o "$dir/p$i.time" "${args[@]}" >"$dir/p$i.log" 2>&1 &
         pids+=($!)
+        # The others join once the first has seeded the crawl: a joiner that starts while the
+        # first is seeding can be refused (see REDIS_STAGGER above).
+        if [[ $mode == redis && $i == 1 && $procs -gt 1 && $REDIS_STAGGER == 1 ]]; then
+            local waits=0 seeded_after
+            while ((waits++ < 500)) && [[ $(rcli EXISTS "trawl:{$id}:meta") != 1 ]]; do sleep 0.01; done
+            seeded_after=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+            log "  $label: the crawl's meta key appeared ${seeded_after} s after the first start; starting the other $((procs - 1))"
+        fi
     done
     for pid in "${pids[@]}"; do
         rc=0
@@ -295,6 +310,11 @@ redis_report() {
         echo
         echo "- latency site: \`trawl-latency-server --pages $REDIS_THROUGHPUT_SITE --latency-ms 200\`, seed \`/\`; Redis $REDIS_VERSION on loopback, \`--save \"\" --appendonly no\`"
         echo "- each process: \`trawl SEED --max-depth 10 --max-pages B --scope host --delay 0 --per-host 1000 -w W --queue-capacity 256 --retries 0 -q -o FILE --summary-json FILE [--redis URL --crawl-id bench-LABEL-rRUN-PID]\`, B = $REDIS_PAGES × processes; all processes of a run started together"
+        if [[ $REDIS_STAGGER == 1 ]]; then
+            echo "- the first process starts alone; the others start as soon as it has written the crawl's meta key (polled every 10 ms; tens of ms, in the log). Started all at once, joiners were refused, exit 2, \"Redis key trawl:{ID}:1:cfg holds data of another program (there is no trawl meta key beside it)\": trawl's join checks EXISTS meta and SCANs the prefix in two round trips, and the seeder's script runs between them. REDIS_STAGGER=0 starts them together."
+        else
+            echo "- all processes started at once (REDIS_STAGGER=0)"
+        fi
         echo "- pages/s = rows of all processes ÷ wall time from the first start to the last exit; efficiency = pages/s ÷ (processes × W ÷ 0.2 s)"
         echo "- CPU: trawl = user + sys of all its processes (GNU time); redis-server and latency server from /proc/PID/stat; machine = busy time of all $hz_cores CPUs (/proc/stat), other = machine − trawl − redis − latency server (other work on the machine, the kernel's share not charged to a process)"
         echo "- round trips = the commands clients sent (EVALSHA, and PING, SUBSCRIBE, SCAN, ... of their own) between CONFIG RESETSTAT and INFO commandstats, the bench's own CONFIG and INFO left out; INFO commandstats also counts each command a script runs (redis.call), shown apart as inside scripts; Redis µs/page = the usec INFO commandstats gives the round trips (a script's time includes its inner commands)"

@@ -11,8 +11,9 @@
 #   each trawl (GNU time), of redis-server and the latency server (/proc/PID/stat) and of the whole
 #   machine (/proc/stat) are taken for every run; Redis's INFO commandstats after a CONFIG
 #   RESETSTAT gives the calls per page.
-# redis-memory: a seen-set of about 1,000,000 URLs (latency server --pages 1010101 --latency-ms 0,
-#   trawl --max-depth 3 --max-pages 10101), every key of the crawl measured with MEMORY USAGE
+# redis-memory: a seen-set of about 1,000,000 URLs (latency server --pages 2000000 --latency-ms 0,
+#   trawl --max-depth 3 --max-pages 11000, as seen1m; REDIS_MEM_SITE and REDIS_MEM_PAGES change
+#   them), every key of the crawl measured with MEMORY USAGE
 #   (SAMPLES 0) right after the run, INFO memory's used_memory before and after, and the same count
 #   loaded as a plain SET of 8-byte binary members and of 40-character hex strings.
 
@@ -247,7 +248,12 @@ redis_memory() {
         REDIS_MEM+=("redis-memory skipped: it needs python3 (bench/redis_mem.py talks RESP to Redis)")
         return 0
     fi
-    local pages=1010101 budget=10101 id=bench-mem-$$ dir=$TMP/redis-memory
+    # Page i links to its children 100 i + 1 ..= 100 i + 100 and to 16 pages drawn at random from
+    # the whole site; a page drawn at random above pages / 100 has no children. On 1,010,101
+    # pages (the 100-ary tree of depth 3) the 10,101 pages fetched breadth-first are not the
+    # tree's first levels but include such childless pages, and saw 753,874 URLs; twice as many
+    # pages gives every page fetched its 100 children: 11,000 fetched see ~1,000,000 (as seen1m).
+    local pages=${REDIS_MEM_SITE:-2000000} budget=${REDIS_MEM_PAGES:-11000} id=bench-mem-$$ dir=$TMP/redis-memory
     local mem="python3 $BENCH/redis_mem.py $REDIS_PORT"
     mkdir -p "$dir"
     # Our own server: the throughput runs' keys (rows, expiring run keys) go, so used_memory
@@ -309,7 +315,7 @@ redis_report() {
         echo "## redis-throughput"
         echo
         echo "- latency site: \`trawl-latency-server --pages $REDIS_THROUGHPUT_SITE --latency-ms 200\`, seed \`/\`; Redis $REDIS_VERSION on loopback, \`--save \"\" --appendonly no\`"
-        echo "- each process: \`trawl SEED --max-depth 10 --max-pages B --scope host --delay 0 --per-host 1000 -w W --queue-capacity 256 --retries 0 -q -o FILE --summary-json FILE [--redis URL --crawl-id bench-LABEL-rRUN-PID]\`, B = $REDIS_PAGES × processes; all processes of a run started together"
+        echo "- each process: \`trawl SEED --max-depth 10 --max-pages B --scope host --delay 0 --per-host 1000 -w W --queue-capacity 256 --retries 0 -q -o FILE --summary-json FILE [--redis URL --crawl-id bench-LABEL-rRUN-PID]\`, B = $REDIS_PAGES × processes"
         if [[ $REDIS_STAGGER == 1 ]]; then
             echo "- the first process starts alone; the others start as soon as it has written the crawl's meta key (polled every 10 ms; tens of ms, in the log). Started all at once, joiners were refused, exit 2, \"Redis key trawl:{ID}:1:cfg holds data of another program (there is no trawl meta key beside it)\": trawl's join checks EXISTS meta and SCANs the prefix in two round trips, and the seeder's script runs between them. REDIS_STAGGER=0 starts them together."
         else

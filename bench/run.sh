@@ -18,8 +18,8 @@
 #                    --redis at 16 and 64 workers. Pages/s, the ratio to 1 process, the CPU of
 #                    trawl, redis-server, the latency server and the machine, and Redis calls per
 #                    page (INFO commandstats). See bench/redis.sh.
-#   redis-memory     Redis memory per URL seen at ~1,000,000 URLs (--max-depth 3, 10,101 pages of
-#                    a 1,010,101-page site fetched): MEMORY USAGE of every key of the crawl, INFO
+#   redis-memory     Redis memory per URL seen at ~1,000,000 URLs (--max-depth 3, 11,000 pages of
+#                    the 2,000,000-page latency site fetched, as seen1m): MEMORY USAGE of every key of the crawl, INFO
 #                    memory, and a plain SET of as many 8-byte members for comparison
 #   redis-scale      both redis-* (results to bench/results-redis.md unless --out says otherwise)
 #   NAME-qC[+C...]   any of the above with trawl's --queue-capacity C instead of 256; with several

@@ -363,8 +363,8 @@ if [[ $PERF == 1 ]] && ! perf --version >/dev/null 2>&1; then
 fi
 
 if [[ $BUILD == 1 ]]; then
-    log "building: cargo build --release --bins (fat LTO: minutes on a small machine)"
-    (cd "$ROOT" && cargo build --release --bins)
+    log "building: cargo build --release --bins --features bench (fat LTO: minutes on a small machine)"
+    (cd "$ROOT" && cargo build --release --bins --features bench)
 fi
 # Run copies: target/ is shared with other builds, which may replace the binaries mid-benchmark.
 mkdir -p "$TMP/bin"
@@ -373,7 +373,7 @@ for b in trawl trawl-latency-server; do
         cp "$TRAWL_GIVEN" "$TMP/bin/$b"
         continue
     fi
-    [[ -x $BIN/$b ]] || { log "$BIN/$b is missing: build with cargo build --release --bins (or give --bin-dir)"; exit 1; }
+    [[ -x $BIN/$b ]] || { log "$BIN/$b is missing: build with cargo build --release --bins --features bench (or give --bin-dir)"; exit 1; }
     cp "$BIN/$b" "$TMP/bin/$b"
 done
 # The revision the binaries were built from; -dirty when the crate's sources differ from it.

@@ -1,4 +1,4 @@
-//! URL handling cost per link, in links per second: `resolve_href` (join against the page,
+//! URL handling cost per link, in links per second: `url_norm::http_url` (join against the page,
 //! http(s) only, fragment dropped) and `url_norm::key` (canonical form and fingerprint) over
 //! every `a[href]`/`area[href]` of up to the first 300 Rust documentation pages under `std/`,
 //! or of a generated page with about 400 links when the documentation is not installed.
@@ -14,7 +14,7 @@ use scraper::{Html, Selector};
 use trawl::crawl::filter::LinkFilter;
 use trawl::crawl::link_memo::LinkMemo;
 use trawl::crawl::page_links;
-use trawl::extract::{self, resolve_href};
+use trawl::extract;
 use trawl::scope::{Scope, ScopeKind};
 use trawl::url_norm;
 use url::Url;
@@ -64,7 +64,7 @@ fn bench_urls(c: &mut Criterion) {
     let hrefs = hrefs();
     let resolved: Vec<Url> = hrefs
         .iter()
-        .filter_map(|(base, href)| resolve_href(base, href))
+        .filter_map(|(base, href)| url_norm::http_url(Some(base), href))
         .collect();
     println!(
         "urls corpus: {} hrefs, {} resolve to http(s)",
@@ -79,17 +79,17 @@ fn bench_urls(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
 
     group.throughput(Throughput::Elements(hrefs.len() as u64));
-    group.bench_function("resolve_href", |b| {
+    group.bench_function("url_norm::http_url", |b| {
         b.iter(|| {
             for (base, href) in &hrefs {
-                black_box(resolve_href(base, black_box(href)));
+                black_box(url_norm::http_url(Some(base), black_box(href)));
             }
         });
     });
-    group.bench_function("resolve_href + url_norm::key", |b| {
+    group.bench_function("url_norm::http_url + url_norm::key", |b| {
         b.iter(|| {
             for (base, href) in &hrefs {
-                if let Some(url) = resolve_href(base, black_box(href)) {
+                if let Some(url) = url_norm::http_url(Some(base), black_box(href)) {
                     black_box(url_norm::key(&url));
                 }
             }

@@ -86,6 +86,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                         r.meta.scope
                     ))));
                 }
+                // The options that decide what is crawled and written must be the crawl's
+                // (a state written before they were kept has none to check).
+                let theirs: Option<std::collections::BTreeMap<String, String>> =
+                    serde_json::from_str(&r.meta.options).ok();
+                if let Some((ours, theirs)) =
+                    theirs.and_then(|t| crate::config::differences(&meta_options(&config), &t))
+                {
+                    return Ok(usage(&ConfigError::Invalid(format!(
+                        "state {} holds an unfinished crawl with {theirs}, not {ours}; run with \
+                         its options to resume it, or with --restart to discard it",
+                        path.display()
+                    ))));
+                }
                 // A resumed crawl keeps the output its crawl started with.
                 config.output = if r.meta.output == "-" {
                     OutputTarget::Stdout
@@ -137,7 +150,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     });
     let mut writer = sink.clone();
     let result = match joined {
-        Some(j) => crawl::crawl_shared(&config, &mut writer, &stop, j),
+        Some(j) => crate::shared::run::crawl(&config, &mut writer, &stop, j),
         None => crawl::crawl(&config, &mut writer, &stop, persist),
     };
     if let Some(p) = progress {
@@ -179,7 +192,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         report(&config, &summary);
     }
     if let Some(path) = &config.summary_json {
-        write_summary_json(path, &summary, config.output_options.meta)
+        write_summary_json(path, &summary, &config)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let exit = match got {
@@ -208,6 +221,7 @@ fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
         url: args.redis,
         crawl_id: args.crawl_id,
         patience: Duration::from_secs(10),
+        ca: args.redis_ca,
     };
     if !crate::cli::valid_crawl_id(&target.crawl_id) {
         return Ok(usage(&ConfigError::Invalid(format!(
@@ -252,12 +266,17 @@ fn usage(e: &ConfigError) -> Exit {
     Exit::Usage
 }
 
+/// The options a resume must agree on (`--state`).
+fn meta_options(config: &Config) -> std::collections::BTreeMap<&'static str, String> {
+    config.agreed_options(crate::config::Agreement::Resume)
+}
+
 /// What identifies the crawl in the state: seeds and scope must match to resume.
 fn crawl_meta(config: &Config) -> CrawlMeta {
     CrawlMeta {
         seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
         scope: format!("{:?}", config.scope).to_ascii_lowercase(),
-        options: String::new(),
+        options: serde_json::to_string(&meta_options(config)).unwrap_or_default(),
         output: match &config.output {
             OutputTarget::File(p) => p.display().to_string(),
             OutputTarget::Stdout => "-".into(),
@@ -398,6 +417,17 @@ fn report(config: &Config, s: &Summary) {
         "trawl: {} pages requested, {} rows ({} new) -> {dest}",
         s.requested, s.rows, s.new
     )];
+    if let (Some(target), Some(run)) = (&config.shared, &s.shared_run) {
+        lines.push(format!(
+            "  shared crawl {} run {run} (this process's share; `trawl export` has the whole run){}",
+            target.crawl_id,
+            if s.dropped > 0 {
+                format!("; {} pages dropped after their lease expired", s.dropped)
+            } else {
+                String::new()
+            }
+        ));
+    }
     lines.push(format!(
         "  status: {}; errors: {}",
         if statuses.is_empty() {
@@ -462,7 +492,8 @@ pub fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn write_summary_json(path: &std::path::Path, s: &Summary, meta: bool) -> std::io::Result<()> {
+fn write_summary_json(path: &std::path::Path, s: &Summary, config: &Config) -> std::io::Result<()> {
+    let meta = config.output_options.meta;
     let by_error: serde_json::Map<String, serde_json::Value> = s
         .by_error
         .iter()
@@ -492,6 +523,12 @@ fn write_summary_json(path: &std::path::Path, s: &Summary, meta: bool) -> std::i
     if meta {
         v["canonical_elsewhere"] = s.canonical_elsewhere.into();
         v["dedup_skipped"] = s.dedup_skipped.into();
+    }
+    if let (Some(target), Some(run)) = (&config.shared, &s.shared_run) {
+        // The crawl id and run, never the server (its URL may hold a password).
+        v["crawl_id"] = target.crawl_id.clone().into();
+        v["run"] = run.parse::<u64>().unwrap_or(0).into();
+        v["dropped"] = s.dropped.into();
     }
     let mut text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
     text.push('\n');

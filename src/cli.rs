@@ -1,7 +1,7 @@
 //! The command line (clap derive). Doc comments here are the `--help` text. It parses and converts
 //! into a [`Config`] once; nothing else in the crate imports clap.
 
-use crate::config::{Config, OutputTarget};
+use crate::config::{defaults, Config, OutputTarget};
 use crate::error::ConfigError;
 use crate::scope::ScopeKind;
 use crate::seeds;
@@ -37,20 +37,20 @@ pub struct Cli {
     pub seeds: Vec<String>,
 
     /// File to write (`-` for standard output); `{date}` and `{time}` expand to the UTC start
-    /// (YYYY-MM-DD, HHMMSS) [default: output/trawl-<UTC date-time>.csv]
+    /// (YYYY-MM-DD, HHMMSS) [default: output/trawl-YYYYMMDD-HHMMSS.csv]
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
     /// Number of worker threads fetching pages.
-    #[arg(short = 'w', long, value_name = "N", default_value_t = 16)]
+    #[arg(short = 'w', long, value_name = "N", default_value_t = defaults::WORKERS)]
     pub workers: usize,
 
     /// Capacity of the bounded job channel between the coordinator and the workers.
-    #[arg(long, value_name = "N", default_value_t = 64)]
+    #[arg(long, value_name = "N", default_value_t = defaults::QUEUE_CAPACITY)]
     pub queue_capacity: usize,
 
     /// Follow links up to this depth (seeds are depth 0; 1 = the seeds and the pages they link to).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = defaults::MAX_DEPTH)]
     pub max_depth: u32,
 
     /// Request at most this many distinct pages [default: no limit].
@@ -58,7 +58,7 @@ pub struct Cli {
     pub max_pages: Option<u64>,
 
     /// Limit in seconds on one whole page fetch, from connect to the last body byte.
-    #[arg(long, value_name = "SECS", default_value_t = 20.0)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults::TIMEOUT_SECS)]
     pub timeout: f64,
 
     /// Stop the crawl after this many seconds, as SIGTERM does (no new request, the pages in
@@ -72,7 +72,7 @@ pub struct Cli {
     pub user_agent: Option<String>,
 
     /// Which discovered links are followed: the seeds' hosts, their registrable domains, or any.
-    #[arg(long, value_enum, default_value_t = ScopeArg::Host)]
+    #[arg(long, value_enum, default_value_t = ScopeArg::from(defaults::SCOPE))]
     pub scope: ScopeArg,
 
     /// Also write every link found as an edge to this CSV (`from,to`).
@@ -80,26 +80,26 @@ pub struct Cli {
     pub links_output: Option<PathBuf>,
 
     /// Cut a page's body after this many bytes (after decompression); the row says `too_large`.
-    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = defaults::MAX_BYTES)]
     pub max_bytes: u64,
 
     /// Most bytes of page bodies all workers hold at once; a page that does not fit waits for
     /// others to finish (a page larger than this is still read, alone).
-    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = defaults::BODY_MEMORY)]
     pub body_memory: u64,
 
     /// Response heads (status line and headers) up to this size are always read; a larger one may
     /// fail the page with `too_large`. Also the most each connection's read buffer grows to.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::fetch::DEFAULT_MAX_HEADER_BYTES)]
+    #[arg(long, value_name = "BYTES", default_value_t = defaults::MAX_HEADER_BYTES)]
     pub max_header_bytes: u64,
 
     /// Most requests in flight to one host at a time.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = defaults::PER_HOST)]
     pub per_host: usize,
 
     /// Least gap in milliseconds between two request starts to one host (robots.txt Crawl-delay
     /// when larger).
-    #[arg(long, value_name = "MS", default_value_t = 200)]
+    #[arg(long, value_name = "MS", default_value_t = defaults::DELAY_MS)]
     pub delay: u64,
 
     /// Do not fetch or obey robots.txt.
@@ -115,14 +115,14 @@ pub struct Cli {
     pub feeds: bool,
 
     /// Retry transient failures (connect errors, timeouts, broken responses, 429, 5xx) up to N times.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = defaults::RETRIES)]
     pub retries: u32,
 
     /// Honour a server's Retry-After up to this many seconds; a longer one ends the retries.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults::MAX_RETRY_AFTER_SECS)]
     pub max_retry_after: u64,
 
-    /// Request at most N pages from one host.
+    /// Request at most N pages from one host [default: no limit].
     #[arg(long, value_name = "N")]
     pub max_pages_per_host: Option<u64>,
 
@@ -142,8 +142,9 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
 
-    /// Discard the unfinished crawl in --state and start a new one.
-    #[arg(long, requires = "state")]
+    /// Discard the unfinished crawl in --state (or the running run of the --redis crawl id) and
+    /// start a new one.
+    #[arg(long, requires = "store")]
     pub restart: bool,
 
     /// Share one crawl among many processes (on many machines) through this Redis server:
@@ -158,8 +159,13 @@ pub struct Cli {
 
     /// With --redis: how long to keep retrying a lost Redis connection before giving up
     /// (exit 1).
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    #[arg(long, value_name = "SECS", default_value_t = defaults::REDIS_TIMEOUT_SECS)]
     pub redis_timeout: f64,
+
+    /// With a rediss:// --redis: trust the certificate authority in this PEM file (a private
+    /// CA) instead of the public ones.
+    #[arg(long, value_name = "PATH", requires = "redis")]
+    pub redis_ca: Option<PathBuf>,
 
     /// Write rows only for pages that no earlier crawl with this --state (or --redis crawl id)
     /// saw (the hourly job).
@@ -167,11 +173,11 @@ pub struct Cli {
     pub only_new: bool,
 
     /// With --only-new, fetch known pages again up to this many links from the seeds.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = defaults::REVISIT_DEPTH)]
     pub revisit_depth: u32,
 
     /// Row format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    #[arg(long, value_enum, default_value_t = FormatArg::from(crate::output::Format::default()))]
     pub format: FormatArg,
 
     /// Prefix ' to CSV cells that begin with =, +, -, @, tab or CR (formula injection).
@@ -251,6 +257,10 @@ pub struct ExportArgs {
     #[arg(long, value_name = "ID")]
     pub crawl_id: String,
 
+    /// Trust the certificate authority in this PEM file for a rediss:// --redis.
+    #[arg(long, value_name = "PATH")]
+    pub redis_ca: Option<PathBuf>,
+
     /// Which run of the crawl [default: the latest].
     #[arg(long, value_name = "N")]
     pub run: Option<u64>,
@@ -288,6 +298,7 @@ fn shared_target(
     redis: Option<String>,
     crawl_id: Option<String>,
     patience: f64,
+    ca: Option<PathBuf>,
 ) -> Result<Option<crate::config::SharedTarget>, ConfigError> {
     let (Some(url), Some(crawl_id)) = (redis, crawl_id) else {
         return Ok(None);
@@ -314,7 +325,27 @@ fn shared_target(
         url,
         crawl_id,
         patience: Duration::from_secs_f64(patience),
+        ca,
     }))
+}
+
+impl From<crate::output::Format> for FormatArg {
+    fn from(format: crate::output::Format) -> FormatArg {
+        match format {
+            crate::output::Format::Csv => FormatArg::Csv,
+            crate::output::Format::Jsonl => FormatArg::Jsonl,
+        }
+    }
+}
+
+impl From<ScopeKind> for ScopeArg {
+    fn from(kind: ScopeKind) -> ScopeArg {
+        match kind {
+            ScopeKind::Host => ScopeArg::Host,
+            ScopeKind::Domain => ScopeArg::Domain,
+            ScopeKind::Any => ScopeArg::Any,
+        }
+    }
 }
 
 impl Cli {
@@ -374,7 +405,7 @@ impl Cli {
         config.max_pages = self.max_pages;
         config.timeout = timeout;
         config.max_duration = self.max_duration.map(Duration::from_secs_f64);
-        config.connect_timeout = timeout.min(Duration::from_secs(10));
+        config.connect_timeout = crate::config::connect_timeout(timeout);
         if let Some(ua) = self.user_agent {
             config.user_agent = ua;
         }
@@ -405,7 +436,8 @@ impl Cli {
         config.allow_private = self.allow_private;
         config.state = self.state;
         config.restart = self.restart;
-        config.shared = shared_target(self.redis, self.crawl_id, self.redis_timeout)?;
+        config.shared =
+            shared_target(self.redis, self.crawl_id, self.redis_timeout, self.redis_ca)?;
         config.only_new = self.only_new;
         config.revisit_depth = self.revisit_depth;
         config.output_options = crate::output::OutputOptions {

@@ -1,12 +1,52 @@
-//! The validated settings of one crawl, with real types. Built once from the command line (or by
-//! tests and benches directly); the core trusts it and never re-validates or imports clap.
+//! The validated settings of one crawl, with real types, and the option defaults ([`defaults`]).
+//! Built once from the command line (or by tests and benches directly); the core trusts it and
+//! never re-validates or imports clap.
 
 pub use crate::output::OutputTarget;
 use crate::scope::ScopeKind;
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
+
+/// Every option default, defined once, in the command line's units: clap's `default_value_t`
+/// (cli.rs) applies and shows them in `--help`, [`Config::new`] starts from them, and a test
+/// (tests/cli.rs) holds the README's option table to `--help`, so the three cannot drift.
+pub mod defaults {
+    /// `--workers`.
+    pub const WORKERS: usize = 16;
+    /// `--redis-timeout`, in seconds: how long a lost Redis is retried.
+    pub const REDIS_TIMEOUT_SECS: f64 = 60.0;
+    /// `--queue-capacity`.
+    pub const QUEUE_CAPACITY: usize = 64;
+    /// `--max-depth`: each front page and the articles it links to.
+    pub const MAX_DEPTH: u32 = 1;
+    /// `--timeout`, in seconds.
+    pub const TIMEOUT_SECS: f64 = 20.0;
+    /// The most connecting alone may take; less when `--timeout` is less.
+    pub const MAX_CONNECT_TIMEOUT_SECS: u64 = 10;
+    /// `--max-bytes`: 8 MiB.
+    pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
+    /// `--body-memory`: 8 MiB.
+    pub const BODY_MEMORY: u64 = 8 * 1024 * 1024;
+    /// `--max-header-bytes`: Varnish's default limit on a whole response head, far above what
+    /// pages send (a few KiB), and small enough that 128 idle keep-alive connections hold 4 MiB of
+    /// read buffers rather than the ~23 MB they grew to with hyper's default cap (~400 KiB).
+    pub const MAX_HEADER_BYTES: u64 = 32 * 1024;
+    /// `--per-host`.
+    pub const PER_HOST: usize = 2;
+    /// `--delay`, in milliseconds.
+    pub const DELAY_MS: u64 = 200;
+    /// `--retries`.
+    pub const RETRIES: u32 = 2;
+    /// `--max-retry-after`, in seconds.
+    pub const MAX_RETRY_AFTER_SECS: u64 = 10;
+    /// `--revisit-depth`: the seeds only.
+    pub const REVISIT_DEPTH: u32 = 0;
+    /// `--scope`.
+    pub const SCOPE: crate::scope::ScopeKind = crate::scope::ScopeKind::Host;
+}
 
 /// Everything a crawl needs to run.
 #[derive(Debug, Clone)]
@@ -40,7 +80,7 @@ pub struct Config {
     /// Most bytes of page bodies held at once by all workers (see `budget::BodyBudget`).
     pub body_memory: u64,
     /// Response heads up to this size are always read (also the cap on each connection's read
-    /// buffer; see `fetch::DEFAULT_MAX_HEADER_BYTES`).
+    /// buffer; see [`defaults::MAX_HEADER_BYTES`]).
     pub max_header_bytes: u64,
     /// Most requests in flight to one host (scheme, host and port).
     pub per_host: NonZeroUsize,
@@ -92,6 +132,12 @@ pub fn default_user_agent() -> String {
     )
 }
 
+/// The limit on connecting for a whole-fetch `timeout`: the smaller of it and
+/// [`defaults::MAX_CONNECT_TIMEOUT_SECS`].
+pub fn connect_timeout(timeout: Duration) -> Duration {
+    timeout.min(Duration::from_secs(defaults::MAX_CONNECT_TIMEOUT_SECS))
+}
+
 impl Config {
     /// A configuration with the documented defaults, for tests and library users.
     pub fn new(seeds: Vec<Url>, output: OutputTarget) -> Config {
@@ -99,25 +145,26 @@ impl Config {
             seeds,
             output,
             links_output: None,
-            workers: NonZeroUsize::new(16).unwrap_or(NonZeroUsize::MIN),
-            queue_capacity: NonZeroUsize::new(64).unwrap_or(NonZeroUsize::MIN),
-            max_depth: 1,
+            workers: NonZeroUsize::new(defaults::WORKERS).unwrap_or(NonZeroUsize::MIN),
+            queue_capacity: NonZeroUsize::new(defaults::QUEUE_CAPACITY)
+                .unwrap_or(NonZeroUsize::MIN),
+            max_depth: defaults::MAX_DEPTH,
             max_pages: None,
-            timeout: Duration::from_secs(20),
+            timeout: Duration::from_secs_f64(defaults::TIMEOUT_SECS),
             max_duration: None,
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: connect_timeout(Duration::from_secs_f64(defaults::TIMEOUT_SECS)),
             user_agent: default_user_agent(),
-            scope: ScopeKind::Host,
-            max_bytes: 8 * 1024 * 1024,
-            body_memory: 8 * 1024 * 1024,
-            max_header_bytes: crate::fetch::DEFAULT_MAX_HEADER_BYTES,
-            per_host: NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN),
-            delay: Duration::from_millis(200),
+            scope: defaults::SCOPE,
+            max_bytes: defaults::MAX_BYTES,
+            body_memory: defaults::BODY_MEMORY,
+            max_header_bytes: defaults::MAX_HEADER_BYTES,
+            per_host: NonZeroUsize::new(defaults::PER_HOST).unwrap_or(NonZeroUsize::MIN),
+            delay: Duration::from_millis(defaults::DELAY_MS),
             robots: true,
             sitemaps: false,
             feeds: false,
-            retries: 2,
-            max_retry_after: Duration::from_secs(10),
+            retries: defaults::RETRIES,
+            max_retry_after: Duration::from_secs(defaults::MAX_RETRY_AFTER_SECS),
             max_pages_per_host: None,
             include: Vec::new(),
             exclude: Vec::new(),
@@ -126,7 +173,7 @@ impl Config {
             restart: false,
             shared: None,
             only_new: false,
-            revisit_depth: 0,
+            revisit_depth: defaults::REVISIT_DEPTH,
             output_options: crate::output::OutputOptions::default(),
             dedup_canonical: false,
             summary_json: None,
@@ -144,6 +191,8 @@ pub struct SharedTarget {
     pub crawl_id: String,
     /// How long a lost connection is retried before the crawl gives up (exit 1).
     pub patience: Duration,
+    /// `--redis-ca`: trust this CA (PEM) for `rediss://` instead of the public roots.
+    pub ca: Option<PathBuf>,
 }
 
 impl SharedTarget {
@@ -160,6 +209,7 @@ impl std::fmt::Debug for SharedTarget {
             .field("url", &self.shown())
             .field("crawl_id", &self.crawl_id)
             .field("patience", &self.patience)
+            .field("ca", &self.ca)
             .finish()
     }
 }
@@ -180,5 +230,130 @@ pub fn redact(url: &str) -> String {
             Some((scheme, _)) => format!("{scheme}://***"),
             None => "***".to_owned(),
         },
+    }
+}
+
+/// Who must agree on a crawl's options: a resume of a `--state` crawl, or every process of a
+/// `--redis` run (which also share the politeness rules they enforce together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agreement {
+    Resume,
+    Shared,
+}
+
+impl Config {
+    /// The options that decide what a crawl crawls and writes, as (option, value) in the form a
+    /// message shows them: a resume (`--state`) or a joining process (`--redis`) must have the
+    /// same ones. With [`Agreement::Shared`] the politeness rules are added.
+    pub fn agreed_options(&self, who: Agreement) -> BTreeMap<&'static str, String> {
+        fn opt<T: ToString>(v: Option<T>) -> String {
+            v.map(|v| v.to_string()).unwrap_or_else(|| "(none)".into())
+        }
+        fn list(v: &[regex::Regex]) -> String {
+            if v.is_empty() {
+                return "(none)".into();
+            }
+            v.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ")
+        }
+        let mut seeds: Vec<&str> = self.seeds.iter().map(|u| u.as_str()).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        let flag = |b: bool| if b { "on" } else { "off" }.to_owned();
+        let mut agreed = BTreeMap::from([
+            ("seeds", seeds.join(" ")),
+            ("--scope", format!("{:?}", self.scope).to_lowercase()),
+            ("--max-depth", self.max_depth.to_string()),
+            ("--max-pages", opt(self.max_pages)),
+            ("--max-pages-per-host", opt(self.max_pages_per_host)),
+            ("--include", list(&self.include)),
+            ("--exclude", list(&self.exclude)),
+            ("--allow-private", flag(self.allow_private)),
+            ("--ignore-robots", flag(!self.robots)),
+            ("--sitemaps", flag(self.sitemaps)),
+            ("--feeds", flag(self.feeds)),
+            ("--only-new", flag(self.only_new)),
+            ("--revisit-depth", self.revisit_depth.to_string()),
+            ("--meta", flag(self.output_options.meta)),
+            ("--dedup-canonical", flag(self.dedup_canonical)),
+        ]);
+        if who == Agreement::Shared {
+            agreed.extend([
+                ("--per-host", self.per_host.to_string()),
+                ("--delay", self.delay.as_millis().to_string()),
+                ("--user-agent", self.user_agent.clone()),
+                ("--retries", self.retries.to_string()),
+                (
+                    "--max-retry-after",
+                    self.max_retry_after.as_secs().to_string(),
+                ),
+            ]);
+        }
+        agreed
+    }
+}
+
+/// The options in which `ours` and an earlier crawl's `theirs` differ, as (ours, theirs) in one
+/// phrase each; `None` when they agree.
+pub fn differences(
+    ours: &BTreeMap<&'static str, String>,
+    theirs: &BTreeMap<String, String>,
+) -> Option<(String, String)> {
+    let show = |name: &str, value: Option<&String>| match (name, value) {
+        ("seeds", Some(v)) => format!("the seed set ({v})"),
+        (_, Some(v)) => format!("{name} {v}"),
+        (_, None) => format!("{name} (not set)"),
+    };
+    let (a, b): (Vec<String>, Vec<String>) = ours
+        .iter()
+        .filter(|(k, v)| theirs.get(**k) != Some(*v))
+        .map(|(k, v)| (show(k, Some(v)), show(k, theirs.get(*k))))
+        .unzip();
+    (!a.is_empty()).then(|| (a.join(", "), b.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_differing_option_is_named_with_both_values() {
+        let ours = BTreeMap::from([("--max-depth", "2".to_owned()), ("seeds", "a b".into())]);
+        let mut theirs = BTreeMap::from([
+            ("--max-depth".to_owned(), "1".to_owned()),
+            ("seeds".to_owned(), "a b".to_owned()),
+        ]);
+        assert_eq!(
+            differences(&ours, &theirs),
+            Some(("--max-depth 2".into(), "--max-depth 1".into()))
+        );
+        theirs.insert("seeds".into(), "a".into());
+        assert_eq!(
+            differences(&ours, &theirs),
+            Some((
+                "--max-depth 2, the seed set (a b)".into(),
+                "--max-depth 1, the seed set (a)".into()
+            ))
+        );
+        theirs.insert("--max-depth".into(), "2".into());
+        theirs.insert("seeds".into(), "a b".into());
+        assert_eq!(differences(&ours, &theirs), None);
+    }
+
+    #[test]
+    fn a_shared_run_also_agrees_on_politeness() {
+        let seeds = vec![Url::parse("http://a.test/").expect("url")];
+        let c = Config::new(seeds, OutputTarget::Stdout);
+        let resume = c.agreed_options(Agreement::Resume);
+        let shared = c.agreed_options(Agreement::Shared);
+        assert!(!resume.contains_key("--delay") && shared.contains_key("--delay"));
+        assert!(resume.iter().all(|(k, v)| shared.get(k) == Some(v)));
+    }
+
+    #[test]
+    fn a_password_is_masked() {
+        assert_eq!(redact("redis://:s3cret@h:6379/0"), "redis://:***@h:6379/0");
+        assert_eq!(redact("rediss://u:p@h/1"), "rediss://***:***@h/1");
+        assert_eq!(redact("redis://h:6379"), "redis://h:6379");
+        assert!(!redact("redis://:x y@h").contains("x y"));
     }
 }

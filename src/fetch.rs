@@ -33,11 +33,6 @@ pub struct FetchConfig {
     pub max_header_bytes: u64,
 }
 
-/// The default `--max-header-bytes`: Varnish's default limit on a whole response head, far above
-/// what pages send (a few KiB), and small enough that 128 idle keep-alive connections hold 4 MiB
-/// of read buffers rather than the ~23 MB they grew to with hyper's default cap (~400 KiB).
-pub const DEFAULT_MAX_HEADER_BYTES: u64 = 32 * 1024;
-
 /// The least `--max-header-bytes` (hyper's smallest read buffer).
 pub const MIN_MAX_HEADER_BYTES: u64 = 8192;
 
@@ -152,17 +147,8 @@ impl Fetcher {
         self.budget.usage()
     }
 
-    /// Fetch a page at `url`, following up to [`MAX_REDIRECTS`] redirects that `hop_ok` allows.
-    pub fn fetch(&self, url: &Url, hop_ok: HopCheck<'_>) -> Fetched {
-        self.fetch_with(url, hop_ok, Want::Html, None)
-    }
-
-    /// Fetch any resource (robots.txt, a sitemap, a feed) up to `max` bytes, following redirects.
-    pub fn fetch_resource(&self, url: &Url, max: u64) -> Fetched {
-        self.fetch_with(url, &|_| Hop::Follow, Want::Any(max), None)
-    }
-
-    /// [`Fetcher::fetch_resource`] with each redirect hop decided by `hop_ok`.
+    /// Fetch any resource (robots.txt, a sitemap, a feed) up to `max` bytes, each redirect hop
+    /// decided by `hop_ok`.
     pub fn fetch_resource_with(&self, url: &Url, max: u64, hop_ok: HopCheck<'_>) -> Fetched {
         self.fetch_with(url, hop_ok, Want::Any(max), None)
     }

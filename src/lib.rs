@@ -6,24 +6,24 @@
 //! [`app`] runs one invocation end to end.
 
 pub mod app;
-pub mod budget;
+pub(crate) mod budget;
 pub mod charset;
 pub mod cli;
 pub mod config;
 pub mod crawl;
-pub mod discover;
-pub mod dns_guard;
+pub(crate) mod discover;
+pub(crate) mod dns_guard;
 pub mod error;
 pub mod exit;
 pub mod extract;
 pub mod fetch;
-pub mod malloc;
+pub(crate) mod malloc;
 pub mod meta;
 pub mod output;
-pub mod record;
-pub mod robots;
+pub(crate) mod record;
+pub(crate) mod robots;
 pub mod scope;
-pub mod seeds;
-pub mod shared;
-pub mod state;
+pub(crate) mod seeds;
+pub(crate) mod shared;
+pub(crate) mod state;
 pub mod url_norm;

@@ -1,6 +1,7 @@
 //! The records that several layers share, kept below all of them: a page's row (written by
 //! `output`, logged by `state`, made by `crawl`), a URL waiting in the frontier, and the origin
-//! that politeness is counted by. Plain data only: nothing here does I/O or decides anything.
+//! that politeness is counted by (with [`origin_key`], how a URL's origin is written). Plain data
+//! only: nothing here does I/O or decides anything.
 
 use crate::error::ErrorClass;
 use crate::meta::Meta;
@@ -48,6 +49,20 @@ pub struct Row {
     pub dedup_key: Option<String>,
 }
 
+impl Row {
+    /// The row of a queued entry before anything about its fetch is known: its URL, depth and
+    /// parent, every other cell empty. Every row starts here, so the three identity cells are
+    /// filled the same way everywhere.
+    pub fn for_entry(entry: &Entry) -> Row {
+        Row {
+            url: entry.url.to_string(),
+            depth: entry.depth,
+            parent: entry.parent.as_deref().unwrap_or("").to_owned(),
+            ..Row::default()
+        }
+    }
+}
+
 fn error_str<S: serde::Serializer>(e: &Option<ErrorClass>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(e.map(ErrorClass::as_str).unwrap_or(""))
 }
@@ -64,5 +79,40 @@ pub struct Entry {
     pub parent: Option<Arc<str>>,
 }
 
-/// The politeness unit a URL belongs to: `scheme://host:port`.
+/// The politeness unit a URL belongs to: `scheme://host:port` (its text is [`origin_key`]).
 pub type Origin = Arc<str>;
+
+/// The origin key `scheme://host:port`, port always explicit (default ports filled in), e.g.
+/// `https://example.com:443`. IPv6 hosts keep their brackets. A URL without a host gives
+/// `scheme://`.
+pub fn origin_key(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(port)) => format!("{}://{}:{}", url.scheme(), host, port),
+        (Some(host), None) => format!("{}://{}", url.scheme(), host),
+        (None, _) => format!("{}://", url.scheme()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("test url")
+    }
+
+    #[test]
+    fn origin_key_has_scheme_host_and_explicit_port() {
+        let u = url("https://user:pw@example.com:8443/a/b?c=d#e");
+        assert_eq!(origin_key(&u), "https://example.com:8443");
+        assert_eq!(
+            origin_key(&url("https://Example.COM/x")),
+            "https://example.com:443"
+        );
+        assert_eq!(
+            origin_key(&url("http://example.com:80/")),
+            "http://example.com:80"
+        );
+        assert_eq!(origin_key(&url("http://[::1]/")), "http://[::1]:80");
+    }
+}

@@ -13,7 +13,7 @@
 //! | 2xx | the body (first [`MAX_ROBOTS_BYTES`]) is parsed for our product token |
 //! | 3xx (redirects not resolved) | allow everything (RFC 9309 §2.3.1.2: "unavailable") |
 //! | 4xx except 429 | allow everything (RFC 9309 §2.3.1.3: "unavailable") |
-//! | 429, 5xx, any other status, no response | disallow everything, [`UNREACHABLE_REASON`] |
+//! | 429, 5xx, any other status, no response | disallow everything (rows say `robots_unreachable`) |
 //!
 //! 429 counts as unreachable, as Google treats it: "slow down" must never turn into "crawl
 //! everything". A 2xx body that texting_robots refuses (in practice: a rule whose regex exceeds its
@@ -46,14 +46,12 @@ use std::time::Duration;
 use texting_robots::Robot;
 use url::{Position, Url};
 
-/// How much of a robots.txt body is parsed (RFC 9309 §2.5: at least 500 KiB); the rest is ignored.
+/// How much of a robots.txt body is read and parsed (RFC 9309 §2.5: at least 500 KiB); the rest
+/// is neither downloaded (crawl/robots_cache.rs) nor parsed.
 pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 
 /// The longest Crawl-delay obeyed; larger values are clamped to it.
 pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
-
-/// Why every URL of an origin is refused when its robots.txt could not be fetched.
-pub const UNREACHABLE_REASON: &str = "robots_unreachable";
 
 /// What the rules decide for every path, or the parsed file.
 #[derive(Debug)]
@@ -169,7 +167,7 @@ impl RobotsRules {
         let crawl_delay = robot.delay.and_then(delay_from_secs);
         let mut sitemaps: Vec<Url> = Vec::new();
         for raw in &robot.sitemaps {
-            if let Some(url) = sitemap_url(base, raw) {
+            if let Some(url) = crate::discover::named_url(base, raw) {
                 if !sitemaps.contains(&url) {
                     sitemaps.push(url);
                 }
@@ -217,11 +215,6 @@ impl RobotsRules {
     pub fn unreachable(&self) -> bool {
         matches!(self.decision, Decision::DisallowAll)
     }
-
-    /// [`UNREACHABLE_REASON`] when [`RobotsRules::unreachable`], else `None`.
-    pub fn reason(&self) -> Option<&'static str> {
-        self.unreachable().then_some(UNREACHABLE_REASON)
-    }
 }
 
 /// `scheme://host:port/robots.txt` for any URL of the origin (user info, query and fragment
@@ -235,17 +228,6 @@ pub fn robots_url(url: &Url) -> Url {
     robots.set_query(None);
     robots.set_fragment(None);
     robots
-}
-
-/// The origin key `scheme://host:port`, port always explicit (default ports filled in), e.g.
-/// `https://example.com:443`. IPv6 hosts keep their brackets. A URL without a host gives
-/// `scheme://`.
-pub fn origin_key(url: &Url) -> String {
-    match (url.host_str(), url.port_or_known_default()) {
-        (Some(host), Some(port)) => format!("{}://{}:{}", url.scheme(), host, port),
-        (Some(host), None) => format!("{}://{}", url.scheme(), host),
-        (None, _) => format!("{}://", url.scheme()),
-    }
 }
 
 /// The product token of a User-Agent string: the leading run of `[A-Za-z_-]` characters (after
@@ -272,20 +254,6 @@ fn delay_from_secs(secs: f32) -> Option<Duration> {
     // In [0, 60_000]: the cast cannot truncate or wrap.
     let millis = (secs * 1000.0).round() as u64;
     Some(Duration::from_millis(millis))
-}
-
-/// A `Sitemap:` value as an absolute http(s) URL without fragment, resolved against `base` if any.
-fn sitemap_url(base: Option<&Url>, raw: &str) -> Option<Url> {
-    let raw = raw.trim();
-    let mut url = match base {
-        Some(base) => base.join(raw).ok()?,
-        None => Url::parse(raw).ok()?,
-    };
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return None;
-    }
-    url.set_fragment(None);
-    Some(url)
 }
 
 /// Octets RFC 3986 calls unreserved: an escape of one of these is the octet itself.
@@ -509,7 +477,7 @@ mod tests {
     }
 
     #[test]
-    fn robots_url_and_origin_key() {
+    fn robots_url_drops_all_but_the_origin() {
         let u = url("https://user:pw@example.com:8443/a/b?c=d#e");
         assert_eq!(
             robots_url(&u).as_str(),
@@ -519,16 +487,6 @@ mod tests {
             robots_url(&url("http://example.com/x")).as_str(),
             "http://example.com/robots.txt"
         );
-        assert_eq!(origin_key(&u), "https://example.com:8443");
-        assert_eq!(
-            origin_key(&url("https://Example.COM/x")),
-            "https://example.com:443"
-        );
-        assert_eq!(
-            origin_key(&url("http://example.com:80/")),
-            "http://example.com:80"
-        );
-        assert_eq!(origin_key(&url("http://[::1]/")), "http://[::1]:80");
     }
 
     #[test]
@@ -723,7 +681,7 @@ mod tests {
             let r = RobotsRules::from_response(Some(status), b"User-agent: *\nDisallow: /\n", UA);
             assert!(allowed(&r, "/anything"), "{status}");
             assert!(!r.unreachable());
-            assert_eq!(r.reason(), None);
+            assert!(!r.unreachable());
             assert!(r.sitemaps().is_empty());
         }
         // Redirects that never resolved: unavailable as well.
@@ -746,7 +704,7 @@ mod tests {
             assert!(!allowed(&r, "/anything"), "{status:?}");
             assert!(!allowed(&r, "/"), "{status:?}");
             assert!(r.unreachable());
-            assert_eq!(r.reason(), Some(UNREACHABLE_REASON));
+            assert!(r.unreachable());
             assert_eq!(r.crawl_delay(), None);
             // robots.txt itself may always be fetched (that is how it gets retried).
             assert!(allowed(&r, "/robots.txt"));
@@ -790,6 +748,16 @@ mod tests {
                 "https://example.com/relative.xml"
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_sitemap_line_names_no_sitemap() {
+        // It used to resolve to the robots.txt URL itself, which was then read as a sitemap.
+        let base = url("https://example.com/robots.txt");
+        let body = b"Sitemap:\nSitemap: \nSitemap: /s.xml\n";
+        let r = RobotsRules::from_response_at(&base, Some(200), body, UA);
+        let got: Vec<&str> = r.sitemaps().iter().map(Url::as_str).collect();
+        assert_eq!(got, ["https://example.com/s.xml"]);
     }
 
     #[test]

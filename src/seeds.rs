@@ -68,7 +68,7 @@ fn parse_seed(text: &str) -> Result<Url, String> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err("no host".into());
     }
-    url_norm::parse_http(text).ok_or_else(|| "not an absolute http(s) URL".into())
+    url_norm::http_url(None, text).ok_or_else(|| "not an absolute http(s) URL".into())
 }
 
 #[cfg(test)]

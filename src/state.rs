@@ -144,7 +144,8 @@ pub struct CrawlMeta {
     pub seeds: Vec<String>,
     /// `host` | `domain` | `any`.
     pub scope: String,
-    /// Canonical text of the other options that must match to resume (built by the coordinator).
+    /// The options a resume must agree on, as a JSON object of option -> value
+    /// (`Config::agreed_options`; empty in a state written before they were kept).
     pub options: String,
     /// The output path the crawl started with (kept on resume).
     pub output: String,
@@ -556,21 +557,25 @@ impl StateStore {
     }
 
     /// The state file's path.
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// The lock file's path (`<path>.lock`).
+    #[cfg(test)]
     pub fn lock_path(&self) -> &Path {
         &self.lock_path
     }
 
     /// Rows in the current crawl's row log (the sequence number of the next one).
+    #[cfg(test)]
     pub fn rows_logged(&self) -> u64 {
         self.next_row
     }
 
     /// Is a crawl in progress (started, or left unfinished by an earlier process)?
+    #[cfg(test)]
     pub fn in_progress(&self) -> bool {
         self.active
     }
@@ -844,6 +849,7 @@ impl StateStore {
     }
 
     /// Number of pages in the history.
+    #[cfg(test)]
     pub fn history_len(&self) -> Result<u64, StateError> {
         self.conn
             .query_row("SELECT count(*) FROM history", [], |r| r.get(0))
@@ -891,10 +897,7 @@ mod tests {
 
     fn row(e: &Entry, status: Option<u16>) -> Row {
         Row {
-            url: e.url.to_string(),
             final_url: e.url.to_string(),
-            depth: e.depth,
-            parent: e.parent.as_deref().unwrap_or("").to_owned(),
             status,
             content_type: "text/html; charset=utf-8".into(),
             title: format!("Title \"{}\",\nwith ünïcode", e.url.path()),
@@ -906,6 +909,7 @@ mod tests {
             error: None,
             meta: None,
             dedup_key: None,
+            ..Row::for_entry(e)
         }
     }
 

@@ -21,9 +21,18 @@ pub fn is_tracking_param(name: &str) -> bool {
     lower.starts_with("utm_") || TRACKING_PARAMS.contains(&lower.as_str())
 }
 
-/// Parse an absolute http(s) URL and drop its fragment. `None` for anything else.
-pub fn parse_http(text: &str) -> Option<Url> {
-    let mut url = Url::parse(text.trim()).ok()?;
+/// The http(s) URL that `text` names, without its fragment: the one rule for every href, seed,
+/// sitemap `<loc>`, feed link and robots.txt `Sitemap:` value. ASCII whitespace around `text` is
+/// trimmed (as browsers trim an href); it is resolved against `base` when there is one (so empty
+/// text is the base itself, as `href=""` names its page) and must be absolute otherwise. `None`
+/// for anything that is not http(s) with a host (`mailto:`, `javascript:`, `data:`, relative text
+/// without a base). Callers for which empty text names nothing check that first.
+pub fn http_url(base: Option<&Url>, text: &str) -> Option<Url> {
+    let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    let mut url = match base {
+        Some(base) => base.join(text).ok()?,
+        None => Url::parse(text).ok()?,
+    };
     if !is_http(&url) || url.host_str().is_none() {
         return None;
     }
@@ -117,7 +126,7 @@ mod tests {
     use super::*;
 
     fn u(s: &str) -> Url {
-        parse_http(s).expect("test URL")
+        http_url(None, s).expect("test URL")
     }
 
     #[test]
@@ -137,7 +146,7 @@ mod tests {
             "data:text/html,hi",
             "not a url",
         ] {
-            assert!(parse_http(s).is_none(), "{s}");
+            assert!(http_url(None, s).is_none(), "{s}");
         }
     }
 

@@ -1,6 +1,7 @@
 //! Structural thread lifetimes: when `crawl` returns, every worker thread (and the HTTP client's
 //! runtime thread) has exited. One test in its own binary, so no other crawl runs beside it.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use common::harness::{config, run};

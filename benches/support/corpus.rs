@@ -1,6 +1,6 @@
 //! The page corpus the benches read: up to N pages of the installed Rust documentation, as
 //! `http://docs.test/<path>` URLs (none when the docs are absent), and the helpers that find them.
-//! Shared by the benches and `tests/extract_agreement.rs` through `#[path]`; it measures nothing
+//! Shared by the benches and `tests/it/extract_agreement.rs` through `#[path]`; it measures nothing
 //! itself.
 
 use std::fs;

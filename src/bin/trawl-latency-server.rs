@@ -17,6 +17,14 @@
 //! Serving: one thread per connection (64 KiB stacks), HTTP/1.1 keep-alive, `Content-Length`
 //! bodies, GET and HEAD. The first line on standard output is `listening on ADDR:PORT`; nothing is
 //! printed per request. The server runs until it is killed.
+//!
+//! Why a second HTTP server beside the tests' (`tests/common/server.rs`): this one is a benchmark
+//! target, so it must be a binary (run by `bench/run.sh`, next to nginx and beside other crawlers,
+//! in its own process so its CPU is not trawl's) built with optimizations and kept lean (no log,
+//! fixed pages, a thread per connection on a small stack). The test server lives inside the test
+//! crate, where a binary cannot, and does what a benchmark must not pay for: scripted misbehaviour
+//! and a log of every request. It is built only with `--features bench` (Cargo.toml), so
+//! `cargo install --path .` installs `trawl` alone.
 
 use clap::Parser;
 use std::fmt::Write as _;

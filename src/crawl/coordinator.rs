@@ -103,7 +103,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 }
                 return self.wind_down(ch, stop);
             }
-            self.fill(ch, now)?;
+            self.fill(now)?;
             if let Some(e) = self.sched.failure() {
                 return Err(e);
             }
@@ -126,10 +126,11 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
 
     /// Ask the schedule for the next job unless one is held or the cap is reached; rows of pages
     /// robots.txt refuses are written on the way.
-    fn fill(&mut self, ch: &Channels, now: Instant) -> Result<(), CrawlError> {
+    fn fill(&mut self, now: Instant) -> Result<(), CrawlError> {
         while self.held.is_none() && self.in_flight < self.max_out {
-            // A job sent now is taken at once: the channel is empty and a worker has no job.
-            let worker_free = ch.jobs.is_empty() && self.in_flight < self.workers;
+            // A job sent now is taken at once: fewer jobs are out (queued in the channel or being
+            // fetched) than there are workers, so the idle workers outnumber the queued jobs.
+            let worker_free = self.in_flight < self.workers;
             match self.sched.next(now, worker_free) {
                 Next::Job(mut job) => {
                     if let Job::Fetch {

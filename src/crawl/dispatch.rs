@@ -9,8 +9,7 @@ use super::hosts::RobotsState;
 use super::jobs::Job;
 use super::local::LocalScheduler;
 use super::scheduler::Next;
-use crate::error::ErrorClass;
-use crate::record::{Entry, Origin, Row};
+use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;
 use std::time::Instant;
 
@@ -104,21 +103,7 @@ impl LocalScheduler {
             self.waiting -= 1;
             if !rules.allowed(&h.next.url) {
                 self.release_home(&h.entry);
-                let row = Row {
-                    url: h.entry.url.to_string(),
-                    final_url: h.next.from.to_string(),
-                    depth: h.entry.depth,
-                    parent: h.entry.parent.as_deref().unwrap_or("").to_owned(),
-                    status: Some(h.next.status),
-                    fetched_at: h
-                        .next
-                        .started
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    elapsed_ms: Some(h.next.elapsed.as_millis() as u64),
-                    bytes: Some(0),
-                    error: Some(ErrorClass::Robots),
-                    ..Row::default()
-                };
+                let row = h.next.refused_row(&h.entry);
                 self.hosts.wake(origin);
                 return Some(Next::Row(h.entry.key, row));
             }
@@ -175,19 +160,8 @@ impl LocalScheduler {
         }
         let entry = self.frontier.pop(origin)?;
         if !rules.allowed(&entry.url) {
-            let error = if rules.unreachable() {
-                ErrorClass::RobotsUnreachable
-            } else {
-                ErrorClass::Robots
-            };
             self.hosts.wake(origin);
-            let row = Row {
-                url: entry.url.to_string(),
-                depth: entry.depth,
-                parent: entry.parent.as_deref().unwrap_or("").to_owned(),
-                error: Some(error),
-                ..Row::default()
-            };
+            let row = super::jobs::refused_row(&entry, rules);
             return Some(Next::Row(entry.key, row));
         }
         host.pages += 1;

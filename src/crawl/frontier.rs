@@ -78,6 +78,7 @@ impl MemoryFrontier {
 
     /// Bytes the seen-set's table occupies: its capacity times a key and a control byte
     /// (hashbrown's layout), the per-URL cost of a crawl once the queue has drained.
+    #[cfg(test)]
     pub fn seen_bytes(&self) -> usize {
         self.seen.capacity() * (std::mem::size_of::<UrlKey>() + 1)
     }

@@ -182,7 +182,7 @@ pub struct Hosts {
 impl Hosts {
     /// The interned origin of `url`, creating its host on first sight.
     pub fn intern(&mut self, url: &Url, delay: Duration, robots: bool) -> Origin {
-        let key = crate::robots::origin_key(url);
+        let key = crate::record::origin_key(url);
         if let Some((origin, _)) = self.map.get_key_value(key.as_str()) {
             return origin.clone();
         }
@@ -194,10 +194,6 @@ impl Hosts {
 
     pub fn get_mut(&mut self, origin: &Origin) -> Option<&mut Host> {
         self.map.get_mut(origin)
-    }
-
-    pub fn get(&self, origin: &Origin) -> Option<&Host> {
-        self.map.get(origin)
     }
 
     /// Keep `origin` aside until a worker is free.

@@ -1,6 +1,7 @@
 //! The messages between the coordinator and its workers: a [`Job`] on the bounded job channel
 //! (the coordinator is its only sender) and exactly one [`Outcome`] back per job on the outcome
-//! channel. Plain data; nothing here fetches, schedules or writes.
+//! channel, and the rows of pages robots.txt refuses. Plain data; nothing here fetches,
+//! schedules or writes.
 
 use super::page_links::Link;
 use crate::fetch::Validators;
@@ -33,6 +34,38 @@ pub struct Continuation {
     /// When the page's first request started, and the time its earlier hops took.
     pub started: chrono::DateTime<chrono::Utc>,
     pub elapsed: Duration,
+}
+
+impl Continuation {
+    /// The row of a page whose redirect led here and robots.txt refuses the target: the last
+    /// response it got, no request for the target.
+    pub fn refused_row(&self, entry: &Entry) -> Row {
+        Row {
+            final_url: self.from.to_string(),
+            status: Some(self.status),
+            fetched_at: self
+                .started
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            elapsed_ms: Some(self.elapsed.as_millis() as u64),
+            bytes: Some(0),
+            error: Some(crate::error::ErrorClass::Robots),
+            ..Row::for_entry(entry)
+        }
+    }
+}
+
+/// The row of a queued page robots.txt refuses (`robots`, or `robots_unreachable` when the
+/// robots.txt could not be read): nothing was requested.
+pub fn refused_row(entry: &Entry, rules: &RobotsRules) -> Row {
+    let error = if rules.unreachable() {
+        crate::error::ErrorClass::RobotsUnreachable
+    } else {
+        crate::error::ErrorClass::Robots
+    };
+    Row {
+        error: Some(error),
+        ..Row::for_entry(entry)
+    }
 }
 
 /// A message on the job channel.

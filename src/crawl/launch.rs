@@ -1,5 +1,5 @@
 //! One crawl from start to end: build what the workers share, the channels, the ledger and the
-//! scheduler (the in-process one, or with `--redis` the shared one of a joined run); spawn the
+//! scheduler (the in-process one here; `shared::run` brings the shared one of a joined run); spawn the
 //! workers; run the coordinator's loop; then send the sentinels, join the workers, commit and
 //! flush, and put the summary together. Whatever happens (an error, a stop), no job is left for
 //! a worker to start and every worker gets its sentinel or a closed channel.
@@ -53,31 +53,12 @@ pub fn crawl(
     drive(config, stop, ctx, coordinator, started)
 }
 
-/// [`crawl`] as one process of the shared crawl it has joined (`--redis`): the frontier and
-/// politeness are the run's in Redis; rows go to `sink` as usual.
-pub fn crawl_shared(
-    config: &Config,
-    sink: &mut dyn RowSink,
-    stop: &Stop,
-    joined: crate::shared::Joined,
-) -> Result<Summary, CrawlError> {
-    let started = Instant::now();
-    let ctx = context(config, stop, true)?;
-    let (ledger, _) = Ledger::new(sink, None, started);
-    let sched = crate::shared::RedisScheduler::new(
-        joined.store,
-        joined.run,
-        joined.token,
-        config,
-        ctx.robots.clone(),
-        stop.flag(),
-    );
-    let coordinator = Coordinator::new(config, sched, ledger, started);
-    drive(config, stop, ctx, coordinator, started)
-}
-
 /// What the workers share; `shared` keeps robots.txt responses for the other processes.
-fn context(config: &Config, stop: &Stop, shared: bool) -> Result<Arc<WorkerContext>, CrawlError> {
+pub fn context(
+    config: &Config,
+    stop: &Stop,
+    shared: bool,
+) -> Result<Arc<WorkerContext>, CrawlError> {
     let workers = config.workers.get();
     let filter = LinkFilter::new(
         Scope::new(config.scope, &config.seeds),
@@ -114,7 +95,7 @@ fn context(config: &Config, stop: &Stop, shared: bool) -> Result<Arc<WorkerConte
 }
 
 /// Spawn the workers, run the loop, wind down, and sum up.
-fn drive<S: Schedule>(
+pub fn drive<S: Schedule>(
     config: &Config,
     stop: &Stop,
     ctx: Arc<WorkerContext>,

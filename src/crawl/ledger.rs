@@ -193,13 +193,7 @@ impl<'a> Ledger<'a> {
             }
             self.summary.new += 1;
             self.summary.rows += 1;
-            self.sink.write_row(&row)?;
-            if !edges.is_empty() {
-                self.sink
-                    .write_links(&row.url, &mut edges.iter().map(String::as_str))?;
-            }
-            self.unflushed = true;
-            return Ok(());
+            return self.write_out(&row, &edges);
         };
         let known_before = st.store.known(key).map_err(state_err)?.is_some();
         let requested = validators.is_some();
@@ -255,7 +249,12 @@ impl<'a> Ledger<'a> {
         if !verdict.known_before {
             self.summary.new += 1;
         }
-        self.sink.write_row(&row)?;
+        self.write_out(&row, &edges)
+    }
+
+    /// Write a row and its edges to the sink.
+    fn write_out(&mut self, row: &Row, edges: &[String]) -> Result<(), CrawlError> {
+        self.sink.write_row(row)?;
         if !edges.is_empty() {
             self.sink
                 .write_links(&row.url, &mut edges.iter().map(String::as_str))?;
@@ -300,12 +299,7 @@ impl<'a> Ledger<'a> {
         }
         st.last_commit = now;
         for (row, edges) in std::mem::take(&mut st.pending) {
-            self.sink.write_row(&row)?;
-            if !edges.is_empty() {
-                self.sink
-                    .write_links(&row.url, &mut edges.iter().map(String::as_str))?;
-            }
-            self.unflushed = true;
+            self.write_out(&row, &edges)?;
         }
         Ok(())
     }

@@ -209,6 +209,7 @@ impl LinkMemo {
     }
 
     /// Entries remembered.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.shards
             .iter()
@@ -217,6 +218,7 @@ impl LinkMemo {
     }
 
     /// Nothing remembered?
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -267,7 +269,7 @@ fn base_part_needed(href: &str) -> Needs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::resolve_href;
+    use crate::url_norm::http_url;
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("test url")
@@ -337,7 +339,7 @@ mod tests {
                 "http://x.test/",
             ] {
                 assert_eq!(memo.key(&ca, href), memo.key(&cb, href), "{a} {b} {href}");
-                assert_eq!(resolve_href(&url(a), href), resolve_href(&url(b), href));
+                assert_eq!(http_url(Some(&url(a)), href), http_url(Some(&url(b)), href));
             }
         }
         let hrefs = [
@@ -363,8 +365,8 @@ mod tests {
             for href in hrefs {
                 assert_eq!(memo.key(&ca, href), memo.key(&cb, href), "{a} {b} {href}");
                 assert_eq!(
-                    resolve_href(&url(a), href),
-                    resolve_href(&url(b), href),
+                    http_url(Some(&url(a)), href),
+                    http_url(Some(&url(b)), href),
                     "{a} {b} {href}"
                 );
             }

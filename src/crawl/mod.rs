@@ -1,26 +1,26 @@
 //! The crawl engine: the coordinator's loop, its workers, and the scheduler (frontier and
 //! per-host politeness) behind the interface the loop calls.
 
-pub mod coordinator;
+pub(crate) mod coordinator;
 mod dispatch;
 pub mod filter;
-pub mod frontier;
-pub mod hosts;
-pub mod jobs;
-pub mod launch;
-pub mod ledger;
+pub(crate) mod frontier;
+pub(crate) mod hosts;
+pub(crate) mod jobs;
+pub(crate) mod launch;
+pub(crate) mod ledger;
 pub mod link_memo;
-pub mod local;
+pub(crate) mod local;
 pub mod page_links;
-pub mod page_meta;
-pub mod robots_cache;
-pub mod scheduler;
-pub mod stop;
-pub mod summary;
+pub(crate) mod page_meta;
+pub(crate) mod robots_cache;
+pub(crate) mod scheduler;
+pub(crate) mod stop;
+pub(crate) mod summary;
 mod waitlist;
 pub mod worker;
 
-pub use launch::{crawl, crawl_shared};
+pub use launch::crawl;
 pub use ledger::Persist;
 pub use stop::{Progress, Stop, StopCause};
 pub use summary::Summary;

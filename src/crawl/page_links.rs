@@ -8,7 +8,7 @@
 
 use super::filter::LinkFilter;
 use super::link_memo::{LinkFacts, LinkMemo, Resolution};
-use crate::extract::{self, resolve_href, stream, Extracted};
+use crate::extract::{self, stream, Extracted};
 use crate::meta::RawMeta;
 use crate::url_norm::UrlKey;
 use crate::url_norm::{self, BuildKeyHasher};
@@ -108,11 +108,11 @@ fn read_with<T>(
         let url = match memo.lookup(key, link_depth, wants) {
             // Remembered: a `Url` only for a link this page must send.
             Some((Resolution::Link(facts), true)) => {
-                resolve_href(base, href).map(|url| (url, facts.key))
+                url_norm::http_url(Some(base), href).map(|url| (url, facts.key))
             }
             Some(_) => None,
             None => {
-                let Some(url) = resolve_href(base, href) else {
+                let Some(url) = url_norm::http_url(Some(base), href) else {
                     memo.insert(key, Resolution::NotHttp, None);
                     return;
                 };

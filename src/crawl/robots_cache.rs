@@ -6,13 +6,11 @@
 //! origin is disallowed, rows say `robots_unreachable`). It never decides scheduling.
 
 use crate::fetch::{Fetcher, HopCheck};
-use crate::robots::{self, RobotsRules};
+use crate::record::origin_key;
+use crate::robots::{self, RobotsRules, MAX_ROBOTS_BYTES};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use url::Url;
-
-/// At most this much of a robots.txt is read (RFC 9309 asks for at least 500 KiB).
-pub const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
 
 type Slot = Arc<OnceLock<Arc<RobotsRules>>>;
 
@@ -53,10 +51,6 @@ impl RobotsCache {
         let _ = self.slot(origin).set(rules);
     }
 
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     fn slot(&self, origin: &str) -> Slot {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots.entry(origin.to_owned()).or_default().clone()
@@ -68,10 +62,10 @@ impl RobotsCache {
         if !self.enabled {
             return Arc::new(RobotsRules::allow_all());
         }
-        let slot = self.slot(&robots::origin_key(url));
+        let slot = self.slot(&origin_key(url));
         slot.get_or_init(|| {
             let robots_url = robots::robots_url(url);
-            let fetched = fetcher.fetch_resource_with(&robots_url, ROBOTS_MAX_BYTES, hop);
+            let fetched = fetcher.fetch_resource_with(&robots_url, MAX_ROBOTS_BYTES as u64, hop);
             tracing::debug!(url = %robots_url, status = ?fetched.status, "robots.txt");
             let body = fetched.body.unwrap_or_default();
             // A response cut short is still a response: parse what arrived.
@@ -108,7 +102,7 @@ impl RobotsCache {
             return Some(Arc::new(RobotsRules::allow_all()));
         }
         let slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
-        slots.get(&robots::origin_key(url))?.get().cloned()
+        slots.get(&origin_key(url))?.get().cloned()
     }
 }
 

@@ -58,6 +58,8 @@ pub struct Summary {
     /// `--redis`: pages this process finished after its lease had expired (another process took
     /// them over; their rows are that process's).
     pub dropped: u64,
+    /// `--redis`: the run of the shared crawl this process worked in.
+    pub shared_run: Option<String>,
 }
 
 impl Summary {

@@ -1,7 +1,8 @@
 //! A worker: receives jobs from the bounded job channel, fetches (a page, a robots.txt, a sitemap
 //! or a feed), extracts, and sends exactly one outcome per job back to the coordinator, panics
 //! included. It never sends into the job channel (that is the coordinator's alone), never writes
-//! output and never sleeps: the scheduler owns time. Once the crawl is stopping it starts no
+//! output and never sleeps on a clock (the scheduler owns time): it waits only for a job, the
+//! network, and room in the body budget (at most half its `--timeout`). Once the crawl is stopping it starts no
 //! request: a job taken then goes back unstarted, and a redirect hop goes back to the
 //! coordinator instead of being followed. A redirect to another origin (or to its own when that
 //! origin has a delay) is handed back too, so that origin's robots.txt and spacing come first.
@@ -19,8 +20,8 @@ use crate::error::ErrorClass;
 use crate::extract;
 use crate::fetch::{Fetched, Fetcher, Hop, Validators, Want};
 use crate::meta::DateSource;
-use crate::record::{Entry, Origin, Row};
-use crate::robots::{self, RobotsRules};
+use crate::record::{self, Entry, Origin, Row};
+use crate::robots::RobotsRules;
 use crate::url_norm;
 use crossbeam_channel::{Receiver, Sender};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -32,7 +33,8 @@ use url::Url;
 /// At most this much of a sitemap or feed is read (before gzip decompression).
 pub const RESOURCE_MAX_BYTES: u64 = 50 * 1024 * 1024;
 
-/// What every worker shares, read-only.
+/// What every worker shares. Settings are read-only; the caches in it (link memo, robots.txt
+/// rules, sitemap and feed dates) and the fetcher's body budget are synchronized inside.
 pub struct WorkerContext {
     pub fetcher: Fetcher,
     pub filter: LinkFilter,
@@ -173,7 +175,7 @@ fn fetch_page(
         if !ctx.filter.in_scope(u) {
             return Hop::Refuse(ErrorClass::OffScope);
         }
-        if ctx.stopping() || !gap.is_zero() || robots::origin_key(u) != **origin {
+        if ctx.stopping() || !gap.is_zero() || record::origin_key(u) != **origin {
             return Hop::HandBack;
         }
         match ctx.robots.known(u) {
@@ -207,10 +209,7 @@ fn fetch_page(
 /// Fetch and extract one page.
 pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContext) -> PageResult {
     let mut row = Row {
-        url: entry.url.to_string(),
         final_url: fetched.final_url.to_string(),
-        depth: entry.depth,
-        parent: entry.parent.as_deref().unwrap_or("").to_owned(),
         status: fetched.status,
         content_type: fetched.content_type,
         bytes: Some(fetched.bytes),
@@ -219,7 +218,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             .started
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         error: fetched.error,
-        ..Row::default()
+        ..Row::for_entry(entry)
     };
     let mut follow = Vec::new();
     let mut edges = Vec::new();
@@ -228,6 +227,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         let ct = (!row.content_type.is_empty()).then_some(row.content_type.as_str());
         let (text, encoding) = charset::decode_html_owned(body, ct);
         row.encoding = encoding.name().to_owned();
+        extract::panic_if_asked(&entry.url);
         if ctx.want_feeds && entry.depth == 0 {
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }
@@ -356,11 +356,8 @@ fn resource(kind: ResourceKind, url: &Url, ctx: &WorkerContext) -> (Vec<Link>, V
 /// The answer for a job whose processing panicked: the coordinator still gets its one result.
 fn panicked(entry: Entry, attempt: u32) -> PageResult {
     let row = Row {
-        url: entry.url.to_string(),
-        depth: entry.depth,
-        parent: entry.parent.as_deref().unwrap_or("").to_owned(),
         error: Some(ErrorClass::Panic),
-        ..Row::default()
+        ..Row::for_entry(&entry)
     };
     PageResult {
         entry,

@@ -9,7 +9,7 @@ use lol_html::{element, HtmlRewriter, Settings};
 use quick_xml::events::{BytesStart, Event};
 use url::Url;
 
-use super::{decode_document, http_url, lenient_reader, push_distinct, push_reference, push_text};
+use super::{decode_document, lenient_reader, named_url, push_distinct, push_reference, push_text};
 
 /// The announced feed types [`discover`] accepts (compared case-insensitively, parameters ignored).
 pub const FEED_TYPES: &[&str] = &["application/rss+xml", "application/atom+xml"];
@@ -194,7 +194,7 @@ fn start_in_item(item: &mut Item, local: &str, start: &BytesStart<'_>, base: &Ur
                 if !(rel.is_empty() || rel.eq_ignore_ascii_case("alternate")) {
                     return Reading::Nothing;
                 }
-                let Some(url) = http_url(Some(base), &href) else {
+                let Some(url) = named_url(Some(base), &href) else {
                     return Reading::Nothing;
                 };
                 let html = attribute(start, "type").is_none_or(|t| crate::fetch::is_html_type(&t));
@@ -230,13 +230,13 @@ fn finish_reading(item: &mut Item, reading: Reading, text: &str, base: &Url) {
     match reading {
         Reading::Link => {
             if item.link.is_none() {
-                item.link = http_url(Some(base), text);
+                item.link = named_url(Some(base), text);
             }
         }
         // A guid is only a link when it is an absolute URL already: "1234" is an id, not a path.
         Reading::Guid => {
             if item.guid.is_none() {
-                item.guid = http_url(None, text);
+                item.guid = named_url(None, text);
             }
         }
         Reading::Date => {
@@ -310,7 +310,7 @@ pub fn discover(html: &str, page_url: &Url) -> Vec<Url> {
         .unwrap_or_else(|| page_url.clone());
     let mut feeds = Vec::new();
     for href in hrefs.into_inner() {
-        if let Some(url) = crate::extract::resolve_href(&base, &href) {
+        if let Some(url) = crate::url_norm::http_url(Some(&base), &href) {
             push_distinct(&mut feeds, url);
         }
     }

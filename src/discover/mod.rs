@@ -13,6 +13,8 @@ use quick_xml::events::{BytesRef, BytesText};
 use quick_xml::Reader;
 use url::Url;
 
+use crate::url_norm;
+
 /// How far into an XML document the `<?xml ... encoding="..."?>` declaration is looked for.
 const DECLARATION_SCAN: usize = 1024;
 
@@ -87,22 +89,16 @@ fn push_reference(out: &mut String, reference: &BytesRef<'_>) {
     out.push_str(&htmlize::unescape(written.as_str()));
 }
 
-/// `text` as an absolute http(s) URL with a host: resolved against `base` when given (else it
-/// must be absolute already), surrounding whitespace trimmed, fragment removed.
-fn http_url(base: Option<&Url>, text: &str) -> Option<Url> {
+/// The URL an element's text or attribute names, by the one rule ([`url_norm::http_url`]), with
+/// the whitespace XML and text formats allow around it trimmed; empty text names no URL here (an
+/// empty `<loc>`, `<link>` or robots.txt `Sitemap:` is not the document itself, as an empty
+/// `href` is).
+pub(crate) fn named_url(base: Option<&Url>, text: &str) -> Option<Url> {
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
-    let mut url = match base {
-        Some(base) => base.join(text).ok()?,
-        None => Url::parse(text).ok()?,
-    };
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return None;
-    }
-    url.set_fragment(None);
-    Some(url)
+    url_norm::http_url(base, text)
 }
 
 /// Push `url` unless it is already in `list` (keeps first-seen order).
@@ -152,15 +148,15 @@ mod tests {
     }
 
     #[test]
-    fn http_urls_only() {
+    fn named_urls_are_http_only_and_never_empty() {
         let base = Url::parse("https://example.com/feeds/rss.xml").expect("base");
         assert_eq!(
-            http_url(Some(&base), " a.html#x ").map(String::from),
+            named_url(Some(&base), " a.html#x ").map(String::from),
             Some("https://example.com/feeds/a.html".to_owned())
         );
-        assert_eq!(http_url(None, "a.html"), None);
-        assert_eq!(http_url(None, "mailto:x@example.com"), None);
-        assert_eq!(http_url(Some(&base), "javascript:void(0)"), None);
-        assert_eq!(http_url(Some(&base), "  "), None);
+        assert_eq!(named_url(None, "a.html"), None);
+        assert_eq!(named_url(None, "mailto:x@example.com"), None);
+        assert_eq!(named_url(Some(&base), "javascript:void(0)"), None);
+        assert_eq!(named_url(Some(&base), "  "), None);
     }
 }

@@ -14,7 +14,7 @@ use std::io::Read;
 use quick_xml::events::Event;
 use url::Url;
 
-use super::{decode_document, http_url, lenient_reader, push_distinct, push_reference, push_text};
+use super::{decode_document, lenient_reader, named_url, push_distinct, push_reference, push_text};
 
 /// Decompressed gzip is cut at this size (the protocol's own limit is 50 MB uncompressed), so a
 /// gzip bomb costs at most this much memory.
@@ -79,7 +79,7 @@ fn gunzip(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 fn parse_text(text: &str) -> Sitemap {
     let mut sitemap = Sitemap::default();
     for line in text.lines() {
-        if let Some(url) = http_url(None, line) {
+        if let Some(url) = named_url(None, line) {
             push_distinct(&mut sitemap.pages, url);
         }
     }
@@ -165,7 +165,7 @@ fn parse_xml(text: &str, base: &Url) -> Sitemap {
                         if !text.is_empty() {
                             date_of.push((urls, text.to_owned()));
                         }
-                    } else if let Some(url) = http_url(Some(base), &text) {
+                    } else if let Some(url) = named_url(Some(base), &text) {
                         match of {
                             LocOf::Page => {
                                 page_of.push((urls, url.clone()));

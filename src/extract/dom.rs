@@ -12,8 +12,9 @@ use std::collections::HashSet;
 use scraper::{ElementRef, Html, Node};
 use url::Url;
 
-use super::{resolve_href, Extracted};
+use super::Extracted;
 use crate::meta::RawMeta;
+use crate::url_norm::http_url;
 
 pub mod meta;
 
@@ -52,13 +53,13 @@ fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
     // The frozen base URL: the first base[href] resolved against the document URL; failure or
     // a non-http(s) result falls back to the document URL.
     let base = base_href
-        .and_then(|href| resolve_href(page_url, href))
+        .and_then(|href| http_url(Some(page_url), href))
         .unwrap_or_else(|| page_url.clone());
 
     let mut seen: HashSet<Url> = HashSet::new();
     let mut links = Vec::new();
     for href in hrefs {
-        if let Some(url) = resolve_href(&base, href) {
+        if let Some(url) = http_url(Some(&base), href) {
             if seen.insert(url.clone()) {
                 links.push(url);
             }

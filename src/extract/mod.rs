@@ -1,5 +1,5 @@
-//! Title and link extraction from decoded HTML: the [`Extracted`] record, the shared
-//! browser-style [`resolve_href`] rule, the exact reference extractor in [`dom`] and the fast
+//! Title and link extraction from decoded HTML: the [`Extracted`] record (hrefs resolved by
+//! [`crate::url_norm::http_url`], the browser's rule), the exact reference extractor in [`dom`] and the fast
 //! streaming extractor in [`stream`], which [`extract`] tries first, falling back to the DOM on
 //! the pages the stream cannot judge exactly.
 //!
@@ -48,28 +48,45 @@ pub fn extract_with_meta_exact(html: &str, page_url: &Url) -> (Extracted, RawMet
     dom::extract_with_meta(html, page_url)
 }
 
-/// Resolve one raw href the way browsers do against `base`: trim ASCII whitespace (leading/trailing
-/// \t\n\x0C\r and space), `base.join(href)`, keep only http/https, drop the fragment.
-pub fn resolve_href(base: &Url, href: &str) -> Option<Url> {
-    let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
-    let mut url = base.join(href).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
+/// The name of the test-only hook read by [`panic_if_asked`].
+pub const TEST_PANIC_ENV: &str = "TRAWL_TEST_PANIC_ON";
+
+/// A hook for the "a worker panics but the crawl never hangs" test (tests/panic.rs): in a debug
+/// build, when `TRAWL_TEST_PANIC_ON` is set to a non-empty text, extracting a page whose
+/// requested URL contains that text panics, as a bug in an extractor would. The worker calls it
+/// just before extracting a page. A release build (no `debug_assertions`) compiles it to nothing
+/// and never reads the variable, so a user's environment cannot make trawl panic; a `cfg(test)`
+/// seam would not do, since the test runs the `trawl` binary, which is not built for tests.
+#[inline]
+pub fn panic_if_asked(page_url: &Url) {
+    #[cfg(debug_assertions)]
+    {
+        static ON: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| {
+            std::env::var(TEST_PANIC_ENV)
+                .ok()
+                .filter(|part| !part.is_empty())
+        });
+        if let Some(part) = ON.as_deref() {
+            if page_url.as_str().contains(part) {
+                panic!("{TEST_PANIC_ENV}={part}: extracting {page_url} panics, as asked");
+            }
+        }
     }
-    url.set_fragment(None);
-    Some(url)
+    #[cfg(not(debug_assertions))]
+    let _ = page_url;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::url_norm::http_url;
 
     fn base() -> Url {
         Url::parse("https://example.com/dir/page.html?q=1#top").expect("test url")
     }
 
     fn r(href: &str) -> Option<String> {
-        resolve_href(&base(), href).map(String::from)
+        http_url(Some(&base()), href).map(String::from)
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! It must never return `Some` with a result that differs from [`super::dom::extract`] on the
 //! same input: whenever it cannot prove agreement it returns `None`. It must never panic on any
 //! input, and it applies no title or URL rules of its own: titles are collapsed exactly as in
-//! `dom`, and hrefs are resolved with the shared [`super::resolve_href`].
+//! `dom`, and hrefs are resolved with the shared [`crate::url_norm::http_url`].
 //!
 //! # Why a tag stream can give the tree's answer
 //!
@@ -75,8 +75,9 @@ use lol_html::html_content::{Element, EndTag, TextChunk};
 use lol_html::{ElementContentHandlers, HandlerResult, HtmlRewriter, Selector, Settings};
 use url::Url;
 
-use super::{resolve_href, Extracted};
+use super::Extracted;
 use crate::meta::RawMeta;
+use crate::url_norm::http_url;
 
 mod meta;
 
@@ -175,7 +176,7 @@ pub fn extract_with_meta(html: &str, page_url: &Url) -> Option<(Extracted, RawMe
 fn resolve_links(scan: Scan, html: &str, page_url: &Url) -> Extracted {
     let mut resolved: Vec<Url> = Vec::new();
     let title = scan.visit(html, page_url, |base, href| {
-        resolved.extend(resolve_href(base, href));
+        resolved.extend(http_url(Some(base), href));
     });
     // Different hrefs can resolve to one URL: keep its first, without cloning any URL.
     // (foldhash: fast and seeded per process, so a page cannot pick colliding hrefs.)
@@ -195,7 +196,7 @@ fn resolve_links(scan: Scan, html: &str, page_url: &Url) -> Extracted {
 /// `each(base, href)` for every distinct entity-decoded href of the document's `a[href]` and
 /// `area[href]` elements, in document order, with the base URL in effect (the document's base
 /// element resolved, or `page_url`). Of the fragment-only hrefs only the first is given: they
-/// all resolve to the base. Resolving each with [`super::resolve_href`] and keeping the first of
+/// all resolve to the base. Resolving each with [`crate::url_norm::http_url`] and keeping the first of
 /// equal URLs gives [`extract`]'s links. `None` when the DOM must decide; `each` is then never
 /// called (the scan completes before the first call).
 pub fn scan_hrefs(html: &str, page_url: &Url, each: impl FnMut(&Url, &str)) -> Option<String> {
@@ -390,7 +391,7 @@ impl Scan {
         let base = self
             .base
             .and_then(|at| html.get(at))
-            .and_then(|raw| resolve_href(page_url, &htmlize::unescape_attribute(raw)))
+            .and_then(|raw| http_url(Some(page_url), &htmlize::unescape_attribute(raw)))
             .unwrap_or_else(|| page_url.clone());
 
         // The same raw href always resolves to the same URL: give each distinct one once.

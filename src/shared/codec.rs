@@ -144,7 +144,7 @@ impl ResourceJson {
             .to_owned(),
             k: hex(crate::url_norm::key(url)),
             u: url.to_string(),
-            o: crate::robots::origin_key(url),
+            o: crate::record::origin_key(url),
             depth,
         }
     }

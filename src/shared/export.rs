@@ -2,10 +2,10 @@
 //! in Redis with the run, in completion order), written to one output like a crawl's.
 
 use super::codec;
-use super::error::SharedError;
 use super::store::{Store, SCHEMA};
 use crate::config::SharedTarget;
 use crate::error::CrawlError;
+use crate::error::SharedError;
 use crate::output::RowSink;
 
 /// Rows read from Redis per round trip.
@@ -22,32 +22,51 @@ pub struct Export {
 pub fn open(target: &SharedTarget, run: Option<u64>) -> Result<Export, SharedError> {
     let mut store = Store::connect(target)?;
     let meta = format!("{}meta", store.prefix);
-    let (program, schema, latest): (Option<String>, Option<String>, Option<u64>) =
+    let (kind, program, schema, latest): (String, Option<String>, Option<String>, Option<u64>) =
         store.with(|conn, _| {
-            redis::cmd("HMGET")
+            let kind: String = redis::cmd("TYPE").arg(&meta).query(conn)?;
+            if kind != "hash" {
+                return Ok((kind, None, None, None));
+            }
+            let (p, s, r) = redis::cmd("HMGET")
                 .arg(&meta)
                 .arg("program")
                 .arg("schema")
                 .arg("run")
-                .query(conn)
+                .query(conn)?;
+            Ok((kind, p, s, r))
         })?;
-    let Some(latest) = latest else {
-        return Err(SharedError::NoCrawl {
-            url: store.shown.clone(),
-            id: store.crawl_id.clone(),
-        });
+    let foreign = |found: String| SharedError::Foreign {
+        key: meta.clone(),
+        found,
+        schema: SCHEMA,
     };
-    if program.as_deref() != Some("trawl") || schema.as_deref() != Some(SCHEMA) {
-        return Err(SharedError::Foreign {
-            key: meta,
-            found: format!(
-                "program {} schema {}",
-                program.unwrap_or_default(),
-                schema.unwrap_or_default()
-            ),
-            schema: SCHEMA,
-        });
+    match (kind.as_str(), program.as_deref(), schema.as_deref(), latest) {
+        ("none", ..) => {
+            return Err(SharedError::NoCrawl {
+                url: store.shown.clone(),
+                id: store.crawl_id.clone(),
+            })
+        }
+        ("hash", Some("trawl"), Some(SCHEMA), Some(_)) => {}
+        ("hash", Some("trawl"), Some(SCHEMA), None) => {
+            return Err(foreign("a trawl meta key without a run".into()))
+        }
+        ("hash", Some("trawl"), s, _) => {
+            return Err(foreign(format!(
+                "a crawl of trawl schema {}",
+                s.unwrap_or("(none)")
+            )))
+        }
+        ("hash", p, ..) => {
+            return Err(foreign(format!(
+                "a hash of another program ({})",
+                p.unwrap_or("no program field")
+            )))
+        }
+        (other, ..) => return Err(foreign(format!("a {other}"))),
     }
+    let latest = latest.unwrap_or(0);
     Ok(Export {
         store,
         run: run.unwrap_or(latest),

@@ -25,7 +25,7 @@
 --   R lease        hash: lease id -> token TAB job JSON ;  R dl  zset: lease id -> deadline ms
 --   R robots       hash: origin -> verdict JSON ;  R rb  hash: origin -> robots.txt body
 --   R seeds        set: seed origins ;  R rsc  set: resource keys ;  R canon  set: canonical keys
---   P wake         pub/sub channel: published when a host becomes ready now, or the run ends
+--   P wake         pub/sub channel: published when a host becomes ready sooner, or the run ends
 local P = KEYS[1]
 local op = ARGV[1]
 local run = ARGV[2]
@@ -124,7 +124,9 @@ local function wake(o)
   if work then
     local before = redis.call('ZSCORE', R .. 'ready', o)
     redis.call('ZADD', R .. 'ready', at, o)
-    if at <= now and (not before or tonumber(before) > now) then publish() end
+    -- Idle processes hear of it when the host becomes ready sooner than it was (now or at a
+    -- moment they do not know of yet); they ask again and wait for that moment.
+    if not before or at < tonumber(before) then publish() end
   else
     redis.call('ZREM', R .. 'ready', o)
   end
@@ -347,10 +349,19 @@ if op == 'join' then
   if ty == 'hash' then
     if m[1] ~= 'trawl' then return { 'foreign', P .. 'meta', 'program ' .. tostring(m[1]) } end
     if m[2] ~= arg.schema then return { 'schema', P .. 'meta', tostring(m[2]) } end
-    if m[4] == 'running' then return { 'joined', m[3], m[5] } end
+    if m[4] == 'running' and not arg.restart then return { 'joined', m[3], m[5] } end
+    if m[4] == 'running' then
+      -- --restart: the running run is given up (its processes find it over) and its keys expire.
+      run = m[3]
+      R = P .. run .. ':'
+      redis.call('HSET', P .. 'meta', 'state', 'done', 'ended', now)
+      expire_run()
+      publish()
+    end
   end
   run = tostring(num(m[3]) + 1)
   R = P .. run .. ':'
+  published = false
   redis.call('HSET', P .. 'meta', 'program', 'trawl', 'schema', arg.schema, 'run', run,
     'state', 'running', 'options', arg.options, 'started', now)
   redis.call('HDEL', P .. 'meta', 'ended')

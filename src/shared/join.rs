@@ -3,11 +3,11 @@
 //! that decide what is crawled differ) or start the next run and queue its seeds.
 
 use super::codec::{self, LinkJson, ResourceJson};
-use super::error::SharedError;
 use super::store::{Store, SCHEMA};
 use crate::config::{Config, SharedTarget};
 use crate::crawl::jobs::ResourceKind;
-use crate::robots::origin_key;
+use crate::error::SharedError;
+use crate::record::origin_key;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -20,65 +20,6 @@ pub struct Joined {
     pub seeded: bool,
     /// This process's lease token.
     pub token: String,
-}
-
-/// The options every process of a run must agree on (they change what is crawled), as
-/// (option, value) in the form a message shows them.
-pub fn agreed_options(config: &Config) -> BTreeMap<&'static str, String> {
-    fn opt<T: ToString>(v: Option<T>) -> String {
-        v.map(|v| v.to_string()).unwrap_or_else(|| "(none)".into())
-    }
-    fn list(v: &[regex::Regex]) -> String {
-        v.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" ")
-    }
-    let mut seeds: Vec<&str> = config.seeds.iter().map(|u| u.as_str()).collect();
-    seeds.sort_unstable();
-    seeds.dedup();
-    let flag = |b: bool| if b { "on" } else { "off" }.to_owned();
-    BTreeMap::from([
-        ("seeds", seeds.join(" ")),
-        ("--scope", format!("{:?}", config.scope).to_lowercase()),
-        ("--max-depth", config.max_depth.to_string()),
-        ("--max-pages", opt(config.max_pages)),
-        ("--max-pages-per-host", opt(config.max_pages_per_host)),
-        ("--include", list(&config.include)),
-        ("--exclude", list(&config.exclude)),
-        ("--allow-private", flag(config.allow_private)),
-        ("--ignore-robots", flag(!config.robots)),
-        ("--sitemaps", flag(config.sitemaps)),
-        ("--feeds", flag(config.feeds)),
-        ("--only-new", flag(config.only_new)),
-        ("--revisit-depth", config.revisit_depth.to_string()),
-        ("--per-host", config.per_host.to_string()),
-        ("--delay", config.delay.as_millis().to_string()),
-        ("--user-agent", config.user_agent.clone()),
-        ("--retries", config.retries.to_string()),
-        (
-            "--max-retry-after",
-            config.max_retry_after.as_secs().to_string(),
-        ),
-        ("--meta", flag(config.output_options.meta)),
-        ("--dedup-canonical", flag(config.dedup_canonical)),
-    ])
-}
-
-/// The options in which `ours` and the running crawl's `theirs` differ, as (ours, theirs) in
-/// one phrase each (`None` when they agree).
-fn first_difference(
-    ours: &BTreeMap<&'static str, String>,
-    theirs: &BTreeMap<String, String>,
-) -> Option<(String, String)> {
-    let show = |name: &str, value: Option<&String>| match (name, value) {
-        ("seeds", Some(v)) => format!("the seed set ({v})"),
-        (_, Some(v)) => format!("{name} {v}"),
-        (_, None) => format!("{name} (not set)"),
-    };
-    let (a, b): (Vec<String>, Vec<String>) = ours
-        .iter()
-        .filter(|(k, v)| theirs.get(**k) != Some(*v))
-        .map(|(k, v)| (show(k, Some(v)), show(k, theirs.get(*k))))
-        .unzip();
-    (!a.is_empty()).then(|| (a.join(", "), b.join(", ")))
 }
 
 /// The run's rules, as the script reads them.
@@ -97,7 +38,8 @@ fn rules(config: &Config, lease_ms: u64) -> serde_json::Value {
     })
 }
 
-/// Keys under the crawl's prefix while it has no meta key: another program's.
+/// Keys under the crawl's prefix while it has no meta key: another program's. (The join script
+/// checks the meta key itself atomically; this looks only for keys beside a missing one.)
 fn foreign_key(store: &mut Store) -> Result<Option<String>, SharedError> {
     let pattern = format!("{}*", store.prefix.replace('[', "\\["));
     let meta = format!("{}meta", store.prefix);
@@ -116,7 +58,10 @@ fn foreign_key(store: &mut Store) -> Result<Option<String>, SharedError> {
                 .arg(10_000)
                 .query(conn)?;
             if let Some(k) = keys.into_iter().next() {
-                return Ok(Some(k));
+                // A process seeding the crawl meanwhile made these keys (its script writes the
+                // meta key in the same step): then they are a crawl's, checked by the join.
+                let seeded: bool = redis::cmd("EXISTS").arg(&meta).query(conn)?;
+                return Ok((!seeded).then_some(k));
             }
             if next == 0 {
                 return Ok(None);
@@ -137,9 +82,8 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
         });
     }
     let token = format!("{:016x}-{}", fastrand::u64(..), std::process::id());
-    let grace = config.timeout.min(std::time::Duration::from_secs(5));
-    let lease_ms = super::scheduler::lease(config.timeout, grace).as_millis() as u64;
-    let ours = agreed_options(config);
+    let lease_ms = super::scheduler::lease(config.timeout).as_millis() as u64;
+    let ours = config.agreed_options(crate::config::Agreement::Shared);
     let seeds: Vec<LinkJson> = config
         .seeds
         .iter()
@@ -170,6 +114,7 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
         "seeds": seeds,
         "seed_origins": seed_origins,
         "resources": resources,
+        "restart": config.restart,
     });
     let (kind, a, b): (String, String, String) =
         store.call("join", "0", &token, &arg.to_string(), b"")?;
@@ -186,8 +131,13 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
                     url: store.shown.clone(),
                     what: format!("the running crawl's options: {e}"),
                 })?;
-            if let Some((ours, theirs)) = first_difference(&ours, &theirs) {
+            if let Some((ours, theirs)) = crate::config::differences(&ours, &theirs) {
                 return Err(SharedError::Mismatch {
+                    verb: if ours.contains(", ") {
+                        "differ"
+                    } else {
+                        "differs"
+                    },
                     ours,
                     theirs,
                     id: store.crawl_id.clone(),
@@ -215,39 +165,5 @@ pub fn join(target: &SharedTarget, config: &Config) -> Result<Joined, SharedErro
             url: store.shown.clone(),
             what: format!("join answered {other:?}"),
         }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_differing_option_is_named_with_both_values() {
-        let ours = BTreeMap::from([("--max-depth", "2".to_owned()), ("seeds", "a b".into())]);
-        let mut theirs = BTreeMap::from([
-            ("--max-depth".to_owned(), "1".to_owned()),
-            ("seeds".to_owned(), "a b".to_owned()),
-        ]);
-        assert_eq!(
-            first_difference(&ours, &theirs),
-            Some(("--max-depth 2".into(), "--max-depth 1".into()))
-        );
-        theirs.insert("seeds".into(), "a".into());
-        assert_eq!(
-            first_difference(&ours, &theirs),
-            Some((
-                "--max-depth 2, the seed set (a b)".into(),
-                "--max-depth 1, the seed set (a)".into()
-            ))
-        );
-        theirs.insert("--max-depth".into(), "2".into());
-        theirs.insert("seeds".into(), "a b".into());
-        assert_eq!(first_difference(&ours, &theirs), None);
-        theirs.insert("seeds".into(), "a".into());
-        assert_eq!(
-            first_difference(&ours, &theirs).map(|d| d.0),
-            Some("the seed set (a b)".into())
-        );
     }
 }

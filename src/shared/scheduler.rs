@@ -20,17 +20,18 @@
 //!   `failure` reports it once.
 
 use super::codec::{self, LinkJson, PageJson, ResourceJson, ValidatorsJson, VerdictJson};
-use super::error::SharedError;
 use super::store::Store;
 use super::waker::Waker;
 use crate::crawl::jobs::{Job, ResourceKind};
 use crate::crawl::page_links::Link;
 use crate::crawl::robots_cache::RobotsCache;
 use crate::crawl::scheduler::{Answered, Completion, Counts, Finished, Next, Schedule, Verdict};
-use crate::error::{CrawlError, ErrorClass};
+use crate::error::CrawlError;
+use crate::error::SharedError;
 use crate::fetch::Validators;
-use crate::record::{Entry, Origin, Row};
-use crate::robots::{origin_key, RobotsRules};
+use crate::record::origin_key;
+use crate::record::{Entry, Origin};
+use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -92,12 +93,11 @@ impl RedisScheduler {
     ) -> RedisScheduler {
         store.stop_on(stopping);
         let waker = Waker::start(store.client(), format!("{}wake", store.prefix));
-        let grace = config.timeout.min(Duration::from_secs(5));
         RedisScheduler {
             store,
             run,
             token,
-            lease_ms: lease(config.timeout, grace).as_millis() as u64,
+            lease_ms: lease(config.timeout).as_millis() as u64,
             robots_on: config.robots,
             cache,
             rules: HashMap::new(),
@@ -262,25 +262,10 @@ impl RedisScheduler {
         if resume.is_none() && attempt == 0 {
             self.counts.requested = self.counts.requested.saturating_sub(1);
         }
-        let error = if rules.unreachable() && resume.is_none() {
-            ErrorClass::RobotsUnreachable
-        } else {
-            ErrorClass::Robots
+        let row = match resume {
+            Some(c) => c.refused_row(&entry),
+            None => crate::crawl::jobs::refused_row(&entry, rules),
         };
-        let mut row = Row {
-            url: entry.url.to_string(),
-            depth: entry.depth,
-            parent: entry.parent.as_deref().unwrap_or("").to_owned(),
-            error: Some(error),
-            ..Row::default()
-        };
-        if let Some(c) = resume {
-            row.final_url = c.from.to_string();
-            row.status = Some(c.status);
-            row.fetched_at = c.started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            row.elapsed_ms = Some(c.elapsed.as_millis() as u64);
-            row.bytes = Some(0);
-        }
         let arg = json!({ "id": page_id(entry.key), "row": codec::row_json(&row) });
         let arg = self.with_buffered(arg);
         match self.call("refuse", arg, b"") {
@@ -319,11 +304,15 @@ fn page_id(key: UrlKey) -> String {
     format!("p:{}", codec::hex(key))
 }
 
-/// How long a job stays this process's: longer than a request (`--timeout`) plus the grace a
-/// stop gives it, with as much again to spare for the time it waits in the job channel.
-pub fn lease(timeout: Duration, grace: Duration) -> Duration {
-    timeout * 2 + grace
+/// How long a job stays this process's: twice `--timeout` (a job never takes longer than one,
+/// redirect hops included; the second is to spare on a loaded machine) plus the most grace a
+/// stop gives (5 s).
+pub fn lease(timeout: Duration) -> Duration {
+    timeout * 2 + LEASE_SPARE
 }
+
+/// What a lease has beyond two `--timeout`s.
+pub const LEASE_SPARE: Duration = Duration::from_secs(5);
 
 impl Schedule for RedisScheduler {
     fn offer(
@@ -353,10 +342,12 @@ impl Schedule for RedisScheduler {
 
     fn next(&mut self, now: Instant, worker_free: bool) -> Next {
         self.now = now;
-        if self.status.done {
+        // A job is taken only for a worker free to start it: a process never holds work another
+        // could do, and a lease's time starts with its request, not in the job channel.
+        if self.status.done || !worker_free {
             return Next::Nothing;
         }
-        let arg = json!({ "worker_free": worker_free, "lease": self.lease_ms });
+        let arg = json!({ "worker_free": true, "lease": self.lease_ms });
         let arg = self.with_buffered(arg);
         let Some((kind, payload, _, extra, extra2)) = self.call("take", arg, b"") else {
             return Next::Nothing;

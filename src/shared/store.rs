@@ -4,8 +4,8 @@
 //! waits: nothing new is dispatched, and a stop ends the waiting. Errors name the server in its
 //! redacted form only.
 
-use super::error::SharedError;
 use crate::config::SharedTarget;
+use crate::error::SharedError;
 use redis::{FromRedisValue, RedisError};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -61,7 +61,21 @@ impl Store {
             url: shown.clone(),
             reason: reason(e),
         };
-        let client = redis::Client::open(target.url.as_str()).map_err(|e| unreachable(&e))?;
+        let client = match &target.ca {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| SharedError::Ca {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
+                let certs = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem),
+                };
+                redis::Client::build_with_tls(target.url.as_str(), certs)
+            }
+            None => redis::Client::open(target.url.as_str()),
+        }
+        .map_err(|e| unreachable(&e))?;
         let mut store = Store {
             client,
             conn: None,

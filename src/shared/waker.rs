@@ -1,6 +1,6 @@
 //! The wake-up subscription of a shared crawl: a thread that listens on the crawl's pub/sub
-//! channel (`trawl:{ID}:wake`, published by the script when a host becomes ready now or the run
-//! ends) and turns each message into a token on a channel the coordinator's `select` waits on.
+//! channel (`trawl:{ID}:wake`, published by the script when a host becomes ready sooner than it
+//! was, or the run ends) and turns each message into a token on a channel the coordinator's `select` waits on.
 //! So an idle process takes work the moment another process makes some, without polling.
 //! The thread only listens: it never touches the frontier. A lost subscription is opened again
 //! (once a second) until the scheduler is dropped.

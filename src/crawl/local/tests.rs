@@ -51,7 +51,7 @@ fn links(urls: &[&str]) -> Vec<Link> {
 }
 
 fn origin(s: &str) -> Origin {
-    Arc::from(crate::robots::origin_key(&url(s)))
+    Arc::from(crate::record::origin_key(&url(s)))
 }
 
 /// A scheduler with `seeds` queued at depth 0.

@@ -1,15 +1,13 @@
 //! Self-test of the test-support HTTP server in `tests/common/server.rs`,
 //! using a raw `std::net::TcpStream` client.
 
-mod common;
-
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::server::{Response, Site, TestServer};
+use crate::common::server::{Response, Site, TestServer};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -3,10 +3,8 @@
 //! Retry-After, the circuit breaker, and crawler traps. Request counts and times come from the
 //! test servers' own logs.
 
-mod common;
-
-use common::harness::{config, row, run, run_with_guard};
-use common::server::{Response, Site, TestServer};
+use crate::common::harness::{config, row, run, run_with_guard};
+use crate::common::server::{Response, Site, TestServer};
 use std::num::NonZeroUsize;
 use std::time::Duration;
 use trawl::error::ErrorClass;
@@ -474,19 +472,26 @@ fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
         pool_per_host: 1,
         block_private: true,
         body_budget: 1 << 20,
-        max_header_bytes: trawl::fetch::DEFAULT_MAX_HEADER_BYTES,
+        max_header_bytes: trawl::config::defaults::MAX_HEADER_BYTES,
     })
     .expect("client");
     // A page that redirects to a name of this machine (an IP literal would be refused by the link
     // filter before any request; a name is caught when it is resolved).
-    let fetched = fetcher.fetch(&url::Url::parse(&hop.url("/hop")).expect("url"), &|_| {
-        trawl::fetch::Hop::Follow
-    });
+    let follow = |_: &url::Url| trawl::fetch::Hop::Follow;
+    let page = trawl::fetch::Want::Html;
+    let fetched = fetcher.fetch_with(
+        &url::Url::parse(&hop.url("/hop")).expect("url"),
+        &follow,
+        page,
+        None,
+    );
     assert_eq!(fetched.error, Some(ErrorClass::PrivateAddress));
     assert_eq!(server.total_requests(), 0, "nothing was connected to");
-    let direct = fetcher.fetch(
+    let direct = fetcher.fetch_with(
         &url::Url::parse(&format!("http://localhost:{port}/secret")).expect("url"),
-        &|_| trawl::fetch::Hop::Follow,
+        &follow,
+        page,
+        None,
     );
     assert_eq!(
         (direct.status, direct.error),

@@ -2,10 +2,8 @@
 //! request counts from the server's own log, limits, scope, redirects, error rows and the
 //! termination protocol (no deadlock, no early exit).
 
-mod common;
-
-use common::harness::{config, row, run, run_with_guard, stable};
-use common::server::{Response, Site, TestServer};
+use crate::common::harness::{config, row, run, run_with_guard, stable};
+use crate::common::server::{Response, Site, TestServer};
 use std::num::NonZeroUsize;
 use std::time::Duration;
 use trawl::crawl::Summary;

@@ -15,6 +15,13 @@
 //! is interruptible: dropping the server (or calling
 //! [`TestServer::shutdown`]) stops accepting, closes all open connections and
 //! wakes all waiting handlers, so no test can hang on it.
+//!
+//! Why a second HTTP server beside `src/bin/trawl-latency-server.rs`: this one
+//! is the tests' instrument, std-only and in-process, so a test scripts each
+//! response (closures, misbehaviour on purpose) and then asserts on the request
+//! log and the peak in flight. The latency server is a benchmark target that
+//! must be a lean, optimized binary in a process of its own, and a test crate
+//! cannot hold a binary; neither does the other's job well.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -1,9 +1,7 @@
 //! trawl as cron runs it: the built binary against servers started on 127.0.0.1, killed and
 //! resumed, stopped by SIGTERM, run twice on one state, and its output options.
 
-mod common;
-
-use common::server::{Response, Site, TestServer};
+use crate::common::server::{Response, Site, TestServer};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -25,7 +25,7 @@ use url::Url;
 
 // The benches' corpus helpers (this test uses the directory walk, not the page loader).
 #[allow(dead_code)]
-#[path = "../benches/support/corpus.rs"]
+#[path = "../../benches/support/corpus.rs"]
 mod corpus;
 use corpus::{html_files, rust_docs_dir};
 

@@ -2,10 +2,8 @@
 //! the summary's canonical count (report and `--summary-json`), with `--state` and across a
 //! resume, and the refused combinations.
 
-mod common;
-
+use crate::common::server::Site;
 use assert_cmd::Command;
-use common::server::Site;
 
 fn trawl() -> Command {
     let mut cmd = Command::cargo_bin("trawl").expect("binary");

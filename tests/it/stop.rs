@@ -3,10 +3,8 @@
 //! the next run requests exactly the pages without a row. The stop never waits on a worker busy
 //! past the grace period. Requests and their times come from the test servers' own logs.
 
-mod common;
-
-use common::cli::{trawl, wait_output};
-use common::server::{Response, Site, TestServer};
+use crate::common::cli::{trawl, wait_output};
+use crate::common::server::{Response, Site, TestServer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
@@ -433,6 +431,26 @@ fn max_duration_with_state_leaves_the_rest_for_the_next_run() {
         !before.is_empty() && before.len() < site.titles.len(),
         "{} rows",
         before.len()
+    );
+
+    // A resume with another depth (or filter, or limit) would write a different crawl: refused,
+    // naming the option, before any request.
+    server.clear_log();
+    let mut other = common.to_vec();
+    other.extend(["--max-depth", "3", "--exclude", "nothing", &seed]);
+    let o = run(&other);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("with --exclude (none), --max-depth 1, not --exclude nothing, --max-depth 3")
+            && err.contains("--restart"),
+        "{err}"
+    );
+    assert_eq!(
+        server.total_requests(),
+        0,
+        "a refused resume requests nothing"
     );
 
     // The rest, at full speed.

@@ -1,10 +1,8 @@
 //! The `trawl` binary as a user runs it: exit statuses, one-line errors naming the bad input,
 //! the CSV file and the edges file, against servers started on 127.0.0.1:0.
 
-mod common;
-
+use crate::common::server::Site;
 use assert_cmd::Command;
-use common::server::Site;
 use std::io::Write;
 
 fn trawl() -> Command {
@@ -248,4 +246,148 @@ fn help_shows_examples_and_exit_codes() {
         text.contains("Examples:") && text.contains("Exit status"),
         "{text}"
     );
+}
+
+/// The README's option table (`| option | default | meaning |` under Usage): each row's option
+/// (its long name) and default cell (backticks removed), in order.
+fn readme_option_defaults() -> Vec<(String, String)> {
+    let readme = include_str!("../../README.md");
+    let mut lines = readme
+        .lines()
+        .skip_while(|l| l.trim() != "| option | default | meaning |")
+        .skip(2);
+    let mut rows = Vec::new();
+    for line in lines.by_ref().take_while(|l| l.starts_with('|')) {
+        // Cells are split on `|` not escaped as `\|` (as in `host\|domain\|any`).
+        let mut cells = Vec::new();
+        let mut cell = String::new();
+        let mut chars = line.trim().trim_matches('|').chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&'|') => cell.push(chars.next().unwrap_or('|')),
+                '|' => cells.push(std::mem::take(&mut cell)),
+                c => cell.push(c),
+            }
+        }
+        cells.push(cell);
+        let option = cells[0]
+            .split(|c: char| c.is_whitespace() || c == '`' || c == ',')
+            .find_map(|word| word.strip_prefix("--"))
+            .unwrap_or_else(|| panic!("no --option in README row {line}"))
+            .to_owned();
+        let default = cells.get(1).map(|d| d.replace('`', "")).unwrap_or_default();
+        rows.push((option, default.trim().to_owned()));
+    }
+    assert!(rows.len() > 20, "the README's option table was not found");
+    rows
+}
+
+#[test]
+fn the_readme_option_table_matches_the_command_line() {
+    use clap::{ArgAction, CommandFactory};
+    let command = trawl::cli::Cli::command();
+    let readme = readme_option_defaults();
+    let mut problems = Vec::new();
+    for arg in command.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        if matches!(long, "help" | "version") {
+            continue;
+        }
+        let Some((_, documented)) = readme.iter().find(|(option, _)| option == long) else {
+            problems.push(format!("--{long} has no row in the README's option table"));
+            continue;
+        };
+        let applied: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        // What --help says the default is when clap applies none (`[default: no limit]`).
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let stated = help
+            .split_once("[default: ")
+            .and_then(|(_, rest)| rest.rsplit_once(']'))
+            .map(|(value, _)| value.to_owned());
+        // A remark after the value, as in `8388608 (8 MiB)`, is for the reader.
+        let documented = match documented.split_once(" (") {
+            Some((value, _)) if Some(documented) != stated.as_ref() => value.to_owned(),
+            _ => documented.clone(),
+        };
+        let ok = match arg.get_action() {
+            ArgAction::SetTrue => documented == "off" || documented.is_empty(),
+            ArgAction::Count => documented.is_empty(),
+            _ if !applied.is_empty() => applied.join(", ") == documented,
+            _ => match &stated {
+                Some(stated) => *stated == documented,
+                None => matches!(documented.as_str(), "none" | "all" | ""),
+            },
+        };
+        if !ok {
+            problems.push(format!(
+                "--{long}: the README says {documented:?}, --help {}",
+                match (applied.is_empty(), &stated) {
+                    (false, _) => format!("applies {applied:?}"),
+                    (true, Some(stated)) => format!("says {stated:?}"),
+                    (true, None) => "gives no default".to_owned(),
+                }
+            ));
+        }
+    }
+    for (option, _) in &readme {
+        if !command
+            .get_arguments()
+            .any(|a| a.get_long() == Some(option))
+        {
+            problems.push(format!(
+                "the README documents --{option}, which trawl does not have"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `trawl -o - SEEDS | head -1`: the reader goes away after one line while pages are still
+/// arriving. A broken pipe is not an error (STYLE.md): exit 0, and stderr holds no error line,
+/// with `-q` nothing at all.
+#[test]
+fn a_broken_pipe_on_standard_output_ends_quietly_with_exit_0() {
+    use std::io::BufRead;
+    let mut site = Site::new();
+    let hub: String = (0..200)
+        .map(|i| format!("<a href=\"/p/{i}\">{i}</a>"))
+        .collect();
+    site.page("/", format!("<title>hub</title>{hub}"));
+    site.fallback(|req| {
+        crate::common::server::Response::html(format!("<title>{}</title>", req.path_only()))
+            .delay(std::time::Duration::from_millis(20))
+    });
+    let server = site.serve();
+    for quiet in [true, false] {
+        let mut cmd = std::process::Command::new(crate::common::cli::bin());
+        if quiet {
+            cmd.arg("-q");
+        }
+        cmd.args(["-o", "-", "--delay", "0", "--per-host", "4", "-w", "4"])
+            .arg(server.url("/"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut first = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first)
+            .expect("read");
+        // The reader is dropped here: the pipe is closed with ~200 rows still to come.
+        assert!(first.starts_with("url,final_url,"), "{first}");
+        let out = crate::common::cli::wait_output(child, std::time::Duration::from_secs(60));
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(0), "quiet={quiet}: {err}");
+        assert!(
+            !err.contains("trawl:") && !err.to_lowercase().contains("broken pipe"),
+            "no error line: {err}"
+        );
+        if quiet {
+            assert_eq!(err, "", "-q prints nothing");
+        }
+    }
 }

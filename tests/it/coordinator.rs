@@ -5,11 +5,9 @@
 //! servers' own logs; barriers in the server make "all workers busy at once" an event, not a
 //! guess.
 
-mod common;
-
-use common::cli::{trawl, wait_output};
-use common::harness::{config, row, run_with_guard};
-use common::server::{Barrier, Response, Site, TestServer};
+use crate::common::cli::{trawl, wait_output};
+use crate::common::harness::{config, row, run_with_guard};
+use crate::common::server::{Barrier, Response, Site, TestServer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::path::Path;

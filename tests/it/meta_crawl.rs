@@ -3,10 +3,8 @@
 //! every page asserted exactly; the Google News sitemap and RSS feed date fallbacks, the
 //! canonical count of the summary, and `--dedup-canonical`.
 
-mod common;
-
-use common::harness::{config, run};
-use common::server::{Response, TestServer};
+use crate::common::harness::{config, run};
+use crate::common::server::{Response, TestServer};
 use std::path::PathBuf;
 use trawl::meta::Meta;
 use trawl::output::Row;

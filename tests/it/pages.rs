@@ -2,10 +2,8 @@
 //! (entities, whitespace, SVG, charsets by header, meta, BOM and detection) and exact link sets
 //! (`<base>`, `../`, protocol-relative, fragments, non-http schemes).
 
-mod common;
-
-use common::harness::{config, row, run};
-use common::server::{Response, Site};
+use crate::common::harness::{config, row, run};
+use crate::common::server::{Response, Site};
 use std::path::PathBuf;
 
 fn encode(label: &str, text: &str) -> Vec<u8> {

@@ -2,9 +2,7 @@
 //! UTF-8, malformed HTML. Each gives a row and never a panic, and the process's peak memory (as
 //! trawl reports it in --summary-json, from the kernel's VmHWM) stays bounded.
 
-mod common;
-
-use common::server::{Response, Site};
+use crate::common::server::{Response, Site};
 use std::io::Write;
 use std::process::Command;
 

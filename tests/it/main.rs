@@ -1,0 +1,22 @@
+//! The integration tests, in one test crate (one link step; shared fixtures in `common`):
+//! each module tests one part of trawl against servers the tests start on loopback.
+//! `tests/threads.rs` stays a binary of its own: it counts every worker thread of its process,
+//! so no other crawl may run beside it.
+
+mod common;
+
+mod cli;
+mod coordinator;
+mod crawl;
+mod cron;
+mod extract_agreement;
+mod hostile;
+mod meta_cli;
+mod meta_crawl;
+mod pages;
+mod panic;
+mod polite;
+mod redis_crawl;
+mod redis_fixture;
+mod server_selftest;
+mod stop;

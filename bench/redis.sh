@@ -97,12 +97,12 @@ split_stats() {
         END { printf "%d %d %d %d %s\n", calls, e, usec, inner, (d == "" ? "-" : d) }'
 }
 
-# With 1, the processes after the first start once the first has written the crawl's meta key.
-# Needed while trawl's join (src/shared/join.rs, foreign_key) checks EXISTS meta and then SCANs
-# the crawl's prefix in separate round trips: a process started together with the seeding one
-# finds the seeder's keys without the meta key it looked for a moment before, and is refused
-# with exit 2 ("holds data of another program"). 0 starts them all at once (to check a fix).
-REDIS_STAGGER=${REDIS_STAGGER:-1}
+# 0 (the default): all processes start at once. 1: the others start once the first has written
+# the crawl's meta key, for builds before c7a659e, whose join (src/shared/join.rs, foreign_key)
+# checked EXISTS meta and then SCANned the crawl's prefix in separate round trips: a process
+# started together with the seeding one found the seeder's keys without the meta key it had
+# looked for a moment before, and was refused with exit 2 ("holds data of another program").
+REDIS_STAGGER=${REDIS_STAGGER:-0}
 
 # One measurement: PROCS trawl processes started together.
 # redis_measure LABEL MODE(redis|local) PROCS WORKERS ROUND BUDGET SEED
@@ -317,9 +317,9 @@ redis_report() {
         echo "- latency site: \`trawl-latency-server --pages $REDIS_THROUGHPUT_SITE --latency-ms 200\`, seed \`/\`; Redis $REDIS_VERSION on loopback, \`--save \"\" --appendonly no\`"
         echo "- each process: \`trawl SEED --max-depth 10 --max-pages B --scope host --delay 0 --per-host 1000 -w W --queue-capacity 256 --retries 0 -q -o FILE --summary-json FILE [--redis URL --crawl-id bench-LABEL-rRUN-PID]\`, B = $REDIS_PAGES × processes"
         if [[ $REDIS_STAGGER == 1 ]]; then
-            echo "- the first process starts alone; the others start as soon as it has written the crawl's meta key (polled every 10 ms; tens of ms, in the log). Started all at once, joiners were refused, exit 2, \"Redis key trawl:{ID}:1:cfg holds data of another program (there is no trawl meta key beside it)\": trawl's join checks EXISTS meta and SCANs the prefix in two round trips, and the seeder's script runs between them. REDIS_STAGGER=0 starts them together."
+            echo "- REDIS_STAGGER=1: the first process starts alone; the others start as soon as it has written the crawl's meta key (polled every 10 ms; tens of ms, in the log), for builds before c7a659e, whose joiners started at the same moment could be refused (exit 2, \"holds data of another program\")"
         else
-            echo "- all processes started at once (REDIS_STAGGER=0)"
+            echo "- all processes of a run started at once"
         fi
         echo "- pages/s = rows of all processes ÷ wall time from the first start to the last exit; efficiency = pages/s ÷ (processes × W ÷ 0.2 s)"
         echo "- CPU: trawl = user + sys of all its processes (GNU time); redis-server and latency server from /proc/PID/stat; machine = busy time of all $hz_cores CPUs (/proc/stat), other = machine − trawl − redis − latency server (other work on the machine, the kernel's share not charged to a process)"

@@ -11,6 +11,17 @@
 #   seen1m           memory with a million URLs seen: the latency server with 2,000,000 pages and
 #                    no delay, 11,000 pages fetched (--max-pages), 32 workers; the URLs seen (from
 #                    --summary-json) and the peak RSS are reported (issue 5: under 200 MB)
+#   redis-throughput issue 12's shared crawl: 1, 2 and 4 trawl processes (--redis-procs) of 16
+#                    workers (--redis-workers) on one crawl through a Redis of bench's own, against
+#                    the latency server at 200 ms, --max-pages 1,200 (--redis-pages) per process;
+#                    beside them in every round one process with 64 workers and trawl without
+#                    --redis at 16 and 64 workers. Pages/s, the ratio to 1 process, the CPU of
+#                    trawl, redis-server, the latency server and the machine, and Redis calls per
+#                    page (INFO commandstats). See bench/redis.sh.
+#   redis-memory     Redis memory per URL seen at ~1,000,000 URLs (--max-depth 3, 11,000 pages of
+#                    the 2,000,000-page latency site fetched, as seen1m): MEMORY USAGE of every key of the crawl, INFO
+#                    memory, and a plain SET of as many 8-byte members for comparison
+#   redis-scale      both redis-* (results to bench/results-redis.md unless --out says otherwise)
 #   NAME-qC[+C...]   any of the above with trawl's --queue-capacity C instead of 256; with several
 #                    (static-d2-q1+64) every round runs trawl once per capacity on the same server,
 #                    interleaved (odd rounds in the order given, even rounds reversed), each row
@@ -25,7 +36,8 @@
 # Usage: bench/run.sh [--quick] [--scenarios a,b] [--runs N] [--peers] [--perf] [--out PATH]
 #                     [--static-workers W] [--pages N] [--no-build] [--keep] [--peer-list a,b]
 #                     [--queue-capacity C[,C...]] [--trawl PATH] [--bin-dir DIR]
-# Needs: cargo, rust-docs (for static-*), nginx and GNU time (installed with apt-get if missing and
+#                     [--redis-procs A,B] [--redis-pages N] [--redis-workers W] [--redis-server PATH]
+# Needs: cargo, rust-docs (for static-*), nginx, redis-server and python3 (for redis-*) and GNU time (installed with apt-get if missing and
 # run as root). With --peers it also installs wget (apt), Scrapy (pip, in a venv) and spider_cli
 # (cargo install) under ${TRAWL_BENCH_CACHE:-$HOME/.cache/trawl-bench}; a peer that cannot be
 # installed is skipped with a note. Nothing but the package registries is contacted, and those only
@@ -57,6 +69,13 @@ Options:
                        target/release); implies --no-build. The report names its path, its
                        --version and the start of its SHA-256, since no git revision can be known
   --keep               keep the temporary directory (CSVs, logs) and print its path
+  --redis-procs A,B    process counts of redis-throughput (default 1,2,4)
+  --redis-pages N      pages per process of redis-throughput: --max-pages = N × processes
+                       (default 1200, about 15 s a run at 16 workers and 200 ms)
+  --redis-workers W    workers of each redis-throughput process (default 16)
+  --redis-server PATH  the redis-server to start (default: redis-server from PATH, installed with
+                       apt-get if missing); it listens on a free loopback port, never 6379, with
+                       --save "" --appendonly no, and is stopped at the end
 EOF
 }
 
@@ -80,6 +99,10 @@ PEER_LIST=wget,scrapy,spider
 QUEUE_CAPACITY=""
 TRAWL_GIVEN=""
 BIN_DIR_GIVEN=""
+REDIS_PROCS=1,2,4
+REDIS_PAGES=1200
+REDIS_WORKERS=16
+REDIS_SERVER_GIVEN=""
 ARGS_GIVEN="$*"
 STARTED=$SECONDS
 
@@ -108,6 +131,14 @@ while [[ $# -gt 0 ]]; do
         --trawl=*) TRAWL_GIVEN=${1#*=} ;;
         --bin-dir) BIN_DIR_GIVEN=${2:?--bin-dir needs a directory}; shift ;;
         --bin-dir=*) BIN_DIR_GIVEN=${1#*=} ;;
+        --redis-procs) REDIS_PROCS=${2:?--redis-procs needs a value}; shift ;;
+        --redis-procs=*) REDIS_PROCS=${1#*=} ;;
+        --redis-pages) REDIS_PAGES=${2:?--redis-pages needs a value}; shift ;;
+        --redis-pages=*) REDIS_PAGES=${1#*=} ;;
+        --redis-workers) REDIS_WORKERS=${2:?--redis-workers needs a value}; shift ;;
+        --redis-workers=*) REDIS_WORKERS=${1#*=} ;;
+        --redis-server) REDIS_SERVER_GIVEN=${2:?--redis-server needs a path}; shift ;;
+        --redis-server=*) REDIS_SERVER_GIVEN=${1#*=} ;;
         -h | --help) usage; exit 0 ;;
         *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -117,7 +148,8 @@ done
 # Capacities as C+D (the form of a -q suffix); empty = 256, not named in the scenario labels.
 QUEUE_CAPACITY=${QUEUE_CAPACITY//,/+}
 IFS=+ read -r -a capacities <<<"$QUEUE_CAPACITY"
-for number in "$RUNS" "$STATIC_WORKERS" "$PAGES" "${capacities[@]}"; do
+IFS=, read -r -a redis_procs <<<"$REDIS_PROCS"
+for number in "$RUNS" "$STATIC_WORKERS" "$PAGES" "${capacities[@]}" "$REDIS_PAGES" "$REDIS_WORKERS" "${redis_procs[@]}"; do
     [[ $number =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: '$number' is not a positive number" >&2; exit 2; }
 done
 if [[ -n $BIN_DIR_GIVEN ]]; then
@@ -141,6 +173,15 @@ if [[ ,$SCENARIO_LIST, == *,queue-capacity,* ]]; then
     SCENARIO_LIST=${SCENARIO_LIST//,queue-capacity,/,latency50-w32-q1+64,static-d2-q1+64,}
     SCENARIO_LIST=${SCENARIO_LIST#,}; SCENARIO_LIST=${SCENARIO_LIST%,}
     OUT=${OUT:-$BENCH/results-queue-capacity.md}
+fi
+if [[ ,$SCENARIO_LIST, == *,redis-scale,* ]]; then
+    SCENARIO_LIST=,$SCENARIO_LIST,
+    SCENARIO_LIST=${SCENARIO_LIST//,redis-scale,/,redis-throughput,redis-memory,}
+    SCENARIO_LIST=${SCENARIO_LIST#,}; SCENARIO_LIST=${SCENARIO_LIST%,}
+fi
+# Only redis-* scenarios: their own results file.
+if [[ ,$SCENARIO_LIST, =~ ^(,redis-(throughput|memory))+,$ ]]; then
+    OUT=${OUT:-$BENCH/results-redis.md}
 fi
 OUT=${OUT:-$BENCH/results.md}
 
@@ -166,7 +207,8 @@ for name in "${requested[@]}"; do
             ms=${name#latency}
             SCENARIOS+=("$name-w32 32 $ms 10 $caps" "$name-w128 128 $ms 10 $caps") ;;
         seen1m) SCENARIOS+=("seen1m 32 -1 10 $caps") ;;
-        *) echo "run.sh: unknown scenario '$name' (static-dN, static-dN-wW, latencyMS, latencyMS-wW, seen1m, each optionally -qC[+C...]; queue-capacity)" >&2; exit 2 ;;
+        redis-throughput | redis-memory) SCENARIOS+=("$name $REDIS_WORKERS -2 10 -") ;;
+        *) echo "run.sh: unknown scenario '$name' (static-dN, static-dN-wW, latencyMS, latencyMS-wW, seen1m, each optionally -qC[+C...]; queue-capacity; redis-throughput, redis-memory, redis-scale)" >&2; exit 2 ;;
     esac
 done
 
@@ -286,6 +328,10 @@ start_latency_server() { # LATENCY_MS [PAGES]
     cat "$TMP/latency-$ms.err" >&2 || true
     return 1
 }
+
+# The redis-* scenarios (issue 12): their Redis, measurements and report sections.
+# shellcheck source=bench/redis.sh
+source "$BENCH/redis.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Tools.
@@ -536,6 +582,13 @@ for spec in "${SCENARIOS[@]}"; do
     read -r scenario w ms depth caps <<<"$spec"
     BASE=$scenario
     log ""
+    if [[ $ms == -2 ]]; then
+        case $scenario in
+            redis-throughput) redis_throughput || exit 1 ;;
+            redis-memory) redis_memory || exit 1 ;;
+        esac
+        continue
+    fi
     if [[ $ms == -1 ]]; then
         start_latency_server 0 2000000 || exit 1
         server_pid=$LAT_PID
@@ -630,7 +683,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # The report.
 
-[[ -s $RUNS_TSV ]] || { log "no runs"; exit 0; }
+[[ -s $RUNS_TSV || -s $REDIS_TSV || ${#REDIS_MEM[@]} -gt 0 ]] || { log "no runs"; exit 0; }
 
 # awk helpers of the two tables: add(name, key, value) collects, median(name SUBSEP key, n) reads.
 AWK_MEDIAN='
@@ -751,7 +804,9 @@ all_runs() {
         $1, $2, $3, $5, $6, $7, $8, $9, $10, $11 / 1024, $12, $13 }' "$RUNS_TSV"
 }
 
-TABLE=$(summary)
+TABLE=""
+[[ -s $RUNS_TSV ]] && TABLE=$(summary)
+REDIS_REPORT=$(redis_report)
 RATIOS=$(ratios)
 CAPACITY_RATIOS=$(capacity_ratios)
 ELAPSED=$((SECONDS - STARTED))
@@ -764,11 +819,15 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     echo "- machine: $(nproc) CPUs ($cpu_model), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory; client and servers share the CPUs"
     echo "- load average (1, 5, 15 min) before the runs: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"
     echo "- trawl: $REVISION, $(rustc --version) (a -dirty suffix lists sources changed since that commit)"
-    echo "- static-*: $(nginx -v 2>&1 | sed 's/.*: //') serving \`\$(rustc --print sysroot)/share/doc/rust/html\` (gzip off, sendfile, keep-alive), seed \`/std/index.html\`, robots.txt obeyed, $STATIC_WORKERS workers"
-    echo "- latency*: \`trawl-latency-server --pages $PAGES --latency-ms MS\` (~43 KB and 140 links per page, a tenth of its related-article links tagged \`?utm_source=...\`), seed \`/\`, \`--max-depth 10\`"
-    echo "- trawl flags: \`--scope host --delay 0 --per-host W -w W --queue-capacity Q --retries 0 -q -o FILE.csv\`, Q = 256 unless the scenario ends in -qQ"
-    echo "- pages = CSV rows (without the header); ok = rows with an empty \`error\`; CPU = user + sys;"
-    echo "  efficiency = pages/s ÷ (workers ÷ latency in s), the share of the rate W connections could reach"
+    if [[ $needs_static == 1 ]]; then
+        echo "- static-*: $(nginx -v 2>&1 | sed 's/.*: //') serving \`\$(rustc --print sysroot)/share/doc/rust/html\` (gzip off, sendfile, keep-alive), seed \`/std/index.html\`, robots.txt obeyed, $STATIC_WORKERS workers"
+    fi
+    if [[ -s $RUNS_TSV ]]; then
+        echo "- latency*: \`trawl-latency-server --pages $PAGES --latency-ms MS\` (~43 KB and 140 links per page, a tenth of its related-article links tagged \`?utm_source=...\`), seed \`/\`, \`--max-depth 10\`"
+        echo "- trawl flags: \`--scope host --delay 0 --per-host W -w W --queue-capacity Q --retries 0 -q -o FILE.csv\`, Q = 256 unless the scenario ends in -qQ"
+        echo "- pages = CSV rows (without the header); ok = rows with an empty \`error\`; CPU = user + sys;"
+        echo "  efficiency = pages/s ÷ (workers ÷ latency in s), the share of the rate W connections could reach"
+    fi
     echo "- the whole run (build, installs, servers and all crawls) took ${ELAPSED} s"
     if [[ -n $CAPACITY_RATIOS ]]; then
         echo "- scenarios at several queue capacities ran them back to back in every round, on the same server"
@@ -781,8 +840,14 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
         echo "  link depth, so it runs with \`--limit\` = the pages of trawl's first run of the scenario: the same"
         echo "  number of pages of the same site, not the same set. wget exits 8 when some link answered 404."
     fi
-    echo
-    echo "$TABLE"
+    if [[ -n $TABLE ]]; then
+        echo
+        echo "$TABLE"
+    fi
+    if [[ -n $REDIS_REPORT ]]; then
+        echo
+        echo "$REDIS_REPORT"
+    fi
     if [[ -n $CAPACITY_RATIOS ]]; then
         echo
         echo "## queue capacity: each against the largest run beside it (medians of the same interleaved runs)"
@@ -807,14 +872,16 @@ cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
         printf '%s\n' "$PERF_TEXT"
         echo '```'
     fi
-    echo
-    echo "## All runs"
-    echo
-    all_runs
+    if [[ -s $RUNS_TSV ]]; then
+        echo
+        echo "## All runs"
+        echo
+        all_runs
+    fi
 } >"$OUT"
 
-echo
-echo "$TABLE"
+[[ -n $TABLE ]] && { echo; echo "$TABLE"; }
+[[ -n $REDIS_REPORT ]] && { echo; echo "$REDIS_REPORT"; }
 [[ -n $CAPACITY_RATIOS ]] && { echo; echo "$CAPACITY_RATIOS"; }
 [[ -n $RATIOS ]] && { echo; echo "$RATIOS"; }
 [[ ${#NOTES[@]} -gt 0 ]] && printf -- '- %s\n' "${NOTES[@]}"

@@ -619,19 +619,25 @@ fn rust_documentation_agrees() {
                 let relative = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
                 let page = Url::parse(&format!("http://docs.test/{relative}")).expect("page url");
 
-                let exact: Extracted = extract_exact(&html, &page);
+                // One DOM parse gives both references (`dom::extract` and
+                // `dom::extract_with_meta` read the same parse through the same code), and the
+                // public `extract`/`extract_with_meta` are the stream's answer, or the DOM's when
+                // it declines: held to them here only where the stream declines (the case table
+                // and the corpus tests above check the composition itself).
+                let reference = extract_with_meta_exact(&html, &page);
+                let exact: &Extracted = &reference.0;
                 let streamed = stream::extract(&html, &page);
-                let public = extract(&html, &page);
                 let mut problems = Vec::new();
                 match &streamed {
-                    None => fallbacks.lock().expect("lock").push(relative.to_string()),
-                    Some(streamed) if *streamed != exact => problems.push("stream".to_string()),
+                    None => {
+                        fallbacks.lock().expect("lock").push(relative.to_string());
+                        if extract(&html, &page) != *exact {
+                            problems.push("extract".to_string());
+                        }
+                    }
+                    Some(streamed) if streamed != exact => problems.push("stream".to_string()),
                     Some(_) => {}
                 }
-                if public != exact {
-                    problems.push("extract".to_string());
-                }
-                let reference = extract_with_meta_exact(&html, &page);
                 match stream::extract_with_meta(&html, &page) {
                     Some(streamed) if streamed != reference => {
                         problems.push("meta stream".to_string());
@@ -639,12 +645,12 @@ fn rust_documentation_agrees() {
                     Some(_) => {}
                     None => {
                         meta_fallbacks.fetch_add(1, Ordering::Relaxed);
+                        if extract_with_meta(&html, &page) != reference {
+                            problems.push("meta".to_string());
+                        }
                     }
                 }
-                if reference.0 != exact || extract_with_meta(&html, &page) != reference {
-                    problems.push("meta".to_string());
-                }
-                problems.extend(reading.problem(&html, &page, &exact));
+                problems.extend(reading.problem(&html, &page, exact));
                 if !problems.is_empty() {
                     let what = problems.join("+");
                     disagreements

@@ -349,9 +349,97 @@ local function running()
   return m[1] == run and m[2] == 'running'
 end
 
-local function reply(kind, payload, extra, extra2)
+-- Every reply: kind, payload, status, two extras, then the next job when the caller asked for
+-- one with its completion (kind, payload, extra, extra2; empty otherwise).
+local function reply(kind, payload, extra, extra2, nxt)
   local done = check_done()
-  return { kind, payload or '', status(done), extra or '', extra2 or '' }
+  nxt = nxt or {}
+  return { kind, payload or '', status(done), extra or '', extra2 or '',
+    nxt[1] or '', nxt[2] or '', nxt[3] or '', nxt[4] or '' }
+end
+
+-- The next job ready now, leased to the caller (arg.lease ms): { kind, payload, extra, extra2 },
+-- or nil and how many hosts wait for a free worker.
+local function take_job()
+  local parked = 0
+  local cands = redis.call('ZRANGEBYSCORE', R .. 'ready', '-inf', now, 'LIMIT', 0, 256)
+  for _, o in ipairs(cands) do
+    local h = R .. 'h:' .. o
+    local f = redis.call('HMGET', h, 'rb', 'inf', 'next', 'pause', 'delay', 'sample', 'pages')
+    local rb, inf, nxt, pause, delay = f[1], num(f[2]), num(f[3]), num(f[4]), num(f[5])
+    if inf >= num(cfg.per_host) or rb == 'p' then
+      wake(o)
+    elseif pause > now or nxt > now then
+      wake(o)
+    elseif delay > 0 and not arg.worker_free then
+      parked = parked + 1
+    elseif rb == 'u' then
+      redis.call('HSET', h, 'rb', 'p')
+      counter('resources', 1)
+      lease('r:' .. o, { t = 'r', o = o, u = f[6] })
+      return { 'robots', cjson.encode({ o = o, u = f[6] }) }
+    else
+      local ho = redis.call('LPOP', R .. 'ho:' .. o)
+      if ho then
+        counter('waiting', -1)
+        local job = cjson.decode(ho)
+        job.o = o
+        lease('p:' .. job.k, job)
+        return { 'page', cjson.encode(job), tostring(delay) }
+      end
+      local rs = redis.call('LPOP', R .. 'rs:' .. o)
+      if rs then
+        counter('waiting', -1)
+        counter('resources', 1)
+        local r = cjson.decode(rs)
+        lease('s:' .. r.k, { t = 's', o = o, r = r })
+        return { 'resource', rs }
+      end
+      local rt = redis.call('ZRANGEBYSCORE', R .. 'rt:' .. o, '-inf', now, 'LIMIT', 0, 1)
+      if rt[1] then
+        redis.call('ZREM', R .. 'rt:' .. o, rt[1])
+        counter('waiting', -1)
+        counter('retries', 1)
+        local job = cjson.decode(rt[1])
+        job.o = o
+        lease('p:' .. job.k, job)
+        return { 'page', cjson.encode(job), tostring(delay) }
+      end
+      local k, d = next_page(o)
+      if k and not limit_reached() then
+        local cap = num(cfg.max_pages_per_host)
+        if cap > 0 and num(f[7]) >= cap then
+          -- The host's page cap is reached: its queue is dropped.
+          local n = redis.call('ZCARD', R .. 'q:' .. o)
+          redis.call('DEL', R .. 'q:' .. o, R .. 'u:' .. o)
+          counter('queued', -n)
+          wake(o)
+        elseif not gated(o, d) then
+          redis.call('ZREM', R .. 'q:' .. o, k)
+          local v = redis.call('HGET', R .. 'u:' .. o, k) or ''
+          redis.call('HDEL', R .. 'u:' .. o, k)
+          counter('queued', -1)
+          local tab = string.find(v, '\t', 1, true) or (#v + 1)
+          local job = { t = 'p', k = k, u = string.sub(v, 1, tab - 1), p = string.sub(v, tab + 1),
+            d = d, a = 0, o = o, home = o }
+          redis.call('HINCRBY', h, 'pages', 1)
+          outstanding(o, d, 1)
+          counter('requested', 1)
+          lease('p:' .. k, job)
+          local known = ''
+          if num(cfg.only_new) == 1 then
+            known = redis.call('HGET', P .. 'k:' .. bucket(k), member(k)) or ''
+          end
+          return { 'page', cjson.encode(job), tostring(delay), known }
+        else
+          wake(o)
+        end
+      else
+        wake(o)
+      end
+    end
+  end
+  return nil, parked
 end
 
 ---------------------------------------------------------------------------------------------
@@ -400,7 +488,7 @@ if op == 'robots_of' then
     redis.call('HGET', R .. 'rb', arg.o) or '' }
 end
 
-if not running() then return { 'over', '', { 1, 0, -1, -1, 0, 0, 0, 0 }, '', '' } end
+if not running() then return { 'over', '', { 1, 0, -1, -1, 0, 0, 0, 0 }, '', '', '', '', '', '' } end
 load_cfg()
 reclaim()
 -- What every operation carries first: the answers and resources the caller buffered.
@@ -408,85 +496,9 @@ local held = answers()
 for _, r in ipairs(arg.resources or {}) do add_resource(r) end
 
 if op == 'take' then
-  -- The next job ready now, leased to the caller. arg: worker_free, lease (ms).
-  local parked = 0
-  local cands = redis.call('ZRANGEBYSCORE', R .. 'ready', '-inf', now, 'LIMIT', 0, 256)
-  for _, o in ipairs(cands) do
-    local h = R .. 'h:' .. o
-    local f = redis.call('HMGET', h, 'rb', 'inf', 'next', 'pause', 'delay', 'sample', 'pages')
-    local rb, inf, nxt, pause, delay = f[1], num(f[2]), num(f[3]), num(f[4]), num(f[5])
-    if inf >= num(cfg.per_host) or rb == 'p' then
-      wake(o)
-    elseif pause > now or nxt > now then
-      wake(o)
-    elseif delay > 0 and not arg.worker_free then
-      parked = parked + 1
-    elseif rb == 'u' then
-      redis.call('HSET', h, 'rb', 'p')
-      counter('resources', 1)
-      lease('r:' .. o, { t = 'r', o = o, u = f[6] })
-      return reply('robots', cjson.encode({ o = o, u = f[6] }))
-    else
-      local ho = redis.call('LPOP', R .. 'ho:' .. o)
-      if ho then
-        counter('waiting', -1)
-        local job = cjson.decode(ho)
-        job.o = o
-        lease('p:' .. job.k, job)
-        return reply('page', cjson.encode(job), tostring(delay))
-      end
-      local rs = redis.call('LPOP', R .. 'rs:' .. o)
-      if rs then
-        counter('waiting', -1)
-        counter('resources', 1)
-        local r = cjson.decode(rs)
-        lease('s:' .. r.k, { t = 's', o = o, r = r })
-        return reply('resource', rs)
-      end
-      local rt = redis.call('ZRANGEBYSCORE', R .. 'rt:' .. o, '-inf', now, 'LIMIT', 0, 1)
-      if rt[1] then
-        redis.call('ZREM', R .. 'rt:' .. o, rt[1])
-        counter('waiting', -1)
-        counter('retries', 1)
-        local job = cjson.decode(rt[1])
-        job.o = o
-        lease('p:' .. job.k, job)
-        return reply('page', cjson.encode(job), tostring(delay))
-      end
-      local k, d = next_page(o)
-      if k and not limit_reached() then
-        local cap = num(cfg.max_pages_per_host)
-        if cap > 0 and num(f[7]) >= cap then
-          -- The host's page cap is reached: its queue is dropped.
-          local n = redis.call('ZCARD', R .. 'q:' .. o)
-          redis.call('DEL', R .. 'q:' .. o, R .. 'u:' .. o)
-          counter('queued', -n)
-          wake(o)
-        elseif not gated(o, d) then
-          redis.call('ZREM', R .. 'q:' .. o, k)
-          local v = redis.call('HGET', R .. 'u:' .. o, k) or ''
-          redis.call('HDEL', R .. 'u:' .. o, k)
-          counter('queued', -1)
-          local tab = string.find(v, '\t', 1, true) or (#v + 1)
-          local job = { t = 'p', k = k, u = string.sub(v, 1, tab - 1), p = string.sub(v, tab + 1),
-            d = d, a = 0, o = o, home = o }
-          redis.call('HINCRBY', h, 'pages', 1)
-          outstanding(o, d, 1)
-          counter('requested', 1)
-          lease('p:' .. k, job)
-          local known = ''
-          if num(cfg.only_new) == 1 then
-            known = redis.call('HGET', P .. 'k:' .. bucket(k), member(k)) or ''
-          end
-          return reply('page', cjson.encode(job), tostring(delay), known)
-        else
-          wake(o)
-        end
-      else
-        wake(o)
-      end
-    end
-  end
+  -- arg: worker_free, lease (ms).
+  local job, parked = take_job()
+  if job then return reply(job[1], job[2], job[3], job[4]) end
   return reply('nothing', tostring(parked))
 end
 
@@ -532,11 +544,14 @@ if op == 'complete' then
   end
   if write then redis.call('RPUSH', P .. 'rows:' .. run, arg.row) end
   offer(arg.links or {}, arg.depth or 0, arg.parent or '')
+  -- The worker that finished it is free: its next job comes back in the same round trip.
+  local nxt = nil
+  if arg.take then nxt = take_job() end
   local kb = 0
   if known_before then kb = 1 end
   local w = 0
   if write then w = 1 end
-  return reply('completed', tostring(final_new), w .. ' ' .. kb .. ' ' .. dup)
+  return reply('completed', tostring(final_new), w .. ' ' .. kb .. ' ' .. dup, '', nxt)
 end
 
 if op == 'retry' then

@@ -55,8 +55,19 @@ struct Status {
     at: Option<Instant>,
 }
 
-/// A script reply: kind, payload, status, and two extras.
-type Reply = (String, String, Vec<i64>, String, String);
+/// A script reply: kind, payload, status, two extras, and the next job a completion brought
+/// (kind, payload, two extras; empty when none).
+type Reply = (
+    String,
+    String,
+    Vec<i64>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 /// The shared scheduler of one process.
 pub struct RedisScheduler {
@@ -79,6 +90,11 @@ pub struct RedisScheduler {
     waker: Option<Waker>,
     failure: Option<CrawlError>,
     failed: bool,
+    /// The next jobs completions brought (each for the worker that finished the page), sent
+    /// before anything else is asked for.
+    prefetched: std::collections::VecDeque<Next>,
+    /// The crawl is stopping: no job is asked for with a completion.
+    stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl RedisScheduler {
@@ -91,7 +107,7 @@ impl RedisScheduler {
         cache: Arc<RobotsCache>,
         stopping: Arc<std::sync::atomic::AtomicBool>,
     ) -> RedisScheduler {
-        store.stop_on(stopping);
+        store.stop_on(stopping.clone());
         let waker = Waker::start(store.client(), format!("{}wake", store.prefix));
         RedisScheduler {
             store,
@@ -111,6 +127,8 @@ impl RedisScheduler {
             waker: Some(waker),
             failure: None,
             failed: false,
+            prefetched: std::collections::VecDeque::new(),
+            stopping,
         }
     }
 
@@ -274,6 +292,47 @@ impl RedisScheduler {
         }
     }
 
+    /// The job (or robots row) a reply hands out.
+    fn job_of(&mut self, kind: &str, payload: &str, extra: &str, extra2: &str) -> Next {
+        match kind {
+            "robots" => {
+                let Ok(r) = serde_json::from_str::<codec::RobotsJson>(payload) else {
+                    return Next::Nothing;
+                };
+                let Ok(url) = Url::parse(&r.u) else {
+                    return Next::Nothing;
+                };
+                self.counts.resources += 1;
+                Next::Job(Job::Robots {
+                    origin: self.intern(&r.o),
+                    url,
+                })
+            }
+            "resource" => {
+                let Ok(r) = serde_json::from_str::<ResourceJson>(payload) else {
+                    return Next::Nothing;
+                };
+                let Ok(url) = Url::parse(&r.u) else {
+                    return Next::Nothing;
+                };
+                self.counts.resources += 1;
+                let origin = self.intern(&r.o);
+                // The workers check a resource's URL against the rules they know.
+                self.rules_for(&origin);
+                Next::Job(Job::Resource {
+                    origin,
+                    kind: r.kind(),
+                    url,
+                    depth: r.depth,
+                })
+            }
+            "page" => self
+                .page_job(payload, extra, extra2)
+                .unwrap_or(Next::Nothing),
+            _ => Next::Nothing,
+        }
+    }
+
     /// The links not sent yet at this depth or less (the rest would change nothing).
     fn unsent(&mut self, links: Vec<Link>, depth: u32) -> Vec<LinkJson> {
         let mut send = Vec::new();
@@ -296,6 +355,18 @@ impl RedisScheduler {
             Answered::Page(e) => page_id(e.key),
             Answered::Robots => format!("r:{origin}"),
             Answered::Resource(url) => format!("s:{}", codec::hex(crate::url_norm::key(url))),
+        }
+    }
+}
+
+impl Drop for RedisScheduler {
+    /// A job a completion brought and nobody started goes back to the frontier at once (not
+    /// when its lease expires).
+    fn drop(&mut self) {
+        while let Some(next) = self.prefetched.pop_front() {
+            if let Next::Job(job) = next {
+                self.take_back(job);
+            }
         }
     }
 }
@@ -345,50 +416,21 @@ impl Schedule for RedisScheduler {
         // A job is taken only for a worker free to start it: a process never holds work another
         // could do, and a lease's time starts with its request, not in the job channel.
         if self.status.done || !worker_free {
+            // A job a completion brought waits here for its worker; a row needs none.
+            if matches!(self.prefetched.front(), Some(Next::Row(..))) {
+                return self.prefetched.pop_front().unwrap_or(Next::Nothing);
+            }
             return Next::Nothing;
+        }
+        if let Some(next) = self.prefetched.pop_front() {
+            return next;
         }
         let arg = json!({ "worker_free": true, "lease": self.lease_ms });
         let arg = self.with_buffered(arg);
-        let Some((kind, payload, _, extra, extra2)) = self.call("take", arg, b"") else {
+        let Some((kind, payload, _, extra, extra2, ..)) = self.call("take", arg, b"") else {
             return Next::Nothing;
         };
-        match kind.as_str() {
-            "robots" => {
-                let Ok(r) = serde_json::from_str::<codec::RobotsJson>(&payload) else {
-                    return Next::Nothing;
-                };
-                let Ok(url) = Url::parse(&r.u) else {
-                    return Next::Nothing;
-                };
-                self.counts.resources += 1;
-                Next::Job(Job::Robots {
-                    origin: self.intern(&r.o),
-                    url,
-                })
-            }
-            "resource" => {
-                let Ok(r) = serde_json::from_str::<ResourceJson>(&payload) else {
-                    return Next::Nothing;
-                };
-                let Ok(url) = Url::parse(&r.u) else {
-                    return Next::Nothing;
-                };
-                self.counts.resources += 1;
-                let origin = self.intern(&r.o);
-                // The workers check a resource's URL against the rules they know.
-                self.rules_for(&origin);
-                Next::Job(Job::Resource {
-                    origin,
-                    kind: r.kind(),
-                    url,
-                    depth: r.depth,
-                })
-            }
-            "page" => self
-                .page_job(&payload, &extra, &extra2)
-                .unwrap_or(Next::Nothing),
-            _ => Next::Nothing,
-        }
+        self.job_of(&kind, &payload, &extra, &extra2)
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -453,6 +495,10 @@ impl Schedule for RedisScheduler {
             "links": self.unsent(page.follow, page.entry.depth + 1),
             "depth": page.entry.depth + 1,
             "parent": row.url,
+            // The worker that finished the page is free: its next job comes with the answer.
+            "take": !self.stopping.load(std::sync::atomic::Ordering::SeqCst),
+            "lease": self.lease_ms,
+            "worker_free": true,
         });
         if let Some(s) = row.status {
             arg["status"] = json!(s);
@@ -473,7 +519,13 @@ impl Schedule for RedisScheduler {
         }
         let arg = self.with_buffered(arg);
         match self.call("complete", arg, b"") {
-            Some((kind, final_new, _, verdict, _)) if kind == "completed" => {
+            Some((kind, final_new, _, verdict, _, nk, np, ne, ne2)) if kind == "completed" => {
+                if !nk.is_empty() {
+                    let next = self.job_of(&nk, &np, &ne, &ne2);
+                    if !matches!(next, Next::Nothing) {
+                        self.prefetched.push_back(next);
+                    }
+                }
                 let flags: Vec<&str> = verdict.split(' ').collect();
                 Completion::Done {
                     final_new: final_new == "1",

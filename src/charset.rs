@@ -716,17 +716,7 @@ mod tests {
         for end in 0..=sample.len() {
             let _ = prescan_meta(&sample[..end]);
         }
-        for junk in [
-            &b"<"[..],
-            b"</",
-            b"<!",
-            b"<a",
-            b"<a b",
-            b"<a b=",
-            b"<a b='",
-            b"<meta ",
-            b"\xff\xfe<",
-        ] {
+        for junk in crate::junk::JUNK {
             let _ = prescan_meta(junk);
         }
     }
@@ -756,89 +746,113 @@ mod tests {
 
     // --- decode_html ---
 
-    #[test]
-    fn windows_1251_via_header() {
-        let body = page("", RUSSIAN, WINDOWS_1251);
-        let (text, enc) = decode_html(&body, Some("text/html; charset=windows-1251"));
-        assert_eq!(enc, WINDOWS_1251);
-        assert_eq!(enc.name(), "windows-1251");
-        assert!(text.contains(RUSSIAN));
+    /// What `decode_html` must choose.
+    enum Chosen {
+        Exactly(&'static Encoding),
+        /// Any Cyrillic encoding (the page declares none; detection picks one).
+        SomeCyrillic,
     }
 
-    #[test]
-    fn koi8_r_via_header() {
-        let body = page("", RUSSIAN, KOI8_R);
-        let (text, enc) = decode_html(&body, Some("text/html; charset=\"koi8-r\""));
-        assert_eq!(enc.name(), "KOI8-R");
-        assert!(text.contains(RUSSIAN));
-    }
+    /// (case, head, text, the page's encoding, Content-Type, what must be chosen)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static Encoding,
+        Option<&'static str>,
+        Chosen,
+    );
 
     #[test]
-    fn windows_1251_via_meta() {
-        let body = page("<meta charset=\"windows-1251\">", RUSSIAN, WINDOWS_1251);
-        let (text, enc) = decode_html(&body, Some("text/html"));
-        assert_eq!(enc, WINDOWS_1251);
-        assert!(text.contains(RUSSIAN));
-    }
-
-    #[test]
-    fn koi8_r_via_meta_http_equiv() {
-        let body = page(
-            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">",
-            RUSSIAN,
-            KOI8_R,
-        );
-        let (text, enc) = decode_html(&body, None);
-        assert_eq!(enc, KOI8_R);
-        assert!(text.contains(RUSSIAN));
-    }
-
-    #[test]
-    fn undeclared_windows_1251_is_detected() {
-        let body = page("", RUSSIAN, WINDOWS_1251);
-        let (text, enc) = decode_html(&body, Some("text/html"));
-        assert!(cyrillic(enc), "detected {}", enc.name());
-        assert!(
-            text.contains(RUSSIAN),
-            "detected {} gave {text}",
-            enc.name()
-        );
-    }
-
-    #[test]
-    fn undeclared_koi8_r_is_detected() {
-        let body = page("", RUSSIAN, KOI8_R);
-        let (text, enc) = decode_html(&body, None);
-        assert!(cyrillic(enc), "detected {}", enc.name());
-        assert!(
-            text.contains(RUSSIAN),
-            "detected {} gave {text}",
-            enc.name()
-        );
-    }
-
-    #[test]
-    fn shift_jis_via_header() {
-        let body = page("", JAPANESE, SHIFT_JIS);
-        let (text, enc) = decode_html(&body, Some("text/html; charset=Shift_JIS"));
-        assert_eq!(enc.name(), "Shift_JIS");
-        assert!(text.contains(JAPANESE));
-    }
-
-    #[test]
-    fn header_beats_meta() {
-        let body = page("<meta charset=koi8-r>", RUSSIAN, WINDOWS_1251);
-        let (text, enc) = decode_html(&body, Some("text/html; charset=windows-1251"));
-        assert_eq!(enc, WINDOWS_1251);
-        assert!(text.contains(RUSSIAN));
-    }
-
-    #[test]
-    fn unknown_header_label_falls_through_to_meta() {
-        let body = page("<meta charset=koi8-r>", RUSSIAN, KOI8_R);
-        let (text, enc) = decode_html(&body, Some("text/html; charset=no-such-thing"));
-        assert_eq!(enc, KOI8_R);
-        assert!(text.contains(RUSSIAN));
+    fn decode_html_takes_the_header_then_meta_then_detection() {
+        use Chosen::{Exactly, SomeCyrillic};
+        let cases: [Case; 9] = [
+            (
+                "windows-1251 via the header",
+                "",
+                RUSSIAN,
+                WINDOWS_1251,
+                Some("text/html; charset=windows-1251"),
+                Exactly(WINDOWS_1251),
+            ),
+            (
+                "KOI8-R via the header",
+                "",
+                RUSSIAN,
+                KOI8_R,
+                Some("text/html; charset=\"koi8-r\""),
+                Exactly(KOI8_R),
+            ),
+            (
+                "windows-1251 via meta",
+                "<meta charset=\"windows-1251\">",
+                RUSSIAN,
+                WINDOWS_1251,
+                Some("text/html"),
+                Exactly(WINDOWS_1251),
+            ),
+            (
+                "KOI8-R via meta http-equiv",
+                "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">",
+                RUSSIAN,
+                KOI8_R,
+                None,
+                Exactly(KOI8_R),
+            ),
+            (
+                "undeclared windows-1251 is detected",
+                "",
+                RUSSIAN,
+                WINDOWS_1251,
+                Some("text/html"),
+                SomeCyrillic,
+            ),
+            (
+                "undeclared KOI8-R is detected",
+                "",
+                RUSSIAN,
+                KOI8_R,
+                None,
+                SomeCyrillic,
+            ),
+            (
+                "Shift_JIS via the header",
+                "",
+                JAPANESE,
+                SHIFT_JIS,
+                Some("text/html; charset=Shift_JIS"),
+                Exactly(SHIFT_JIS),
+            ),
+            (
+                "the header beats meta",
+                "<meta charset=koi8-r>",
+                RUSSIAN,
+                WINDOWS_1251,
+                Some("text/html; charset=windows-1251"),
+                Exactly(WINDOWS_1251),
+            ),
+            (
+                "an unknown header label falls through to meta",
+                "<meta charset=koi8-r>",
+                RUSSIAN,
+                KOI8_R,
+                Some("text/html; charset=no-such-thing"),
+                Exactly(KOI8_R),
+            ),
+        ];
+        for (case, head, want_text, encoding, content_type, chosen) in cases {
+            let body = page(head, want_text, encoding);
+            let (text, enc) = decode_html(&body, content_type);
+            match chosen {
+                Exactly(want) => assert_eq!(enc, want, "{case}: chose {}", enc.name()),
+                SomeCyrillic => assert!(cyrillic(enc), "{case}: detected {}", enc.name()),
+            }
+            assert!(
+                text.contains(want_text),
+                "{case}: {} gave {text}",
+                enc.name()
+            );
+        }
     }
 
     #[test]

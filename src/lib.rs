@@ -17,6 +17,8 @@ pub mod error;
 pub mod exit;
 pub mod extract;
 pub mod fetch;
+#[cfg(test)]
+mod junk;
 pub(crate) mod malloc;
 pub mod meta;
 pub mod output;

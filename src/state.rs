@@ -924,6 +924,53 @@ mod tests {
         }
     }
 
+    /// A fresh directory (kept while the handle lives) and the state file's path in it.
+    fn state_path() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("state.db");
+        (dir, path)
+    }
+
+    /// The state at `path`, opened, with a crawl started.
+    fn started(path: &Path) -> StateStore {
+        let mut s = StateStore::open(path).expect("open");
+        s.start(&meta()).expect("start");
+        s
+    }
+
+    /// The seed `a` and the two pages `b` and `c` linked from it.
+    fn a_and_its_links() -> [Entry; 3] {
+        [
+            entry("a", 0, None),
+            entry("b", 1, Some("https://h.test/a")),
+            entry("c", 1, Some("https://h.test/a")),
+        ]
+    }
+
+    /// A batch that only queues `queued`.
+    fn queue_batch(queued: Vec<Entry>) -> Batch {
+        Batch {
+            queued,
+            ..Batch::default()
+        }
+    }
+
+    /// A batch that only records `done`.
+    fn done_batch(done: Vec<Done>) -> Batch {
+        Batch {
+            done,
+            ..Batch::default()
+        }
+    }
+
+    /// What `known` answers for a page remembered with these validators.
+    fn known(etag: &str, last_modified: Option<&str>) -> Option<Known> {
+        Some(Known {
+            etag: Some(etag.into()),
+            last_modified: last_modified.map(Into::into),
+        })
+    }
+
     fn paths(entries: &[Entry]) -> Vec<(String, u32)> {
         entries
             .iter()
@@ -938,8 +985,7 @@ mod tests {
 
     #[test]
     fn second_open_is_locked_until_the_first_is_dropped() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         let first = StateStore::open(&path).expect("first open");
         let err = StateStore::open(&path).expect_err("second open must fail");
         let lock = lock_path(&path);
@@ -962,8 +1008,7 @@ mod tests {
 
     #[test]
     fn start_commit_unfinished_round_trip() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         let mut s = StateStore::open(&path).expect("open");
         assert!(s.unfinished().expect("unfinished").is_none());
         assert!(!s.in_progress());
@@ -975,11 +1020,7 @@ mod tests {
         let b = entry("b", 1, Some("https://h.test/"));
         let c = entry("c", 2, Some("https://h.test/a?x=1"));
         let redirect_target = entry("moved", 1, None);
-        s.commit(Batch {
-            queued: vec![seed.clone()],
-            ..Batch::default()
-        })
-        .expect("seed");
+        s.commit(queue_batch(vec![seed.clone()])).expect("seed");
         let mut failed = done(&seed, None);
         failed.row.error = Some(ErrorClass::Timeout);
         failed.row.links = None;
@@ -1012,11 +1053,8 @@ mod tests {
         a_failed.key = a.key;
         a_failed.remember = false;
         a_failed.row.url = a.url.to_string();
-        s.commit(Batch {
-            done: vec![b_done.clone(), a_failed.clone()],
-            ..Batch::default()
-        })
-        .expect("done");
+        s.commit(done_batch(vec![b_done.clone(), a_failed.clone()]))
+            .expect("done");
         assert_eq!(s.rows_logged(), 3);
         assert_eq!(
             s.rows_from(1).expect("rows"),
@@ -1070,36 +1108,22 @@ mod tests {
         empty.row = Row::default();
         dones.push(empty);
         let expected: Vec<Row> = dones.iter().map(|d| d.row.clone()).collect();
-        s.commit(Batch {
-            done: dones,
-            ..Batch::default()
-        })
-        .expect("commit");
+        s.commit(done_batch(dones)).expect("commit");
         assert_eq!(s.rows_from(0).expect("rows"), expected);
         assert_eq!(s.rows_from(5).expect("rows"), expected[5..].to_vec());
     }
 
     #[test]
     fn drop_without_finish_leaves_the_crawl_resumable_with_in_flight_entries_queued() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
-        let a = entry("a", 0, None);
-        let b = entry("b", 1, Some("https://h.test/a"));
-        let c = entry("c", 1, Some("https://h.test/a"));
+        let (_dir, path) = state_path();
+        let [a, b, c] = a_and_its_links();
         {
-            let mut s = StateStore::open(&path).expect("open");
-            s.start(&meta()).expect("start");
-            s.commit(Batch {
-                queued: vec![a.clone(), b.clone(), c.clone()],
-                ..Batch::default()
-            })
-            .expect("queue");
+            let mut s = started(&path);
+            s.commit(queue_batch(vec![a.clone(), b.clone(), c.clone()]))
+                .expect("queue");
             // The coordinator has popped a and b (in flight); only a finishes before the "crash".
-            s.commit(Batch {
-                done: vec![done(&a, Some(200))],
-                ..Batch::default()
-            })
-            .expect("done");
+            s.commit(done_batch(vec![done(&a, Some(200))]))
+                .expect("done");
             // Dropped without finish().
         }
         let s = StateStore::open(&path).expect("reopen");
@@ -1115,25 +1139,20 @@ mod tests {
     fn files_left_by_a_crashed_process_are_resumable() {
         // Copy the database and its write-ahead log as they are on disk while the store is open
         // (nothing checkpointed, no clean close): what a killed process leaves behind.
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (dir, path) = state_path();
         let copy_dir = tempfile::tempdir().expect("tmp");
         let copy = copy_dir.path().join("state.db");
         let a = entry("a", 0, None);
         let b = entry("b", 1, Some("https://h.test/a"));
-        let mut s = StateStore::open(&path).expect("open");
-        s.start(&meta()).expect("start");
+        let mut s = started(&path);
         s.commit(Batch {
             queued: vec![a.clone(), b.clone()],
             done: vec![],
             seen: vec![],
         })
         .expect("queue");
-        s.commit(Batch {
-            done: vec![done(&a, Some(200))],
-            ..Batch::default()
-        })
-        .expect("done");
+        s.commit(done_batch(vec![done(&a, Some(200))]))
+            .expect("done");
         let wal = dir.path().join("state.db-wal");
         assert!(wal.exists(), "WAL mode");
         std::fs::copy(&path, &copy).expect("copy db");
@@ -1161,16 +1180,10 @@ mod tests {
         s.start(&meta()).expect("child start");
         let a = entry("a", 0, None);
         let b = entry("b", 1, Some("https://h.test/a"));
-        s.commit(Batch {
-            queued: vec![a.clone(), b],
-            ..Batch::default()
-        })
-        .expect("child queue");
-        s.commit(Batch {
-            done: vec![done(&a, Some(200))],
-            ..Batch::default()
-        })
-        .expect("child done");
+        s.commit(queue_batch(vec![a.clone(), b]))
+            .expect("child queue");
+        s.commit(done_batch(vec![done(&a, Some(200))]))
+            .expect("child done");
         println!("ready");
         // Wait to be killed; give up after a minute so a failed parent leaves nothing behind.
         std::thread::sleep(Duration::from_secs(60));
@@ -1190,8 +1203,7 @@ mod tests {
             }
         }
 
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         let exe = std::env::current_exe().expect("test binary");
         let mut child = KillOnDrop(
             Command::new(exe)
@@ -1232,24 +1244,14 @@ mod tests {
 
     #[test]
     fn finish_clears_the_crawl_and_history_persists_across_crawls() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
-        let a = entry("a", 0, None);
-        let b = entry("b", 1, Some("https://h.test/a"));
-        let c = entry("c", 1, Some("https://h.test/a"));
+        let (_dir, path) = state_path();
+        let [a, b, c] = a_and_its_links();
         {
-            let mut s = StateStore::open(&path).expect("open");
-            s.start(&meta()).expect("start");
-            s.commit(Batch {
-                queued: vec![a.clone(), b.clone(), c.clone()],
-                ..Batch::default()
-            })
-            .expect("queue");
-            s.commit(Batch {
-                done: vec![done(&a, Some(200)), done(&b, Some(301))],
-                ..Batch::default()
-            })
-            .expect("done");
+            let mut s = started(&path);
+            s.commit(queue_batch(vec![a.clone(), b.clone(), c.clone()]))
+                .expect("queue");
+            s.commit(done_batch(vec![done(&a, Some(200)), done(&b, Some(301))]))
+                .expect("done");
             s.finish().expect("finish");
             assert!(!s.in_progress());
             assert!(s.unfinished().expect("unfinished").is_none());
@@ -1291,12 +1293,10 @@ mod tests {
 
     #[test]
     fn start_discards_an_unfinished_crawl_but_keeps_its_history() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         let a = entry("a", 0, None);
         let b = entry("b", 1, None);
-        let mut s = StateStore::open(&path).expect("open");
-        s.start(&meta()).expect("start");
+        let mut s = started(&path);
         s.commit(Batch {
             queued: vec![a.clone(), b.clone()],
             done: vec![done(&a, Some(200))],
@@ -1317,11 +1317,7 @@ mod tests {
         assert_eq!(s.rows_from(0).expect("rows"), vec![]);
         assert!(s.known(a.key).expect("known").is_some());
         // Queue sequence numbers restart; b queued again is alone.
-        s.commit(Batch {
-            queued: vec![b.clone()],
-            ..Batch::default()
-        })
-        .expect("commit");
+        s.commit(queue_batch(vec![b.clone()])).expect("commit");
         assert_eq!(s.unfinished().expect("u").expect("some").queued, vec![b]);
     }
 
@@ -1333,65 +1329,41 @@ mod tests {
         let a = entry("a", 0, None);
         assert_eq!(s.known(a.key).expect("known"), None);
 
-        let mut d = done(&a, Some(200));
-        d.etag = Some("\"v1\"".into());
-        d.last_modified = Some("Wed, 21 Oct 2015 07:28:00 GMT".into());
-        s.commit(Batch {
-            done: vec![d.clone()],
-            ..Batch::default()
-        })
-        .expect("v1");
+        let lm = "Wed, 21 Oct 2015 07:28:00 GMT";
+        let validated = |status, etag: &str, last_modified: Option<&str>| Done {
+            etag: Some(etag.into()),
+            last_modified: last_modified.map(Into::into),
+            ..done(&a, Some(status))
+        };
+        // Commit `d`, then what is remembered of a.
+        let mut remembered = |d: Done, what: &str| {
+            s.commit(done_batch(vec![d])).expect(what);
+            s.known(a.key).expect("known")
+        };
         assert_eq!(
-            s.known(a.key).expect("known"),
-            Some(Known {
-                etag: Some("\"v1\"".into()),
-                last_modified: Some("Wed, 21 Oct 2015 07:28:00 GMT".into()),
-            })
+            remembered(validated(200, "\"v1\"", Some(lm)), "v1"),
+            known("\"v1\"", Some(lm))
         );
 
         // A 304 that repeats only the ETag keeps the remembered Last-Modified.
-        let mut d304 = done(&a, Some(304));
-        d304.etag = Some("\"v1b\"".into());
-        s.commit(Batch {
-            done: vec![d304],
-            ..Batch::default()
-        })
-        .expect("304");
         assert_eq!(
-            s.known(a.key).expect("known"),
-            Some(Known {
-                etag: Some("\"v1b\"".into()),
-                last_modified: Some("Wed, 21 Oct 2015 07:28:00 GMT".into()),
-            })
+            remembered(validated(304, "\"v1b\"", None), "304"),
+            known("\"v1b\"", Some(lm))
         );
 
         // A 200 replaces both, including with none.
-        let mut d2 = done(&a, Some(200));
-        d2.etag = Some("\"v2\"".into());
-        s.commit(Batch {
-            done: vec![d2],
-            ..Batch::default()
-        })
-        .expect("v2");
         assert_eq!(
-            s.known(a.key).expect("known"),
-            Some(Known {
-                etag: Some("\"v2\"".into()),
-                last_modified: None,
-            })
+            remembered(validated(200, "\"v2\"", None), "v2"),
+            known("\"v2\"", None)
         );
 
         // A later failure (remember = false) leaves the remembered page as it was.
-        let mut failed = done(&a, Some(503));
-        failed.remember = false;
-        failed.etag = Some("\"never\"".into());
-        s.commit(Batch {
-            done: vec![failed],
-            ..Batch::default()
-        })
-        .expect("503");
+        let failed = Done {
+            remember: false,
+            ..validated(503, "\"never\"", None)
+        };
         assert_eq!(
-            s.known(a.key).expect("known").and_then(|k| k.etag),
+            remembered(failed, "503").and_then(|k| k.etag),
             Some("\"v2\"".into())
         );
         assert_eq!(s.history_len().expect("history"), 1);
@@ -1399,10 +1371,8 @@ mod tests {
 
     #[test]
     fn remember_false_is_not_in_the_history() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
-        let mut s = StateStore::open(&path).expect("open");
-        s.start(&meta()).expect("start");
+        let (_dir, path) = state_path();
+        let mut s = started(&path);
         let a = entry("a", 0, None);
         let b = entry("b", 0, None);
         let mut fa = done(&a, None);
@@ -1433,10 +1403,8 @@ mod tests {
 
     #[test]
     fn promoted_entries_move_to_the_back_of_their_new_depth() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
-        let mut s = StateStore::open(&path).expect("open");
-        s.start(&meta()).expect("start");
+        let (_dir, path) = state_path();
+        let mut s = started(&path);
         s.commit(Batch {
             queued: vec![
                 entry("x", 3, Some("https://h.test/deep")),
@@ -1446,11 +1414,8 @@ mod tests {
             ..Batch::default()
         })
         .expect("first");
-        s.commit(Batch {
-            queued: vec![entry("w", 2, None)],
-            ..Batch::default()
-        })
-        .expect("second");
+        s.commit(queue_batch(vec![entry("w", 2, None)]))
+            .expect("second");
         let promoted = entry("x", 2, Some("https://h.test/shallow"));
         // Promotions in one batch apply in order: v promoted twice ends at depth 1.
         s.commit(Batch {
@@ -1497,11 +1462,8 @@ mod tests {
             done: vec![done(&a, Some(200))],
         })
         .expect("commit");
-        s.commit(Batch {
-            queued: vec![entry("a", 0, None)],
-            ..Batch::default()
-        })
-        .expect("re-queue a done key");
+        s.commit(queue_batch(vec![entry("a", 0, None)]))
+            .expect("re-queue a done key");
         let r = s.unfinished().expect("u").expect("some");
         assert_eq!(r.queued, vec![c.clone()]);
         assert_eq!(r.seen, sorted(vec![a.key, b.key, c.key]));
@@ -1523,18 +1485,10 @@ mod tests {
                 e.clone()
             })
             .collect();
-        s.commit(Batch {
-            queued: entries.clone(),
-            ..Batch::default()
-        })
-        .expect("commit");
+        s.commit(queue_batch(entries.clone())).expect("commit");
         let mut d = done(&entries[2], Some(200));
         d.etag = Some("e".into());
-        s.commit(Batch {
-            done: vec![d],
-            ..Batch::default()
-        })
-        .expect("done");
+        s.commit(done_batch(vec![d])).expect("done");
         let r = s.unfinished().expect("u").expect("some");
         let mut expected = entries.clone();
         expected.remove(2);
@@ -1550,11 +1504,7 @@ mod tests {
         let mut s = StateStore::open(&dir.path().join("state.db")).expect("open");
         s.start(&meta()).expect("start");
         let a = entry("a", 0, None);
-        s.commit(Batch {
-            queued: vec![a.clone()],
-            ..Batch::default()
-        })
-        .expect("commit");
+        s.commit(queue_batch(vec![a.clone()])).expect("commit");
         // A byte count beyond i64 cannot be stored: the whole batch is refused.
         let b = entry("b", 1, None);
         let good = done(&a, Some(200));
@@ -1575,11 +1525,8 @@ mod tests {
         assert_eq!(s.rows_logged(), 0);
         assert_eq!(s.history_len().expect("history"), 0);
         // The next good batch numbers its rows from 0.
-        s.commit(Batch {
-            done: vec![done(&a, Some(200))],
-            ..Batch::default()
-        })
-        .expect("commit");
+        s.commit(done_batch(vec![done(&a, Some(200))]))
+            .expect("commit");
         assert_eq!(s.rows_from(0).expect("rows").len(), 1);
         assert_eq!(s.rows_logged(), 1);
     }
@@ -1658,8 +1605,7 @@ mod tests {
 
     #[test]
     fn a_state_from_a_newer_schema_is_refused() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         drop(StateStore::open(&path).expect("create"));
         {
             let c = Connection::open(&path).expect("sqlite");
@@ -1701,25 +1647,17 @@ mod tests {
 
     #[test]
     fn a_version_1_state_is_migrated_and_its_keys_still_match() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         let a = entry("a?utm_source=x&b=1", 1, Some("https://h.test/"));
         let b = entry("b", 1, Some("https://h.test/"));
         {
             let mut s = StateStore::open(&path).expect("create");
             s.start(&meta()).expect("start");
-            s.commit(Batch {
-                queued: vec![a.clone(), b.clone()],
-                ..Batch::default()
-            })
-            .expect("queue");
+            s.commit(queue_batch(vec![a.clone(), b.clone()]))
+                .expect("queue");
             let mut d = done(&a, Some(200));
             d.etag = Some("\"v1\"".into());
-            s.commit(Batch {
-                done: vec![d],
-                ..Batch::default()
-            })
-            .expect("done");
+            s.commit(done_batch(vec![d])).expect("done");
         }
         // A version 1 file: the same tables; its keys were written by the std hasher, which
         // `url_norm` pins equal to today's (golden values), so a fresh key finds them.
@@ -1747,8 +1685,7 @@ mod tests {
 
     #[test]
     fn a_version_2_state_gets_the_meta_column_and_rows_keep_their_metadata() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         let a = entry("a", 1, Some("https://h.test/"));
         let b = entry("b", 1, Some("https://h.test/"));
         {
@@ -1774,11 +1711,7 @@ mod tests {
             site_name: "S".into(),
             ..crate::meta::Meta::default()
         }));
-        s.commit(Batch {
-            done: vec![d.clone()],
-            ..Batch::default()
-        })
-        .expect("commit");
+        s.commit(done_batch(vec![d.clone()])).expect("commit");
         drop(s);
         let s = StateStore::open(&path).expect("reopen");
         let rows = s.rows_from(0).expect("rows");
@@ -1787,8 +1720,7 @@ mod tests {
 
     #[test]
     fn a_failed_migration_leaves_the_file_as_it_was() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         drop(StateStore::open(&path).expect("create"));
         set_version(&path, 1);
         // A foreign reader holds a read transaction with the WAL: the migration cannot take the
@@ -1809,8 +1741,7 @@ mod tests {
 
     #[test]
     fn refusals_are_one_line() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         drop(StateStore::open(&path).expect("create"));
         for version in [SCHEMA_VERSION + 1, 0, -1] {
             set_version(&path, version);
@@ -1824,8 +1755,7 @@ mod tests {
 
     #[test]
     fn a_trawl_state_missing_a_table_is_refused() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         drop(StateStore::open(&path).expect("create"));
         {
             let c = Connection::open(&path).expect("sqlite");
@@ -1846,8 +1776,7 @@ mod tests {
 
     #[test]
     fn the_file_is_a_wal_mode_trawl_database() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
+        let (_dir, path) = state_path();
         drop(StateStore::open(&path).expect("create"));
         let c = Connection::open(&path).expect("sqlite");
         let mode: String = c
@@ -1869,10 +1798,8 @@ mod tests {
         const QUEUED: usize = 100_000;
         const DONE: usize = 50_000;
         const BATCH: usize = 5_000;
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("state.db");
-        let mut s = StateStore::open(&path).expect("open");
-        s.start(&meta()).expect("start");
+        let (_dir, path) = state_path();
+        let mut s = started(&path);
         let entries: Vec<Entry> = (0..QUEUED)
             .map(|i| {
                 entry(
@@ -1885,11 +1812,7 @@ mod tests {
         let t = Instant::now();
         let mut batches = 0;
         for chunk in entries.chunks(BATCH) {
-            s.commit(Batch {
-                queued: chunk.to_vec(),
-                ..Batch::default()
-            })
-            .expect("queue batch");
+            s.commit(queue_batch(chunk.to_vec())).expect("queue batch");
             batches += 1;
         }
         let queued_time = t.elapsed();

@@ -9,7 +9,10 @@ use lol_html::{element, HtmlRewriter, Settings};
 use quick_xml::events::{BytesStart, Event};
 use url::Url;
 
-use super::{decode_document, lenient_reader, named_url, push_distinct, push_reference, push_text};
+use super::{
+    decode_document, lenient_reader, named_url, next_event, push_distinct, push_reference,
+    push_text,
+};
 
 /// The announced feed types [`discover`] accepts (compared case-insensitively, parameters ignored).
 pub const FEED_TYPES: &[&str] = &["application/rss+xml", "application/atom+xml"];
@@ -94,11 +97,7 @@ pub fn parse_dated(bytes: &[u8], base: &Url) -> Vec<(Url, Option<String>)> {
     let mut item: Option<Item> = None;
     let mut reading = Reading::Nothing;
     let mut buf = String::new();
-    loop {
-        let event = match reader.read_event() {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(event) => event,
-        };
+    while let Some(event) = next_event(&mut reader) {
         match event {
             Event::Start(start) => {
                 let local = local_name(&start);
@@ -509,15 +508,7 @@ mod tests {
                 "https://example.com/4",
             ]
         );
-        for junk in [
-            &b""[..],
-            b"not xml at all",
-            b"<rss><item><link>",
-            b"<<<>>>&&&",
-            b"<item><link href=\"x\" href=\"y\"/></item>",
-            b"<entry><link href='\xff\xfe'/></entry>",
-            b"<!DOCTYPE x [<!ENTITY a \"&a;\">]><rss><item><link>&a;</link></item></rss>",
-        ] {
+        for junk in crate::junk::JUNK {
             let _ = parse(junk, &feed_base());
         }
     }

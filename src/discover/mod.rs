@@ -9,7 +9,7 @@ pub mod sitemap;
 
 use std::borrow::Cow;
 
-use quick_xml::events::{BytesRef, BytesText};
+use quick_xml::events::{BytesRef, BytesText, Event};
 use quick_xml::Reader;
 use url::Url;
 
@@ -65,6 +65,15 @@ fn lenient_reader(text: &str) -> Reader<&[u8]> {
     config.allow_dangling_amp = true;
     config.trim_text(false);
     reader
+}
+
+/// The reader's next event; `None` at the end of the text or at the first error, which ends
+/// the parse where it is.
+fn next_event<'a>(reader: &mut Reader<&'a [u8]>) -> Option<Event<'a>> {
+    match reader.read_event() {
+        Ok(Event::Eof) | Err(_) => None,
+        Ok(event) => Some(event),
+    }
 }
 
 /// Append character data to `out`.

@@ -14,7 +14,10 @@ use std::io::Read;
 use quick_xml::events::Event;
 use url::Url;
 
-use super::{decode_document, lenient_reader, named_url, push_distinct, push_reference, push_text};
+use super::{
+    decode_document, lenient_reader, named_url, next_event, push_distinct, push_reference,
+    push_text,
+};
 
 /// Decompressed gzip is cut at this size (the protocol's own limit is 50 MB uncompressed), so a
 /// gzip bomb costs at most this much memory.
@@ -111,11 +114,7 @@ fn parse_xml(text: &str, base: &Url) -> Sitemap {
     let mut urls = 0usize;
     let mut page_of: Vec<(usize, Url)> = Vec::new();
     let mut date_of: Vec<(usize, String)> = Vec::new();
-    loop {
-        let event = match reader.read_event() {
-            Ok(Event::Eof) | Err(_) => break,
-            Ok(event) => event,
-        };
+    while let Some(event) = next_event(&mut reader) {
         match event {
             Event::Start(start) => {
                 let name = start.name();
@@ -411,16 +410,7 @@ mod tests {
         assert!(got.contains(&"https://example.com/d?x=1&y=2"), "{got:?}");
         assert!(!got.iter().any(|u| u.ends_with("/f")), "{got:?}");
         // Garbage of every kind does not panic.
-        for junk in [
-            &b"<"[..],
-            b"<?xml",
-            b"<urlset><url><loc>",
-            b"<a></b></c>",
-            b"<!DOCTYPE x [<!ENTITY a \"&a;&a;\">]><urlset><url><loc>&a;</loc></url></urlset>",
-            b"\x1f\x8b",
-            b"\x1f\x8b\x08\x00garbage",
-            b"<\xff\xfe\x00>",
-        ] {
+        for junk in crate::junk::JUNK {
             let _ = parse(junk, &base());
         }
     }

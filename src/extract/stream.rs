@@ -555,23 +555,35 @@ fn on_title_text(shared: &Shared) -> impl FnMut(&mut TextChunk<'_>) -> HandlerRe
     }
 }
 
-fn on_template(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+/// An HTML `name` element adds one to the depth `depth` picks until its end tag. An SVG
+/// element of that name is left to the svg rules (and, for `select`, `select *` still applies);
+/// one in another namespace makes the scan unsure.
+fn nests<'s>(
+    shared: &'s Shared,
+    name: &'static str,
+    depth: fn(&mut Scan) -> &mut u32,
+) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 's {
     move |el| {
         apply(shared, |scan| {
             if scan.svg_depth > 0 {
-                return Ok(()); // an SVG element named template; the svg rules apply
+                return Ok(());
             }
             if el.namespace_uri() != HTML_NS {
                 return Err(Unsure);
             }
-            scan.template_depth += 1;
-            on_end(el, shared, |scan, end| {
-                closed_by(end, "template")?;
-                scan.template_depth = scan.template_depth.saturating_sub(1);
+            *depth(scan) += 1;
+            on_end(el, shared, move |scan, end| {
+                closed_by(end, name)?;
+                let open = depth(scan);
+                *open = open.saturating_sub(1);
                 Ok(())
             })
         })
     }
+}
+
+fn on_template(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
+    nests(shared, "template", |scan| &mut scan.template_depth)
 }
 
 fn in_template(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
@@ -686,22 +698,7 @@ fn on_table_part(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> Handler
 }
 
 fn on_select(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
-    move |el| {
-        apply(shared, |scan| {
-            if scan.svg_depth > 0 {
-                return Ok(()); // an SVG element named select; `select *` still applies
-            }
-            if el.namespace_uri() != HTML_NS {
-                return Err(Unsure);
-            }
-            scan.select_depth += 1;
-            on_end(el, shared, |scan, end| {
-                closed_by(end, "select")?;
-                scan.select_depth = scan.select_depth.saturating_sub(1);
-                Ok(())
-            })
-        })
-    }
+    nests(shared, "select", |scan| &mut scan.select_depth)
 }
 
 fn in_select(shared: &Shared) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + '_ {
@@ -769,6 +766,14 @@ impl Present {
     }
 }
 
+/// A rule of [`scan`]: whether to register it, its selector, and its handlers (built only when
+/// it is registered).
+type Rule<'r, 'h> = (
+    bool,
+    &'static Selector,
+    &'r dyn Fn() -> ElementContentHandlers<'h>,
+);
+
 /// Run lol_html over `html` with the handlers (and the metadata handlers when `want_meta`);
 /// `None` as soon as a rule fails.
 fn scan(html: &str, want_meta: bool) -> Option<Scan> {
@@ -781,75 +786,54 @@ fn scan(html: &str, want_meta: bool) -> Option<Scan> {
     // Rules for elements the page never opens cannot fire: leave their selectors out, since
     // lol_html matches every selector against every element.
     let present = Present::in_source(html);
-    let mut settings = Settings::new();
-    if present.unsupported {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.unsupported,
-            element().element(on_unsupported(&shared)),
-        ));
-    }
-    if present.svg {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.svg,
-            element().element(on_svg(&shared)),
-        ));
-    }
-    if present.svg {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.in_svg,
-            element().element(in_svg(&shared)),
-        ));
-    }
-    if present.template {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.template,
-            element().element(on_template(&shared)),
-        ));
-    }
-    if present.template {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.in_template,
-            element().element(in_template(&shared)),
-        ));
-    }
-    if present.table {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.table,
-            element().element(on_table(&shared, html)),
-        ));
-    }
-    if present.table {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.table_part,
-            element().element(on_table_part(&shared)),
-        ));
-    }
-    if present.select {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.select,
-            element().element(on_select(&shared)),
-        ));
-    }
-    if present.select {
-        settings = settings.append_element_content_handler(handlers(
-            &selectors.in_select,
-            element().element(in_select(&shared)),
-        ));
-    }
-    settings = settings.append_element_content_handler(handlers(
-        &selectors.title,
+    let title = || {
         element()
             .element(on_title(&shared, html))
-            .text(on_title_text(&shared)),
-    ));
-    settings = settings.append_element_content_handler(handlers(
-        &selectors.base,
-        element().element(on_base(&shared, html)),
-    ));
-    settings = settings.append_element_content_handler(handlers(
-        &selectors.links,
-        element().element(on_link(&shared, html)),
-    ));
+            .text(on_title_text(&shared))
+    };
+    // In lol_html's order of registration; a rule whose flag is false is left out.
+    let rules: [Rule<'_, '_>; 12] = [
+        (present.unsupported, &selectors.unsupported, &|| {
+            element().element(on_unsupported(&shared))
+        }),
+        (present.svg, &selectors.svg, &|| {
+            element().element(on_svg(&shared))
+        }),
+        (present.svg, &selectors.in_svg, &|| {
+            element().element(in_svg(&shared))
+        }),
+        (present.template, &selectors.template, &|| {
+            element().element(on_template(&shared))
+        }),
+        (present.template, &selectors.in_template, &|| {
+            element().element(in_template(&shared))
+        }),
+        (present.table, &selectors.table, &|| {
+            element().element(on_table(&shared, html))
+        }),
+        (present.table, &selectors.table_part, &|| {
+            element().element(on_table_part(&shared))
+        }),
+        (present.select, &selectors.select, &|| {
+            element().element(on_select(&shared))
+        }),
+        (present.select, &selectors.in_select, &|| {
+            element().element(in_select(&shared))
+        }),
+        (true, &selectors.title, &title),
+        (true, &selectors.base, &|| {
+            element().element(on_base(&shared, html))
+        }),
+        (true, &selectors.links, &|| {
+            element().element(on_link(&shared, html))
+        }),
+    ];
+    let mut settings = Settings::new();
+    for (wanted, selector, rule) in rules {
+        if wanted {
+            settings = settings.append_element_content_handler(handlers(selector, rule()));
+        }
+    }
     if want_meta {
         settings = meta::add_handlers(settings, &shared, html)?;
     }

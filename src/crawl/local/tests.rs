@@ -24,6 +24,19 @@ fn rules() -> Rules {
     }
 }
 
+/// [`rules`] with robots.txt on.
+fn robots_on() -> Rules {
+    Rules {
+        robots: true,
+        ..rules()
+    }
+}
+
+/// [`rules`] with `delay` between the starts of a host's jobs.
+fn delayed(delay: Duration) -> Rules {
+    Rules { delay, ..rules() }
+}
+
 fn url(s: &str) -> Url {
     Url::parse(s).expect("a valid test URL")
 }
@@ -60,6 +73,11 @@ fn sched(rules: Rules, seeds: &[&str]) -> LocalScheduler {
     let seeds: Vec<Url> = seeds.iter().map(|u| url(u)).collect();
     s.seed(&seeds);
     s
+}
+
+/// Offer `urls` as links found at depth 1, with no parent and not from a sitemap.
+fn offer(s: &mut LocalScheduler, urls: &[&str]) {
+    s.offer(links(urls), 1, None, false);
 }
 
 /// Make the host of `u` known (its clock starts now) without queueing anything.
@@ -155,13 +173,7 @@ fn answer(s: &mut LocalScheduler, u: &str, status: Option<u16>, now: Instant) {
 
 #[test]
 fn robots_txt_comes_first_and_holds_back_its_origin() {
-    let mut s = sched(
-        Rules {
-            robots: true,
-            ..rules()
-        },
-        &["http://a.test/", "http://b.test/"],
-    );
+    let mut s = sched(robots_on(), &["http://a.test/", "http://b.test/"]);
     s.offer(
         links(&["http://a.test/p", "http://a.test/private/q"]),
         1,
@@ -229,12 +241,7 @@ fn a_refused_page_is_a_row_and_takes_no_per_host_slot() {
         },
         &["http://a.test/private/1"],
     );
-    s.offer(
-        links(&["http://a.test/private/2", "http://a.test/ok"]),
-        1,
-        None,
-        false,
-    );
+    offer(&mut s, &["http://a.test/private/2", "http://a.test/ok"]);
     let t0 = Instant::now();
     let robots = only(drain(&mut s, t0, true));
     assert_eq!(show(&robots), "robots http://a.test/private/1");
@@ -256,14 +263,8 @@ fn a_refused_page_is_a_row_and_takes_no_per_host_slot() {
 
 #[test]
 fn a_crawl_delay_applies_from_the_next_page() {
-    let mut s = sched(
-        Rules {
-            robots: true,
-            ..rules()
-        },
-        &["http://a.test/"],
-    );
-    s.offer(links(&["http://a.test/1"]), 1, None, false);
+    let mut s = sched(robots_on(), &["http://a.test/"]);
+    offer(&mut s, &["http://a.test/1"]);
     let t0 = Instant::now();
     assert_eq!(names(&drain(&mut s, t0, true)), ["robots http://a.test/"]);
     answer(&mut s, "http://a.test/", None, t0 + MS);
@@ -289,19 +290,8 @@ fn a_crawl_delay_applies_from_the_next_page() {
 
 #[test]
 fn a_delay_spaces_the_starts_of_a_host() {
-    let mut s = sched(
-        Rules {
-            delay: 200 * MS,
-            ..rules()
-        },
-        &["http://a.test/"],
-    );
-    s.offer(
-        links(&["http://a.test/1", "http://a.test/2"]),
-        1,
-        None,
-        false,
-    );
+    let mut s = sched(delayed(200 * MS), &["http://a.test/"]);
+    offer(&mut s, &["http://a.test/1", "http://a.test/2"]);
     let t0 = Instant::now();
     assert_eq!(names(&drain(&mut s, t0, true)), ["fetch http://a.test/"]);
     assert_eq!(s.next_wake(), Some(t0 + 200 * MS));
@@ -332,12 +322,7 @@ fn a_delay_spaces_the_starts_of_a_host() {
 #[test]
 fn a_host_without_delay_needs_no_free_worker() {
     let mut s = sched(rules(), &["http://a.test/"]);
-    s.offer(
-        links(&["http://a.test/1", "http://a.test/2"]),
-        1,
-        None,
-        false,
-    );
+    offer(&mut s, &["http://a.test/1", "http://a.test/2"]);
     let t0 = Instant::now();
     assert_eq!(
         names(&drain(&mut s, t0, false)),
@@ -352,14 +337,8 @@ fn a_host_without_delay_needs_no_free_worker() {
 
 #[test]
 fn delays_are_per_host() {
-    let mut s = sched(
-        Rules {
-            delay: 200 * MS,
-            ..rules()
-        },
-        &["http://a.test/", "http://b.test/"],
-    );
-    s.offer(links(&["http://a.test/1"]), 1, None, false);
+    let mut s = sched(delayed(200 * MS), &["http://a.test/", "http://b.test/"]);
+    offer(&mut s, &["http://a.test/1"]);
     let t0 = Instant::now();
     assert_eq!(
         names(&drain(&mut s, t0, true)),
@@ -382,16 +361,14 @@ fn per_host_limits_the_jobs_out_until_answered() {
         },
         &["http://a.test/", "http://b.test/"],
     );
-    s.offer(
-        links(&[
+    offer(
+        &mut s,
+        &[
             "http://a.test/1",
             "http://a.test/2",
             "http://a.test/3",
             "http://b.test/1",
-        ]),
-        1,
-        None,
-        false,
+        ],
     );
     let t0 = Instant::now();
     assert_eq!(
@@ -436,7 +413,7 @@ fn per_host_at_or_above_workers_does_not_bind() {
         );
         let more: Vec<String> = (1..=10).map(|i| format!("http://a.test/{i}")).collect();
         let more: Vec<&str> = more.iter().map(String::as_str).collect();
-        s.offer(links(&more), 1, None, false);
+        offer(&mut s, &more);
         let t0 = Instant::now();
         assert_eq!(drain(&mut s, t0, false).len(), 11, "per_host {per_host}");
     }
@@ -452,7 +429,7 @@ fn per_host_counts_the_robots_job() {
         },
         &["http://a.test/"],
     );
-    s.offer(links(&["http://a.test/1"]), 1, None, false);
+    offer(&mut s, &["http://a.test/1"]);
     let t0 = Instant::now();
     assert_eq!(names(&drain(&mut s, t0, true)), ["robots http://a.test/"]);
     s.robots_known(
@@ -702,14 +679,9 @@ fn lowest_depth_first_fifo_within_a_depth() {
         None,
         false,
     );
-    s.offer(
-        links(&["http://a.test/1a", "http://a.test/1b"]),
-        1,
-        None,
-        false,
-    );
+    offer(&mut s, &["http://a.test/1a", "http://a.test/1b"]);
     s.offer(links(&["http://a.test/3a"]), 3, None, false);
-    s.offer(links(&["http://a.test/1c"]), 1, None, false);
+    offer(&mut s, &["http://a.test/1c"]);
     let t0 = Instant::now();
     assert_eq!(
         names(&drain(&mut s, t0, true)),
@@ -743,7 +715,7 @@ fn lowest_depth_first_fifo_within_a_depth() {
 fn a_url_found_shallower_moves_up() {
     let mut s = sched(rules(), &["http://a.test/"]);
     s.offer(links(&["http://a.test/x"]), 3, None, false);
-    s.offer(links(&["http://a.test/y"]), 1, None, false);
+    offer(&mut s, &["http://a.test/y"]);
     let moved = s.offer(links(&["http://a.test/x"]), 1, None, true);
     assert_eq!(moved, [entry("http://a.test/x", 1)]);
     assert!(s
@@ -842,13 +814,7 @@ fn retries_continuations_and_resources_taken_back_are_handed_out_again() {
 
 #[test]
 fn a_robots_job_taken_back_is_sent_again() {
-    let mut s = sched(
-        Rules {
-            robots: true,
-            ..rules()
-        },
-        &["http://a.test/"],
-    );
+    let mut s = sched(robots_on(), &["http://a.test/"]);
     let t0 = Instant::now();
     let robots = only(drain(&mut s, t0, true));
     assert_eq!(show(&robots), "robots http://a.test/");
@@ -897,13 +863,7 @@ fn continuation(to: &str, from: &str, status: u16) -> Continuation {
 /// robots on; a.test's robots.txt allows all and its seed is out (answered 301); b.test is met
 /// (so its robots job names `http://b.test/`, the URL it was first seen by).
 fn redirected_seed() -> (LocalScheduler, Entry, Instant) {
-    let mut s = sched(
-        Rules {
-            robots: true,
-            ..rules()
-        },
-        &["http://a.test/"],
-    );
+    let mut s = sched(robots_on(), &["http://a.test/"]);
     meet(&mut s, "http://b.test/");
     let t0 = Instant::now();
     assert_eq!(names(&drain(&mut s, t0, true)), ["robots http://a.test/"]);
@@ -985,13 +945,7 @@ fn a_handed_over_page_robots_refuses_is_a_row() {
 
 #[test]
 fn a_hand_over_to_a_host_with_a_delay_keeps_its_spacing() {
-    let mut s = sched(
-        Rules {
-            delay: 200 * MS,
-            ..rules()
-        },
-        &["http://a.test/", "http://a.test/2"],
-    );
+    let mut s = sched(delayed(200 * MS), &["http://a.test/", "http://a.test/2"]);
     let t0 = Instant::now();
     let page = only(drain(&mut s, t0, true));
     answer(&mut s, "http://a.test/", Some(301), t0 + 10 * MS);
@@ -1034,7 +988,7 @@ fn is_done_only_when_nothing_is_queued_waiting_or_out() {
     answer(&mut s, "http://a.test/", None, t0);
     done(&mut s, &fetched(&page));
     assert!(s.is_done());
-    s.offer(links(&["http://a.test/"]), 1, None, false);
+    offer(&mut s, &["http://a.test/"]);
     assert!(s.is_done(), "a seen URL is not queued again");
 }
 
@@ -1047,12 +1001,7 @@ fn max_pages_ends_the_crawl_with_a_queue() {
         },
         &["http://a.test/"],
     );
-    s.offer(
-        links(&["http://a.test/1", "http://a.test/2"]),
-        1,
-        None,
-        false,
-    );
+    offer(&mut s, &["http://a.test/1", "http://a.test/2"]);
     let t0 = Instant::now();
     let out = drain(&mut s, t0, true);
     assert_eq!(
@@ -1102,7 +1051,7 @@ fn max_pages_per_host_drops_the_rest_of_that_host() {
         },
         &["http://a.test/", "http://b.test/"],
     );
-    s.offer(links(&["http://a.test/1"]), 1, None, false);
+    offer(&mut s, &["http://a.test/1"]);
     let t0 = Instant::now();
     assert_eq!(
         names(&drain(&mut s, t0, true)),

@@ -341,6 +341,31 @@ fn stop_after_head(shared: &Shared) -> lol_html::HandlerResult {
     }
 }
 
+/// The head pass's rule for a `<meta>` or `<link>`: when the element is in the head, its
+/// attributes `names` go to `take` (an element outside the HTML namespace makes the scan unsure);
+/// then the pass stops if the tree builder has left the head.
+fn head_piece<const N: usize>(
+    shared: &Shared,
+    html: &str,
+    el: &mut Element<'_, '_>,
+    names: [&str; N],
+    take: impl FnOnce(&mut RawMeta, [Option<String>; N]),
+) -> lol_html::HandlerResult {
+    apply(shared, |scan| {
+        with_meta(scan, |m| {
+            if !m.in_head(html, start_of(el))? {
+                return Ok(());
+            }
+            if el.namespace_uri() != HTML_NS {
+                return Err(Unsure);
+            }
+            take(&mut m.raw, attrs(el, html, names)?);
+            Ok(())
+        })
+    })?;
+    stop_after_head(shared)
+}
+
 /// The head's `<meta>` and `<link>` pieces, read by a lol_html pass of their own that stops
 /// where the head ends (at `<body>` at the latest, or at the first head element after the
 /// head's end), so the pass over the whole page runs no head rules.
@@ -406,50 +431,34 @@ fn head_handlers<'h>(
         stop_after_head(shared)
     };
     let meta = move |el: &mut Element<'_, '_>| {
-        apply(shared, |scan| {
-            with_meta(scan, |m| {
-                if !m.in_head(html, start_of(el))? {
-                    return Ok(());
-                }
-                if el.namespace_uri() != HTML_NS {
-                    return Err(Unsure);
-                }
-                let [content, name, property, itemprop] =
-                    attrs(el, html, ["content", "name", "property", "itemprop"])?;
+        let names = ["content", "name", "property", "itemprop"];
+        head_piece(
+            shared,
+            html,
+            el,
+            names,
+            |raw, [content, name, property, itemprop]| {
                 let value = |key: &str| match key {
                     "content" => content.as_deref(),
                     "name" => name.as_deref(),
                     "property" => property.as_deref(),
                     _ => itemprop.as_deref(),
                 };
-                meta_pairs(value, &mut m.raw.head_meta);
-                Ok(())
-            })
-        })?;
-        stop_after_head(shared)
+                meta_pairs(value, &mut raw.head_meta);
+            },
+        )
     };
     let link = move |el: &mut Element<'_, '_>| {
-        apply(shared, |scan| {
-            with_meta(scan, |m| {
-                if !m.in_head(html, start_of(el))? {
-                    return Ok(());
+        head_piece(shared, html, el, ["rel", "href"], |raw, [rel, href]| {
+            let value = |key: &str| {
+                if key == "rel" {
+                    rel.as_deref()
+                } else {
+                    href.as_deref()
                 }
-                if el.namespace_uri() != HTML_NS {
-                    return Err(Unsure);
-                }
-                let [rel, href] = attrs(el, html, ["rel", "href"])?;
-                let value = |key: &str| {
-                    if key == "rel" {
-                        rel.as_deref()
-                    } else {
-                        href.as_deref()
-                    }
-                };
-                m.raw.head_links.extend(link_pair(value));
-                Ok(())
-            })
-        })?;
-        stop_after_head(shared)
+            };
+            raw.head_links.extend(link_pair(value));
+        })
     };
     settings
         .append_element_content_handler(handlers(&s.head_elements, element().element(head_element)))

@@ -148,8 +148,15 @@ pub struct Cli {
     pub restart: bool,
 
     /// Share one crawl among many processes (on many machines) through this Redis server:
-    /// redis://[:PASSWORD@]HOST:PORT/DB, or rediss:// for TLS. Needs --crawl-id.
-    #[arg(long, value_name = "URL", requires = "crawl_id")]
+    /// redis://[:PASSWORD@]HOST:PORT/DB, or rediss:// for TLS. Needs --crawl-id. Also read from
+    /// the environment, which keeps a password out of the process list.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "crawl_id",
+        env = "TRAWL_REDIS",
+        hide_env_values = true
+    )]
     pub redis: Option<String>,
 
     /// With --redis: the crawl's name; every process started with the same one works on the
@@ -250,7 +257,7 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
     /// The Redis server of the crawl (as given to the crawl).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "TRAWL_REDIS", hide_env_values = true)]
     pub redis: String,
 
     /// The crawl's id.

@@ -221,3 +221,43 @@ fn restart_gives_up_the_running_run_and_starts_the_next_with_its_own_options() {
         "nothing of run 1 started after it was given up"
     );
 }
+
+#[test]
+fn the_url_can_come_from_the_environment_and_its_password_is_never_shown() {
+    let redis = RedisServer::with_password("s3cret-from-env");
+    let site = hub(2);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out.csv");
+    let seed = site.url("/");
+    let child = trawl(&[
+        "--crawl-id",
+        "env",
+        "--ignore-robots",
+        "--delay",
+        "0",
+        "-o",
+        out.to_str().expect("path"),
+        &seed,
+    ])
+    .env("TRAWL_REDIS", redis.url())
+    .spawn()
+    .expect("spawn");
+    let o = wait_output(child, GUARD);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(urls(&out).len(), 3);
+    assert_eq!(
+        redis
+            .cmd_string(&["HGET", "trawl:{env}:meta", "state"])
+            .as_deref(),
+        Some("done")
+    );
+    // --help names the variable, never its value.
+    let help = std::process::Command::new(crate::common::cli::bin())
+        .arg("--help")
+        .env("TRAWL_REDIS", redis.url())
+        .output()
+        .expect("help");
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("TRAWL_REDIS"), "{text}");
+    assert!(!text.contains("s3cret-from-env"), "{text}");
+}

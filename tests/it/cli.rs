@@ -2,14 +2,9 @@
 //! the CSV file and the edges file, against servers started on 127.0.0.1:0.
 
 use crate::common::server::Site;
-use assert_cmd::Command;
 use std::io::Write;
 
-fn trawl() -> Command {
-    let mut cmd = Command::cargo_bin("trawl").expect("binary");
-    cmd.timeout(std::time::Duration::from_secs(60));
-    cmd
-}
+use crate::common::cli::assert_trawl as trawl;
 
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -3,13 +3,8 @@
 //! resume, and the refused combinations.
 
 use crate::common::server::Site;
-use assert_cmd::Command;
 
-fn trawl() -> Command {
-    let mut cmd = Command::cargo_bin("trawl").expect("binary");
-    cmd.timeout(std::time::Duration::from_secs(60));
-    cmd
-}
+use crate::common::cli::assert_trawl as trawl;
 
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -6,6 +6,25 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+/// The binary as an `assert_cmd` command, with a 60 s guard against hangs.
+pub fn assert_trawl() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("trawl").expect("binary");
+    cmd.timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// The data rows of an output CSV, each checked to be whole (13 columns).
+pub fn whole_records(path: &std::path::Path) -> Vec<csv::StringRecord> {
+    let mut r = csv::Reader::from_path(path).expect("csv");
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("a complete row");
+            assert_eq!(rec.len(), 13, "{rec:?}");
+            rec
+        })
+        .collect()
+}
+
 pub fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("trawl")
 }

@@ -6,6 +6,7 @@
 //! [`app`] runs one invocation end to end.
 
 pub mod app;
+pub mod article;
 pub(crate) mod budget;
 pub mod charset;
 pub mod cli;

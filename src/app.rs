@@ -24,15 +24,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         clap_complete::generate(shell, &mut Cli::command(), "trawl", &mut std::io::stdout());
         return Ok(Exit::Ok);
     }
-    if cli.man {
-        clap_mangen::Man::new(Cli::command())
-            .render(&mut std::io::stdout())
+    if let Some(page) = cli.man {
+        crate::man::write(Cli::command(), page, &mut std::io::stdout())
             .context("writing the man page")?;
         return Ok(Exit::Ok);
     }
     init_logging(cli.verbose, cli.quiet);
     if let Some(crate::cli::Command::Export(args)) = cli.command {
         return export(args);
+    }
+    if let Some(crate::cli::Command::Forget(args)) = cli.command {
+        return forget(args);
     }
     crate::malloc::tune_for_many_threads();
     let mut config = match cli.into_config() {
@@ -74,6 +76,23 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             }
             Err(e) => return Ok(usage(&ConfigError::Invalid(e.to_string()))),
         };
+        // The history's window: pages neither fetched nor seen in it are forgotten.
+        let cutoff = chrono::Duration::from_std(config.history_window)
+            .ok()
+            .and_then(|w| chrono::Utc::now().checked_sub_signed(w))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let forgotten = s
+            .forget_before(&cutoff)
+            .context("pruning the state's history")?;
+        tracing::info!(
+            state = %path.display(),
+            bytes = s.file_bytes(),
+            remembered = s.history_len().unwrap_or(0),
+            forgotten,
+            window_days = config.history_window.as_secs() / 86_400,
+            "state opened"
+        );
         let meta = crawl_meta(&config);
         match s.unfinished().context("reading the state")? {
             Some(r) if !config.restart => {
@@ -99,12 +118,23 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                         path.display()
                     ))));
                 }
-                // A resumed crawl keeps the output its crawl started with.
-                config.output = if r.meta.output == "-" {
+                // A resumed crawl keeps the output its crawl started with (and says so when this
+                // command named another).
+                let kept = if r.meta.output == "-" {
                     OutputTarget::Stdout
                 } else {
                     OutputTarget::File(r.meta.output.clone().into())
                 };
+                if kept != config.output && !config.quiet {
+                    eprintln!(
+                        "trawl: resuming the unfinished crawl in {}: its rows go on into {} (the \
+                         file it started), not {}",
+                        path.display(),
+                        shown(&kept),
+                        shown(&config.output)
+                    );
+                }
+                config.output = kept;
                 resume = Some(r);
             }
             _ => s.start(&meta).context("starting a crawl in the state")?,
@@ -112,12 +142,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         store = Some(s);
     }
 
+    // Rows the file holds from the earlier runs of a resumed crawl.
+    let mut earlier_rows = 0u64;
     let file_sink = match &resume {
         Some(_) => {
             let rows = match &store {
                 Some(s) => s.rows_from(0).context("reading the state's rows")?,
                 None => Vec::new(),
             };
+            earlier_rows = rows.len() as u64;
             FileSink::resume(
                 &config.output,
                 config.links_output.as_ref(),
@@ -172,7 +205,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     // A stop for the time limit ends the run like a signal (the rest left for the next run with
     // --state), but exits 0.
     let interrupted = got != 0 || summary.stopped_by == Some(StopCause::TimeLimit);
-    if interrupted && config.state.is_some() {
+    let kept_partial = interrupted && config.state.is_some();
+    if kept_partial {
         // Leave <OUT>.partial and the unfinished crawl for the resume run.
         sink.close(false)?;
     } else {
@@ -188,11 +222,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         handle.close();
         let _ = thread.join();
     }
+    let file = Written {
+        kept_partial,
+        earlier_rows,
+    };
     if !config.quiet {
-        report(&config, &summary);
+        report(&config, &summary, &file);
     }
     if let Some(path) = &config.summary_json {
-        write_summary_json(path, &summary, &config)
+        write_summary_json(path, &summary, &config, &file)
             .with_context(|| format!("writing {}", path.display()))?;
     }
     let exit = match got {
@@ -259,6 +297,45 @@ fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
     file.finish()?;
     tracing::info!(run, rows, "exported");
     Ok(Exit::Ok)
+}
+
+/// `trawl forget`: delete a shared crawl's keys.
+fn forget(args: crate::cli::ForgetArgs) -> anyhow::Result<Exit> {
+    let target = crate::config::SharedTarget {
+        url: args.redis,
+        crawl_id: args.crawl_id,
+        patience: Duration::from_secs(10),
+        ca: args.redis_ca,
+    };
+    if !crate::cli::valid_crawl_id(&target.crawl_id) {
+        return Ok(usage(&ConfigError::Invalid(format!(
+            "--crawl-id {:?}: use 1 to 64 letters, digits, `.`, `_` or `-`",
+            target.crawl_id
+        ))));
+    }
+    let (id, shown) = (target.crawl_id.clone(), target.shown());
+    match crate::shared::forget::forget(&target, args.force) {
+        Ok(crate::shared::forget::Forgot::Deleted(n)) => {
+            tracing::info!(crawl = %id, keys = n, "forgotten");
+            Ok(Exit::Ok)
+        }
+        Ok(crate::shared::forget::Forgot::Nothing) => {
+            tracing::info!(crawl = %id, "Redis has no key of this crawl");
+            Ok(Exit::Ok)
+        }
+        Ok(crate::shared::forget::Forgot::Running { run }) => {
+            eprintln!(
+                "trawl: crawl {id} at {shown} is running (run {run}); nothing deleted (stop its \
+                 processes first, or use --force)"
+            );
+            Ok(Exit::Locked)
+        }
+        Err(e) if e.is_usage() => {
+            eprintln!("trawl: {e}");
+            Ok(Exit::Usage)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn usage(e: &ConfigError) -> Exit {
@@ -395,7 +472,21 @@ pub fn exit_status(summary: &Summary) -> Exit {
     }
 }
 
-fn report(config: &Config, s: &Summary) {
+/// Where this run's rows are, for the report: `<OUT>.partial` kept for a resume, and the rows
+/// of the earlier runs of a resumed crawl that the file also holds.
+struct Written {
+    kept_partial: bool,
+    earlier_rows: u64,
+}
+
+fn shown(target: &OutputTarget) -> String {
+    match target {
+        OutputTarget::File(p) => p.display().to_string(),
+        OutputTarget::Stdout => "standard output".into(),
+    }
+}
+
+fn report(config: &Config, s: &Summary, file: &Written) {
     let secs = s.elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
         s.requested as f64 / secs
@@ -408,15 +499,35 @@ fn report(config: &Config, s: &Summary) {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     let errors: Vec<String> = s.by_error.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    let dest = match &config.output {
-        OutputTarget::File(p) => p.display().to_string(),
-        OutputTarget::Stdout => "standard output".into(),
+    // Never a file that is not there: with --state a stopped crawl's rows are in `.partial`.
+    let mut dest = match &config.output {
+        OutputTarget::File(p) if file.kept_partial => format!(
+            "{} (kept for the resume; {} appears when the crawl ends)",
+            crate::output::partial_path(p).display(),
+            p.display()
+        ),
+        other => shown(other),
     };
+    if file.earlier_rows > 0 {
+        dest.push_str(&format!(
+            "; the file holds {} rows in all, {} of them from the earlier runs of this crawl",
+            file.earlier_rows + s.rows,
+            file.earlier_rows
+        ));
+    }
     let none = || "none".to_owned();
-    let mut lines = vec![format!(
-        "trawl: {} pages requested, {} rows ({} new) -> {dest}",
-        s.requested, s.rows, s.new
-    )];
+    let mut lines = vec![if s.stopped_by == Some(StopCause::Restarted) {
+        format!(
+            "trawl: stopped: the run was given up by a --restart in another process; {} pages \
+             requested, {} rows -> {dest}",
+            s.requested, s.rows
+        )
+    } else {
+        format!(
+            "trawl: {} pages requested, {} rows ({} new) -> {dest}",
+            s.requested, s.rows, s.new
+        )
+    }];
     if let (Some(target), Some(run)) = (&config.shared, &s.shared_run) {
         lines.push(format!(
             "  shared crawl {} run {run} (this process's share; `trawl export` has the whole run){}",
@@ -465,14 +576,7 @@ fn report(config: &Config, s: &Summary) {
         lines.push(format!("  backed off (429/503): {}", hosts.join(", ")));
     }
     if s.interrupted {
-        let why = match s.stopped_by {
-            Some(StopCause::TimeLimit) => "stopped at the time limit (--max-duration)",
-            _ => "interrupted",
-        };
-        lines.push(format!(
-            "  {why} ({} pages in flight left for a resume, {} not started)",
-            s.abandoned, s.taken_back
-        ));
+        lines.push(stopped_line(config, s));
     }
     lines.push(format!(
         "  {:.1} MB in {secs:.1}s ({rate:.1} pages/s)",
@@ -485,6 +589,44 @@ fn report(config: &Config, s: &Summary) {
     }
 }
 
+/// What a stop left undone, and where it went: with `--state` a resume takes it up; with
+/// `--redis` the run keeps it; otherwise it is not crawled.
+fn stopped_line(config: &Config, s: &Summary) -> String {
+    let why = match s.stopped_by {
+        Some(StopCause::TimeLimit) => "stopped at the time limit (--max-duration)",
+        Some(StopCause::Restarted) => {
+            let run = s.shared_run.as_deref().unwrap_or("?");
+            return format!(
+                "  run {run} is over: a newer run of the crawl replaced it; this process's \
+                 {} pages in flight were dropped",
+                s.abandoned
+            );
+        }
+        _ => "interrupted",
+    };
+    if config.state.is_some() {
+        format!(
+            "  {why}: {} pages left for a resume ({} in flight, {} queued); run the same \
+             command again to go on",
+            s.abandoned + s.queued,
+            s.abandoned,
+            s.queued
+        )
+    } else if config.shared.is_some() {
+        format!(
+            "  {why}: the run goes on in Redis ({} pages queued) with its other processes or \
+             the next to join; this process's {} pages in flight go back when their leases expire",
+            s.queued, s.abandoned
+        )
+    } else {
+        format!(
+            "  {why}: {} pages in flight and {} queued were not crawled (without --state there \
+             is no resume)",
+            s.abandoned, s.queued
+        )
+    }
+}
+
 /// The process's peak resident memory in KiB (Linux `VmHWM`), if known.
 pub fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -492,7 +634,12 @@ pub fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn write_summary_json(path: &std::path::Path, s: &Summary, config: &Config) -> std::io::Result<()> {
+fn write_summary_json(
+    path: &std::path::Path,
+    s: &Summary,
+    config: &Config,
+    file: &Written,
+) -> std::io::Result<()> {
     let meta = config.output_options.meta;
     let by_error: serde_json::Map<String, serde_json::Value> = s
         .by_error
@@ -518,6 +665,8 @@ fn write_summary_json(path: &std::path::Path, s: &Summary, config: &Config) -> s
         "peak_rss_kb": peak_rss_kb(),
         "peak_body_bytes": s.peak_body_bytes,
         "seen": s.seen,
+        "queued": s.queued,
+        "rows_in_file": file.earlier_rows + s.rows,
         "pages_per_s": if s.elapsed.as_secs_f64() > 0.0 { s.requested as f64 / s.elapsed.as_secs_f64() } else { 0.0 },
     });
     if meta {

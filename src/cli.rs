@@ -67,7 +67,8 @@ pub struct Cli {
     #[arg(long, value_name = "SECS")]
     pub max_duration: Option<f64>,
 
-    /// The User-Agent header [default: trawl/<version> (+https://crates.io/crates/trawl)]
+    /// The User-Agent header; put your contact in it, e.g. "trawl/0.1 (+mailto:you@example.org)"
+    /// [default: trawl/<version>]
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
 
@@ -183,6 +184,17 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = defaults::REVISIT_DEPTH)]
     pub revisit_depth: u32,
 
+    /// With --state: forget the pages an earlier crawl remembered once they have been neither
+    /// fetched nor found linked for this many days (checked when the state is opened).
+    #[arg(long, value_name = "DAYS", default_value_t = defaults::HISTORY_DAYS)]
+    pub history_days: u32,
+
+    /// With --redis: keep the crawl's rows (for `trawl export`), its metadata and the pages
+    /// --only-new remembers this many days after the end of its last run, then Redis deletes
+    /// them.
+    #[arg(long, value_name = "DAYS", default_value_t = defaults::REDIS_TTL_DAYS)]
+    pub redis_ttl: u32,
+
     /// Row format.
     #[arg(long, value_enum, default_value_t = FormatArg::from(crate::output::Format::default()))]
     pub format: FormatArg,
@@ -221,9 +233,17 @@ pub struct Cli {
     #[arg(long, value_name = "SHELL", exclusive = true)]
     pub completions: Option<clap_complete::Shell>,
 
-    /// Print the man page (roff) and exit.
-    #[arg(long, exclusive = true)]
-    pub man: bool,
+    /// Print a man page (roff) and exit: trawl(1), or trawl-export(1) or trawl-forget(1)
+    /// (`trawl --man export > trawl-export.1`).
+    #[arg(
+        long,
+        value_name = "PAGE",
+        exclusive = true,
+        num_args = 0..=1,
+        default_missing_value = "trawl",
+        value_enum
+    )]
+    pub man: Option<crate::man::Page>,
 }
 
 /// `--format` values.
@@ -251,6 +271,33 @@ pub enum ScopeArg {
 pub enum Command {
     /// Write the rows of one run of a --redis crawl, from every process, to one file.
     Export(ExportArgs),
+    /// Delete every Redis key of a --redis crawl (its runs, rows and remembered pages).
+    ///
+    /// Delete every Redis key of a --redis crawl: its runs, rows and remembered pages. Refused
+    /// while a run of it is running, unless --force. Exit 0 when the keys are gone (or there were
+    /// none), 2 for bad input or keys that are not a trawl crawl, 75 while it is running.
+    Forget(ForgetArgs),
+}
+
+/// `trawl forget`.
+#[derive(Debug, clap::Args)]
+pub struct ForgetArgs {
+    /// The Redis server of the crawl (as given to the crawl).
+    #[arg(long, value_name = "URL", env = "TRAWL_REDIS", hide_env_values = true)]
+    pub redis: String,
+
+    /// The crawl's id.
+    #[arg(long, value_name = "ID")]
+    pub crawl_id: String,
+
+    /// Trust the certificate authority in this PEM file for a rediss:// --redis.
+    #[arg(long, value_name = "PATH")]
+    pub redis_ca: Option<PathBuf>,
+
+    /// Delete the keys even while a run is running (its processes then fail or start over) or
+    /// when they are not a trawl crawl's.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `trawl export`.
@@ -447,6 +494,8 @@ impl Cli {
             shared_target(self.redis, self.crawl_id, self.redis_timeout, self.redis_ca)?;
         config.only_new = self.only_new;
         config.revisit_depth = self.revisit_depth;
+        config.history_window = within_days("--history-days", self.history_days)?;
+        config.redis_ttl = within_days("--redis-ttl", self.redis_ttl)?;
         config.output_options = crate::output::OutputOptions {
             format: match self.format {
                 FormatArg::Csv => crate::output::Format::Csv,
@@ -461,6 +510,16 @@ impl Cli {
         config.quiet = self.quiet;
         Ok(config)
     }
+}
+
+/// A number of days from 1 to 36500 (a hundred years).
+fn within_days(option: &str, n: u32) -> Result<Duration, ConfigError> {
+    if !(1..=36_500).contains(&n) {
+        return Err(ConfigError::Invalid(format!(
+            "{option} {n}: must be a number of days from 1 to 36500"
+        )));
+    }
+    Ok(crate::config::days(n))
 }
 
 fn regexes(option: &str, patterns: &[String]) -> Result<Vec<regex::Regex>, ConfigError> {

@@ -46,6 +46,11 @@ pub mod defaults {
     pub const REVISIT_DEPTH: u32 = 0;
     /// `--scope`.
     pub const SCOPE: crate::scope::ScopeKind = crate::scope::ScopeKind::Host;
+    /// `--history-days`: a `--state` forgets pages neither fetched nor found linked this long.
+    pub const HISTORY_DAYS: u32 = 90;
+    /// `--redis-ttl`, in days: a shared crawl's rows, metadata and known pages are kept this
+    /// long after the end of its last run.
+    pub const REDIS_TTL_DAYS: u32 = 7;
 }
 
 /// Everything a crawl needs to run.
@@ -114,6 +119,11 @@ pub struct Config {
     pub only_new: bool,
     /// In a new-only run, known pages up to this many links from the seeds are fetched again.
     pub revisit_depth: u32,
+    /// `--state`: pages of the history neither fetched nor found linked for this long are
+    /// forgotten when the state is opened.
+    pub history_window: Duration,
+    /// `--redis`: how long the crawl's rows, metadata and known pages outlive its last run.
+    pub redis_ttl: Duration,
     /// How rows are written (format, spreadsheet safety, BOM).
     pub output_options: crate::output::OutputOptions,
     /// `--dedup-canonical`: at most one row per canonical URL (needs `output_options.meta`).
@@ -124,12 +134,16 @@ pub struct Config {
     pub quiet: bool,
 }
 
-/// The default User-Agent: names trawl, its version and where to read about it.
+/// The default User-Agent: trawl and its version, nothing more. trawl has no public home to
+/// point at (it is not published), and a contact URL must be the operator's own: the README asks
+/// operators to give one with `--user-agent "trawl/0.1 (+mailto:you@example.org)"`.
 pub fn default_user_agent() -> String {
-    format!(
-        "trawl/{} (+https://crates.io/crates/trawl)",
-        env!("CARGO_PKG_VERSION")
-    )
+    format!("trawl/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// `n` days.
+pub fn days(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n) * 86_400)
 }
 
 /// The limit on connecting for a whole-fetch `timeout`: the smaller of it and
@@ -174,6 +188,8 @@ impl Config {
             shared: None,
             only_new: false,
             revisit_depth: defaults::REVISIT_DEPTH,
+            history_window: days(defaults::HISTORY_DAYS),
+            redis_ttl: days(defaults::REDIS_TTL_DAYS),
             output_options: crate::output::OutputOptions::default(),
             dedup_canonical: false,
             summary_json: None,

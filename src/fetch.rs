@@ -344,19 +344,53 @@ impl Fetcher {
         if head_len as u64 > max {
             out.error = Some(ErrorClass::TooLarge);
         } else {
-            let limit = max - body.len() as u64 + 1;
-            let result = resp.by_ref().take(limit).read_to_end(&mut body);
+            let result = read_within(resp, &mut body, max);
             out.bytes = body.len() as u64;
-            if let Err(e) = result {
-                out.error = Some(classify_io(&e));
-            } else if body.len() as u64 > max {
-                body.truncate(max as usize);
-                out.bytes = max;
-                out.error = Some(ErrorClass::TooLarge);
+            match result {
+                Err(e) => out.error = Some(classify_io(&e)),
+                Ok(true) => out.error = Some(ErrorClass::TooLarge),
+                Ok(false) => {}
             }
         }
+        // The buffer never grew past `max` (see `read_within`): what is held is at most that.
         reservation.resize(body.capacity() as u64);
         out.body = Some(body);
+    }
+}
+
+/// Read `r` to its end into `body`, whose capacity never passes `max` (nor grows at all when the
+/// body fits the room it has: the end is found with a one-byte probe before any growth). True
+/// when there was more than `max`, which is left unread. `read_to_end` on a full buffer would
+/// double it: a page of exactly its declared length, or one cut at `max`, then held twice its
+/// size (with the defaults, 16 MiB for an 8 MiB `--body-memory`).
+fn read_within(r: &mut impl Read, body: &mut Vec<u8>, max: u64) -> std::io::Result<bool> {
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
+    loop {
+        let room = body.capacity().min(max).saturating_sub(body.len());
+        if room > 0 {
+            // `take(room)` ends at the capacity: `read_to_end` never grows the buffer then.
+            let n = r.by_ref().take(room as u64).read_to_end(body)?;
+            if n < room {
+                return Ok(false);
+            }
+            continue;
+        }
+        let mut probe = [0u8; 1];
+        let n = loop {
+            match r.read(&mut probe) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            return Ok(false);
+        }
+        if body.len() >= max {
+            return Ok(true);
+        }
+        let grown = body.capacity().max(8 * 1024).saturating_mul(2).min(max);
+        body.reserve_exact(grown - body.len());
+        body.push(probe[0]);
     }
 }
 
@@ -568,6 +602,34 @@ fn is_broken_connection(cause: &(dyn std::error::Error + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(body_len: usize, capacity: usize, max: u64) -> (Vec<u8>, bool) {
+        let mut r = std::io::Cursor::new(vec![b'x'; body_len]);
+        let mut body = Vec::with_capacity(capacity);
+        let more = read_within(&mut r, &mut body, max).expect("read");
+        (body, more)
+    }
+
+    #[test]
+    fn a_body_is_read_without_its_buffer_ever_passing_max_bytes() {
+        // Declared length exact: no growth at all.
+        let (b, more) = read(100_000, 100_000, 1 << 20);
+        assert_eq!((b.len(), b.capacity(), more), (100_000, 100_000, false));
+        // Longer than max: cut at max, the buffer max (read_to_end made it twice max).
+        let (b, more) = read(150_000, 100_000, 100_000);
+        assert_eq!((b.len(), b.capacity(), more), (100_000, 100_000, true));
+        // No length (a small guess): grows by doubling, never past max.
+        let (b, more) = read(90_000, 8 * 1024, 100_000);
+        assert_eq!((b.len(), more), (90_000, false));
+        assert!(b.capacity() <= 100_000, "{}", b.capacity());
+        let (b, more) = read(1 << 20, 8 * 1024, 100_000);
+        assert_eq!((b.len(), b.capacity(), more), (100_000, 100_000, true));
+        // A max below the smallest buffer: still cut at max.
+        let (b, more) = read(500, 8 * 1024, 100);
+        assert_eq!((b.len(), more), (100, true));
+        let (b, more) = read(100, 8 * 1024, 100);
+        assert_eq!((b.len(), more), (100, false));
+    }
 
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {

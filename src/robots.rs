@@ -449,7 +449,7 @@ fn prepare_body(body: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    const UA: &str = "trawl/0.1.0 (+https://crates.io/crates/trawl)";
+    const UA: &str = "trawl/0.1.0 (+mailto:ops@example.org)";
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("test URL")

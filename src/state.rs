@@ -20,7 +20,10 @@
 //! - `seen(key)`, `done(key)`: the current crawl's sets of URL keys.
 //! - `rows(seq, 13 columns, meta)`: the current crawl's row log, `seq` 0-based and dense; `meta`
 //!   is the row's 12 `--meta` cells as a JSON array of strings, NULL for a row without them.
-//! - `history(key, etag, last_modified, fetched_at)`: pages remembered across crawls.
+//! - `history(key, etag, last_modified, fetched_at)`: pages remembered across crawls;
+//!   `fetched_at` is when the page was last fetched or marked seen again (a known link a new-only
+//!   run dropped, a redirect's final URL): the clock of the history's window, which
+//!   [`StateStore::forget_before`] prunes.
 //!
 //! URL keys (`u64`, [`crate::url_norm::key`]) are stored as the `i64` with the same bits.
 //!
@@ -707,10 +710,17 @@ impl StateStore {
                     add_seen.execute([key])?;
                 }
             }
-            for &key in &batch.seen {
-                let key = key_to_db(key);
-                add_seen.execute([key])?;
-                unqueue.execute([key])?;
+            if !batch.seen.is_empty() {
+                // A remembered page seen again stays in the history's window.
+                let mut touch =
+                    tx.prepare_cached("UPDATE history SET fetched_at = ?1 WHERE key = ?2")?;
+                let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                for &key in &batch.seen {
+                    let key = key_to_db(key);
+                    add_seen.execute([key])?;
+                    unqueue.execute([key])?;
+                    touch.execute(params![now, key])?;
+                }
             }
             if !batch.done.is_empty() {
                 let mut add_done =
@@ -848,8 +858,29 @@ impl StateStore {
         Ok(())
     }
 
+    /// Forget the pages of the history last fetched or seen before `cutoff` (an RFC 3339 UTC
+    /// time, as `fetched_at` is written); returns how many. The file's freed pages are reused by
+    /// later writes, so the file stops growing rather than shrinking.
+    pub fn forget_before(&mut self, cutoff: &str) -> Result<u64, StateError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM history WHERE fetched_at < ?1", [cutoff])
+            .map_err(|e| self.db(e))?;
+        Ok(n as u64)
+    }
+
+    /// Bytes the state takes on disk: the file and its write-ahead log.
+    pub fn file_bytes(&self) -> u64 {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        [self.path.as_os_str(), wal.as_os_str()]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// Number of pages in the history.
-    #[cfg(test)]
     pub fn history_len(&self) -> Result<u64, StateError> {
         self.conn
             .query_row("SELECT count(*) FROM history", [], |r| r.get(0))

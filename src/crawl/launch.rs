@@ -151,6 +151,7 @@ pub fn drive<S: Schedule>(
     let persisted = coordinator.ledger.commit(Instant::now());
     let counts = coordinator.sched.counts().clone();
     let seen = coordinator.sched.seen_len() as u64;
+    let queued = coordinator.sched.queued() as u64;
     let mut summary = std::mem::take(&mut coordinator.ledger.summary);
     summary.requested = counts.requested;
     summary.retries = counts.retries;
@@ -158,8 +159,13 @@ pub fn drive<S: Schedule>(
     summary.backed_off = counts.backed_off;
     summary.abandoned = abandoned as u64;
     summary.seen = seen;
+    summary.queued = queued;
     summary.elapsed = started.elapsed();
     summary.peak_body_bytes = ctx.fetcher.body_usage().1;
+    if coordinator.sched.given_up() && summary.stopped_by.is_none() {
+        summary.interrupted = true;
+        summary.stopped_by = Some(super::stop::StopCause::Restarted);
+    }
     // Rows already written stay written, whatever ended the crawl.
     let flushed = coordinator.ledger.flush(Instant::now());
     outcome?;

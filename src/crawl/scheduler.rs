@@ -163,6 +163,11 @@ pub trait Schedule {
     fn failure(&mut self) -> Option<crate::error::CrawlError> {
         None
     }
+    /// The run this scheduler worked in was given up by another process (a shared crawl's
+    /// `--restart`): it ended without its frontier running out.
+    fn given_up(&self) -> bool {
+        false
+    }
 }
 
 /// The settings the scheduler decides by.

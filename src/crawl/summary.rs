@@ -42,6 +42,9 @@ pub struct Summary {
     pub bytes: u64,
     /// Distinct URLs seen.
     pub seen: u64,
+    /// Pages still queued when the crawl ended (0 when it ran to its end; with `--redis` the
+    /// run's queue).
+    pub queued: u64,
     /// Most bytes of page bodies held at once (bounded by `--body-memory`, except for a single
     /// page larger than it).
     pub peak_body_bytes: u64,

@@ -7,11 +7,18 @@
 -- ARGV[4] = the operation's JSON, ARGV[5] = bytes (robots.txt body) where an operation needs them.
 --
 -- Keys (P = the prefix, R = P .. run .. ':'):
---   P meta         hash: program, schema, run, state (running|done), options, started, ended
---   P rows:N       list: the rows of run N, JSON, in completion order (expire 7 days after the end)
---   P k:BBBB       hash: pages known from every earlier run: 48-bit member -> validators JSON
---   R cfg          hash: the run's rules (per_host, delay, robots, limits, only_new, ...)
---   R c            hash: counters: queued, waiting, requested, retries, resources, sitemaps, seq
+--   P meta         hash: program, schema, run, state (running|done), options, started, ended,
+--                  expires (ms; no expiry while a run is running)
+--   P rows:N       list: the rows of run N, JSON, in completion order
+--   P k:BBBB       hash: pages known from earlier --only-new runs: 48-bit member -> validators
+--                  JSON (written only by runs with only_new)
+--   R cfg          hash: the run's rules (per_host, delay, robots, limits, only_new, ttl, ...)
+--   R c            hash: counters: queued, waiting, requested, retries, resources, sitemaps, seq,
+--                  seen; given_up (1 when a --restart gave the run up)
+--
+-- Lifetimes: a run's own keys (R ...) expire 600 s after its end; its rows, the meta key and the
+-- known pages expire cfg.ttl seconds after the end of the last run that wrote them (the meta key
+-- keeps the latest of its expiries). Nothing of a running run expires.
 --   R s:BBBB       set: the seen-set, 65,536 buckets of 48-bit integers (intsets)
 --   R hosts        set: every origin of the run
 --   R h:O          hash: host O: sample, rb (robots u|p|r), inf, next, delay, pause, ovl, trips, pages
@@ -302,6 +309,13 @@ local function offer(links, d, parent)
   return queued
 end
 
+-- How long the crawl's rows, meta key and known pages are kept after a run's end (s).
+local function keep_secs()
+  local ttl = num(cfg.ttl)
+  if ttl <= 0 then ttl = 7 * 86400 end
+  return ttl
+end
+
 local function expire_run()
   local ttl = 600
   for _, o in ipairs(redis.call('SMEMBERS', R .. 'hosts')) do
@@ -316,7 +330,16 @@ local function expire_run()
   for i = 0, BUCKETS - 1 do
     redis.call('EXPIRE', R .. 's:' .. string.format('%04x', i), ttl)
   end
-  redis.call('EXPIRE', P .. 'rows:' .. run, 7 * 86400)
+  local keep = keep_secs()
+  redis.call('EXPIRE', P .. 'rows:' .. run, keep)
+  local until_ms = math.max(now + keep * 1000, num(redis.call('HGET', P .. 'meta', 'expires')))
+  redis.call('HSET', P .. 'meta', 'expires', until_ms)
+  redis.call('PEXPIREAT', P .. 'meta', until_ms)
+  if num(cfg.only_new) == 1 then
+    for i = 0, BUCKETS - 1 do
+      redis.call('PEXPIREAT', P .. 'k:' .. string.format('%04x', i), until_ms)
+    end
+  end
 end
 
 -- The run is over when nothing is leased, waiting, or queued (or the page limit is reached).
@@ -341,7 +364,7 @@ local function status(done)
   local d = 0
   if done then d = 1 end
   return { d, count('queued'), wake_in, lease_in, count('requested'), count('waiting'),
-    redis.call('ZCARD', R .. 'dl'), count('seen') }
+    redis.call('ZCARD', R .. 'dl'), count('seen'), 0 }
 end
 
 local function running()
@@ -456,9 +479,12 @@ if op == 'join' then
       -- --restart: the running run is given up (its processes find it over) and its keys expire.
       run = m[3]
       R = P .. run .. ':'
+      load_cfg()
+      redis.call('HSET', R .. 'c', 'given_up', 1)
       redis.call('HSET', P .. 'meta', 'state', 'done', 'ended', now)
       expire_run()
       publish()
+      cfg = {}
     end
   end
   run = tostring(num(m[3]) + 1)
@@ -467,6 +493,7 @@ if op == 'join' then
   redis.call('HSET', P .. 'meta', 'program', 'trawl', 'schema', arg.schema, 'run', run,
     'state', 'running', 'options', arg.options, 'started', now)
   redis.call('HDEL', P .. 'meta', 'ended')
+  redis.call('PERSIST', P .. 'meta')
   for k, v in pairs(arg.cfg) do redis.call('HSET', R .. 'cfg', k, v) end
   load_cfg()
   for _, o in ipairs(arg.seed_origins) do redis.call('SADD', R .. 'seeds', o) end
@@ -488,7 +515,12 @@ if op == 'robots_of' then
     redis.call('HGET', R .. 'rb', arg.o) or '' }
 end
 
-if not running() then return { 'over', '', { 1, 0, -1, -1, 0, 0, 0, 0 }, '', '', '', '', '', '' } end
+if not running() then
+  -- The run ended (or a --restart gave it up): its counters live on for 600 s, so every process
+  -- reports the run's seen count, and whether it was given up.
+  local c = redis.call('HMGET', R .. 'c', 'seen', 'given_up')
+  return { 'over', '', { 1, 0, -1, -1, 0, 0, 0, num(c[1]), num(c[2]) }, '', '', '', '', '', '' }
+end
 load_cfg()
 reclaim()
 -- What every operation carries first: the answers and resources the caller buffered.
@@ -533,7 +565,7 @@ if op == 'complete' then
   local b, m = bucket(job.k), member(job.k)
   local known_before = redis.call('HEXISTS', P .. 'k:' .. b, m) == 1
   local st = arg.status
-  if arg.requested and st and st < 500 and st ~= 429 then
+  if num(cfg.only_new) == 1 and arg.requested and st and st < 500 and st ~= 429 then
     redis.call('HSET', P .. 'k:' .. b, m, arg.validators or '')
   end
   local write = st ~= 304 and not (num(cfg.only_new) == 1 and known_before)

@@ -35,6 +35,7 @@ fn rules(config: &Config, lease_ms: u64) -> serde_json::Value {
         "only_new": u8::from(config.only_new),
         "revisit_depth": config.revisit_depth,
         "lease": lease_ms,
+        "ttl": config.redis_ttl.as_secs(),
     })
 }
 

@@ -52,6 +52,8 @@ struct Status {
     wake_at: Option<Instant>,
     lease_at: Option<Instant>,
     seen: u64,
+    /// A `--restart` gave the run up (said by the reply of a run that is over).
+    given_up: bool,
     at: Option<Instant>,
 }
 
@@ -174,6 +176,7 @@ impl RedisScheduler {
             wake_at: later(get(2)),
             lease_at: later(get(3)),
             seen: get(7).max(0) as u64,
+            given_up: get(8) == 1,
             at: Some(at),
         };
     }
@@ -620,6 +623,10 @@ impl Schedule for RedisScheduler {
 
     fn counts(&self) -> &Counts {
         &self.counts
+    }
+
+    fn given_up(&self) -> bool {
+        self.status.given_up
     }
 
     fn waker(&self) -> Option<crossbeam_channel::Receiver<()>> {

@@ -5,12 +5,14 @@
 
 mod common;
 
+mod budget;
 mod cli;
 mod coordinator;
 mod crawl;
 mod cron;
 mod extract_agreement;
 mod hostile;
+mod man_page;
 mod meta_cli;
 mod meta_crawl;
 mod pages;
@@ -18,6 +20,9 @@ mod panic;
 mod polite;
 mod redis_crawl;
 mod redis_fixture;
+mod redis_keys;
 mod redis_more;
 mod server_selftest;
+mod state_history;
 mod stop;
+mod stop_report;

@@ -186,13 +186,23 @@ pub struct Cli {
 
     /// With --state: forget the pages an earlier crawl remembered once they have been neither
     /// fetched nor found linked for this many days (checked when the state is opened).
-    #[arg(long, value_name = "DAYS", default_value_t = defaults::HISTORY_DAYS)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = defaults::HISTORY_DAYS,
+        requires = "state"
+    )]
     pub history_days: u32,
 
     /// With --redis: keep the crawl's rows (for `trawl export`), its metadata and the pages
     /// --only-new remembers this many days after the end of its last run, then Redis deletes
     /// them.
-    #[arg(long, value_name = "DAYS", default_value_t = defaults::REDIS_TTL_DAYS)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = defaults::REDIS_TTL_DAYS,
+        requires = "redis"
+    )]
     pub redis_ttl: u32,
 
     /// Row format.
@@ -569,6 +579,35 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_lifetime_options_need_their_store_and_a_day_or_more() {
+        for args in [
+            &["trawl", "--history-days", "5", "https://a.org/"][..],
+            &["trawl", "--redis-ttl", "5", "https://a.org/"][..],
+        ] {
+            let err = Cli::try_parse_from(args).expect_err("needs its store");
+            assert_eq!(err.kind(), clap::error::ErrorKind::MissingRequiredArgument);
+        }
+        let c = Cli::parse_from(["trawl", "https://a.org/"])
+            .into_config()
+            .expect("defaults");
+        assert_eq!(c.history_window, Duration::from_secs(90 * 86_400));
+        assert_eq!(c.redis_ttl, Duration::from_secs(7 * 86_400));
+        let cli = Cli::parse_from([
+            "trawl",
+            "--state",
+            "s.db",
+            "--history-days",
+            "0",
+            "https://a.org/",
+        ]);
+        let err = cli.into_config().expect_err("zero days").to_string();
+        assert_eq!(
+            err,
+            "--history-days 0: must be a number of days from 1 to 36500"
+        );
     }
 
     #[test]

@@ -304,7 +304,8 @@ pub struct ForgetArgs {
     #[arg(long, value_name = "PATH")]
     pub redis_ca: Option<PathBuf>,
 
-    /// Delete the keys even while a run is running (its processes then fail or start over) or
+    /// Delete the keys even while a run is running (its processes stop at their next step, as
+    /// at the end of a run, dropping the pages they have in flight) or
     /// when they are not a trawl crawl's.
     #[arg(long)]
     pub force: bool,

@@ -327,3 +327,35 @@ fn forget_deletes_a_crawls_keys_and_refuses_a_running_one_unless_forced() {
         Some("1")
     );
 }
+
+#[test]
+fn a_forced_forget_stops_the_running_crawl_at_its_next_step_and_leaves_no_key() {
+    let gate = Gate::default();
+    let site = gated_hub(2, &gate);
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let seed = site.url("/");
+    let out = dir.path().join("o.csv");
+    let mut args = base(&url, "busy");
+    args.extend(["-o", out.to_str().expect("p"), &seed]);
+    let running = trawl(&args).spawn().expect("spawn");
+    assert!(
+        site.wait_for_count("/p/0", 1, GUARD),
+        "the crawl is running"
+    );
+    let o = run(&["forget", "--redis", &url, "--crawl-id", "busy", "--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(redis.keys("trawl:{busy}:*"), Vec::<String>::new());
+    gate.open();
+    let o = wait_output(running, GUARD);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Its page in flight was dropped, nothing else was requested, and it wrote no key again.
+    assert_eq!(site.count("/p/1"), 0);
+    assert_eq!(
+        crate::common::cli::whole_records(&out).len(),
+        1,
+        "the front page's row"
+    );
+    assert_eq!(redis.keys("trawl:{busy}:*"), Vec::<String>::new());
+}

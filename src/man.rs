@@ -113,8 +113,20 @@ fn error_class(class: ErrorClass) -> &'static str {
     }
 }
 
-/// Every exit status, in order, with what it means for `page`.
+/// Every exit status, in order, with what it means for `page`. (The match below makes a new
+/// status a compile error here until it is listed.)
 fn exit_statuses(page: Page) -> Vec<(Exit, &'static str)> {
+    fn listed(e: Exit) {
+        match e {
+            Exit::Ok
+            | Exit::Fatal
+            | Exit::Usage
+            | Exit::NothingFetched
+            | Exit::Locked
+            | Exit::Interrupted
+            | Exit::Terminated => {}
+        }
+    }
     let all = [
         Exit::Ok,
         Exit::Fatal,
@@ -125,6 +137,7 @@ fn exit_statuses(page: Page) -> Vec<(Exit, &'static str)> {
         Exit::Terminated,
     ];
     all.into_iter()
+        .inspect(|&e| listed(e))
         .filter_map(|e| {
             let text = match (page, e) {
                 (Page::Trawl, Exit::Ok) => {

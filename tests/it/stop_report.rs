@@ -249,3 +249,64 @@ fn a_stop_without_state_promises_no_resume_and_names_the_file_it_wrote() {
     );
     assert!(!l.iter().any(|x| x.contains("resume ")), "{l:?}");
 }
+
+#[test]
+fn a_stop_at_the_time_limit_counts_what_is_left_in_flight_and_queued() {
+    // No leaf ever finishes (the gate stays shut until trawl has exited): whether the first leaf
+    // was requested before the limit or not, all ten are left for the resume.
+    let gate = Gate::default();
+    let server = site(&gate);
+    let dir = tempfile::tempdir().expect("tmp");
+    let (out, state) = (dir.path().join("out.csv"), dir.path().join("state.db"));
+    let (o_, s_) = (out.to_str().expect("p"), state.to_str().expect("p"));
+    let o = wait_output(
+        loud(&[
+            "-o",
+            o_,
+            "--state",
+            s_,
+            "--max-duration",
+            "0.5",
+            &server.url("/"),
+        ])
+        .spawn()
+        .expect("spawn"),
+        GUARD,
+    );
+    gate.open();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let l: Vec<String> = String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        l[0],
+        format!(
+            "trawl: 1 pages requested, 1 rows (1 new) -> {o_}.partial (kept for the resume; \
+             {o_} appears when the crawl ends)"
+        )
+        .replace(
+            "1 pages requested",
+            &format!("{} pages requested", server.total_requests())
+        ),
+        "{l:?}"
+    );
+    let left = l
+        .iter()
+        .find_map(|x| x.strip_prefix("  stopped at the time limit (--max-duration): "))
+        .unwrap_or_else(|| panic!("no stop line: {l:?}"));
+    let in_flight = server.total_requests() - 1;
+    assert_eq!(
+        left,
+        format!(
+            "10 pages left for a resume ({in_flight} in flight, {} queued); run the same \
+             command again to go on",
+            10 - in_flight
+        )
+    );
+}

@@ -30,7 +30,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             .context("writing the man page")?;
         return Ok(Exit::Ok);
     }
-    init_logging(cli.verbose, cli.quiet);
+    let (verbose, quiet) = match &cli.command {
+        Some(crate::cli::Command::Export(a)) => (cli.verbose.max(a.verbose), cli.quiet || a.quiet),
+        None => (cli.verbose, cli.quiet),
+    };
+    init_logging(verbose, quiet);
     if let Some(crate::cli::Command::Export(args)) = cli.command {
         return export(args);
     }
@@ -39,34 +43,16 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Ok(c) => c,
         Err(e) => return Ok(usage(&e)),
     };
-
-    // A shared crawl: joined (or its next run started) before any file is made, so a refusal
-    // leaves nothing behind.
-    let joined = match &config.shared {
-        Some(target) => match crate::shared::join(target, &config) {
-            Ok(j) => Some(j),
-            Err(e) if e.is_usage() => {
-                eprintln!("trawl: {e}");
-                return Ok(Exit::Usage);
-            }
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
-    if let Some(j) = &joined {
-        tracing::info!(
-            crawl = %j.store.crawl_id,
-            run = %j.run,
-            seeded = j.seeded,
-            "joined the shared crawl"
-        );
+    // Every output path is checked before anything is joined, opened or requested.
+    if let Err(e) = crate::paths::check(&outputs(&config), config.state.as_deref()) {
+        return Ok(usage(&e));
     }
 
     // The state: locked before anything else, so a concurrent run leaves at once.
     let mut store = None;
     let mut resume = None;
     if let Some(path) = config.state.clone() {
-        let mut s = match StateStore::open(&path) {
+        let s = match StateStore::open(&path) {
             Ok(s) => s,
             Err(e @ StateError::Locked { .. }) => {
                 eprintln!("trawl: {e}");
@@ -107,11 +93,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 };
                 resume = Some(r);
             }
-            _ => s.start(&meta).context("starting a crawl in the state")?,
+            _ => {}
         }
         store = Some(s);
     }
 
+    // The output files: made (or, for a resume, reopened) before any request; a name in use is
+    // refused, or numbered. The state's new crawl records the name chosen.
     let file_sink = match &resume {
         Some(_) => {
             let rows = match &store {
@@ -131,16 +119,60 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             config.output_options,
         ),
     };
-    let sink = match file_sink {
-        Ok(s) => SharedSink::new(s),
+    let file_sink = match file_sink {
+        Ok(s) => s,
         Err(e) => return Ok(usage(&e)),
     };
+    if let Some(p) = file_sink.rows_path() {
+        config.output = OutputTarget::File(p.to_owned());
+    }
+    if let Some(p) = file_sink.links_path() {
+        config.links_output = Some(OutputTarget::File(p.to_owned()));
+    }
+    if let (Some(s), None) = (store.as_mut(), &resume) {
+        if let Err(e) = s.start(&crawl_meta(&config)) {
+            file_sink.discard();
+            return Err(anyhow::Error::new(e).context("starting a crawl in the state"));
+        }
+    }
+
+    // A shared crawl: joined (or its next run started) once the files exist; a refusal
+    // removes them, so it leaves nothing behind.
+    let joined = match &config.shared {
+        Some(target) => match crate::shared::join(target, &config) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                file_sink.discard();
+                if e.is_usage() {
+                    eprintln!("trawl: {e}");
+                    return Ok(Exit::Usage);
+                }
+                return Err(e.into());
+            }
+        },
+        None => None,
+    };
+    if let Some(j) = &joined {
+        tracing::info!(
+            crawl = %j.store.crawl_id,
+            run = %j.run,
+            seeded = j.seeded,
+            "joined the shared crawl"
+        );
+    }
+    let sink = SharedSink::new(file_sink);
 
     let stop = Arc::new(Stop::new(config.timeout.min(Duration::from_secs(5))));
     let signal = Arc::new(AtomicU8::new(0));
     let signals = install_signals(&stop, &signal, &sink, config.state.is_none())?;
-    let progress =
-        (!config.quiet && std::io::stderr().is_terminal()).then(|| Progress::start(&stop));
+    // No progress line on a pipe, under cron, or when an output goes to the terminal it would
+    // be drawn on.
+    let to_terminal = std::io::stdout().is_terminal()
+        && outputs(&config)
+            .iter()
+            .any(|(_, t)| matches!(t, OutputTarget::Stdout));
+    let progress = (!config.quiet && std::io::stderr().is_terminal() && !to_terminal)
+        .then(|| Progress::start(&stop));
 
     let persist = store.as_mut().map(|s| Persist {
         store: s,
@@ -191,9 +223,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     if !config.quiet {
         report(&config, &summary);
     }
-    if let Some(path) = &config.summary_json {
-        write_summary_json(path, &summary, &config)
-            .with_context(|| format!("writing {}", path.display()))?;
+    if let Some(target) = &config.summary_json {
+        write_summary_json(target, &summary, &config).with_context(|| match target.path() {
+            Some(p) => format!("writing {}", p.display()),
+            None => "writing the summary to standard output".to_owned(),
+        })?;
     }
     let exit = match got {
         2 => Exit::Interrupted,
@@ -215,6 +249,18 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     Ok(exit)
 }
 
+/// The outputs of a crawl, with the option that names each.
+fn outputs(config: &Config) -> Vec<(&'static str, &OutputTarget)> {
+    let mut v = vec![("-o", &config.output)];
+    if let Some(t) = &config.links_output {
+        v.push(("--links-output", t));
+    }
+    if let Some(t) = &config.summary_json {
+        v.push(("--summary-json", t));
+    }
+    v
+}
+
 /// `trawl export`: one run's rows from Redis into one output.
 fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
     let target = crate::config::SharedTarget {
@@ -223,16 +269,34 @@ fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
         patience: Duration::from_secs(10),
         ca: args.redis_ca,
     };
+    if let Err(e) = crate::cli::check_redis_url(&target.url) {
+        return Ok(usage(&e));
+    }
     if !crate::cli::valid_crawl_id(&target.crawl_id) {
         return Ok(usage(&ConfigError::Invalid(format!(
             "--crawl-id {:?}: use 1 to 64 letters, digits, `.`, `_` or `-`",
             target.crawl_id
         ))));
     }
-    let output = match args.output {
-        Some(p) if p.as_os_str() != "-" => OutputTarget::File(p),
-        _ => OutputTarget::Stdout,
+    let output = match &args.output {
+        Some(p) => match crate::paths::target("-o", p, chrono::Utc::now()) {
+            Ok(t) => t,
+            Err(e) => return Ok(usage(&e)),
+        },
+        None => OutputTarget::Stdout,
     };
+    if let Err(e) = crate::paths::check(&[("-o", &output)], None) {
+        return Ok(usage(&e));
+    }
+    if args.format == crate::cli::FormatArg::Jsonl {
+        for (given, option) in [(args.bom, "--bom"), (args.excel_safe, "--excel-safe")] {
+            if given {
+                return Ok(usage(&ConfigError::Invalid(format!(
+                    "{option} applies to CSV only, not to --format jsonl"
+                ))));
+            }
+        }
+    }
     let options = crate::output::OutputOptions {
         format: match args.format {
             crate::cli::FormatArg::Csv => crate::output::Format::Csv,
@@ -277,9 +341,9 @@ fn crawl_meta(config: &Config) -> CrawlMeta {
         seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
         scope: format!("{:?}", config.scope).to_ascii_lowercase(),
         options: serde_json::to_string(&meta_options(config)).unwrap_or_default(),
-        output: match &config.output {
-            OutputTarget::File(p) => p.display().to_string(),
-            OutputTarget::Stdout => "-".into(),
+        output: match config.output.path() {
+            Some(p) => p.display().to_string(),
+            None => "-".into(),
         },
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     }
@@ -295,7 +359,12 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("trawl={level}")));
+    // Colour only on a terminal, and never with NO_COLOR set (https://no-color.org): cron mails
+    // and log files get plain text.
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = tracing_subscriber::fmt()
+        .with_ansi(colour)
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
@@ -408,9 +477,9 @@ fn report(config: &Config, s: &Summary) {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     let errors: Vec<String> = s.by_error.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    let dest = match &config.output {
-        OutputTarget::File(p) => p.display().to_string(),
-        OutputTarget::Stdout => "standard output".into(),
+    let dest = match config.output.path() {
+        Some(p) => p.display().to_string(),
+        None => "standard output".into(),
     };
     let none = || "none".to_owned();
     let mut lines = vec![format!(
@@ -492,7 +561,7 @@ pub fn peak_rss_kb() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn write_summary_json(path: &std::path::Path, s: &Summary, config: &Config) -> std::io::Result<()> {
+fn write_summary_json(target: &OutputTarget, s: &Summary, config: &Config) -> std::io::Result<()> {
     let meta = config.output_options.meta;
     let by_error: serde_json::Map<String, serde_json::Value> = s
         .by_error
@@ -532,5 +601,26 @@ fn write_summary_json(path: &std::path::Path, s: &Summary, config: &Config) -> s
     }
     let mut text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
     text.push('\n');
-    std::fs::write(path, text)
+    match target.path() {
+        Some(path) => write_whole(path, text.as_bytes()),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()
+        }
+    }
+}
+
+/// Write `bytes` to a file beside `path` and rename it into place: a reader of `path` sees the
+/// old file or the new one, never half of one.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

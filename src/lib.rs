@@ -23,6 +23,7 @@ mod junk;
 pub(crate) mod malloc;
 pub mod meta;
 pub mod output;
+pub mod paths;
 pub(crate) mod record;
 pub(crate) mod robots;
 pub mod scope;

@@ -93,7 +93,22 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 };
                 resume = Some(r);
             }
-            _ => {}
+            Some(r) => {
+                // --restart discards the unfinished crawl, its files being written included
+                // (when no process holds them).
+                let mut theirs = vec![std::path::PathBuf::from(&r.meta.output)];
+                theirs.extend(
+                    config
+                        .links_output
+                        .as_ref()
+                        .and_then(|t| t.path())
+                        .map(Into::into),
+                );
+                for path in theirs {
+                    crate::output::reclaim_partial(&path);
+                }
+            }
+            None => {}
         }
         store = Some(s);
     }

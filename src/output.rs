@@ -160,6 +160,17 @@ pub fn partial_path(path: &Path) -> PathBuf {
 /// Most `-N` names tried for a numbered output before giving up.
 const MAX_NUMBERED: u32 = 10_000;
 
+/// Remove `<path>.partial` if no process holds it: the file of an unfinished `--state` crawl
+/// that `--restart` discards.
+pub fn reclaim_partial(path: &Path) {
+    let partial = partial_path(path);
+    if let Ok(f) = OpenOptions::new().write(true).open(&partial) {
+        if f.try_lock().is_ok() {
+            let _ = std::fs::remove_file(&partial);
+        }
+    }
+}
+
 /// One output file being written at `<final>.partial` (or standard output).
 ///
 /// Invariant: one writer per file. A `.partial` is created exclusively (`O_EXCL`) and locked

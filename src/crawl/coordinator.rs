@@ -363,6 +363,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 self.ledger.finish_page(key, row, Vec::new(), None)
             }
             Completion::Dropped => self.ledger.take_back(ahead),
+            Completion::Unanswered => Ok(()),
         }
     }
 
@@ -394,15 +395,19 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
             feeds: page.feeds,
             mirror: self.ledger.mirrors(),
         });
-        let Completion::Done {
-            final_new,
-            verdict,
-            queued,
-        } = completion
-        else {
-            // Another process has the page now: its row and links are that one's.
-            self.ledger.summary.dropped += 1;
-            return self.ledger.take_back(ahead);
+        let (final_new, verdict, queued) = match completion {
+            Completion::Done {
+                final_new,
+                verdict,
+                queued,
+            } => (final_new, verdict, queued),
+            Completion::Dropped => {
+                // Another process has the page now: its row and links are that one's.
+                self.ledger.summary.dropped += 1;
+                return self.ledger.take_back(ahead);
+            }
+            // The store was lost: the row written ahead stays (Redis may have counted it).
+            Completion::Unanswered => return Ok(()),
         };
         if final_new {
             if let Some(key) = page.final_key {

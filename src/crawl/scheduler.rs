@@ -64,6 +64,9 @@ pub enum Completion {
     /// The page is no longer this process's (its lease expired and the page went back to the
     /// shared frontier, where another process takes it): no row, no links.
     Dropped,
+    /// The shared store did not answer (it was lost): the completion may or may not have been
+    /// applied, so a row written ahead stays (the crawl then ends with the store's failure).
+    Unanswered,
     /// Done. `final_new`: its final URL was new to the seen-set or cancelled a queued copy.
     /// `verdict`: `None` when the ledger decides about the row (the in-process scheduler),
     /// the shared store's decision otherwise.

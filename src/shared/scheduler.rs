@@ -544,7 +544,8 @@ impl Schedule for RedisScheduler {
                     queued: Vec::new(),
                 }
             }
-            _ => Completion::Dropped,
+            Some(_) => Completion::Dropped,
+            None => Completion::Unanswered,
         }
     }
 
@@ -557,7 +558,8 @@ impl Schedule for RedisScheduler {
                 verdict: Some(verdict_of(&verdict)),
                 queued: Vec::new(),
             },
-            _ => Completion::Dropped,
+            Some(_) => Completion::Dropped,
+            None => Completion::Unanswered,
         }
     }
 

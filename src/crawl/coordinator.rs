@@ -363,7 +363,6 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 self.ledger.finish_page(key, row, Vec::new(), None)
             }
             Completion::Dropped => self.ledger.take_back(ahead),
-            Completion::Unanswered => Ok(()),
         }
     }
 
@@ -406,8 +405,6 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 self.ledger.summary.dropped += 1;
                 return self.ledger.take_back(ahead);
             }
-            // The store was lost: the row written ahead stays (Redis may have counted it).
-            Completion::Unanswered => return Ok(()),
         };
         if final_new {
             if let Some(key) = page.final_key {

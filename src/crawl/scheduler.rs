@@ -62,11 +62,9 @@ pub struct Finished<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
     /// The page is no longer this process's (its lease expired and the page went back to the
-    /// shared frontier, where another process takes it): no row, no links.
+    /// shared frontier, where another process takes it), or the store was lost before it
+    /// answered: no row (one written ahead is taken back), no links.
     Dropped,
-    /// The shared store did not answer (it was lost): the completion may or may not have been
-    /// applied, so a row written ahead stays (the crawl then ends with the store's failure).
-    Unanswered,
     /// Done. `final_new`: its final URL was new to the seen-set or cancelled a queued copy.
     /// `verdict`: `None` when the ledger decides about the row (the in-process scheduler),
     /// the shared store's decision otherwise.

@@ -544,8 +544,7 @@ impl Schedule for RedisScheduler {
                     queued: Vec::new(),
                 }
             }
-            Some(_) => Completion::Dropped,
-            None => Completion::Unanswered,
+            _ => Completion::Dropped,
         }
     }
 
@@ -558,8 +557,7 @@ impl Schedule for RedisScheduler {
                 verdict: Some(verdict_of(&verdict)),
                 queued: Vec::new(),
             },
-            Some(_) => Completion::Dropped,
-            None => Completion::Unanswered,
+            _ => Completion::Dropped,
         }
     }
 

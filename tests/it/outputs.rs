@@ -689,3 +689,40 @@ fn no_progress_line_when_rows_go_to_the_terminal() {
     assert!(to_terminal.contains("Front"), "{to_terminal:?}");
     assert!(!to_terminal.contains("pages done"), "{to_terminal:?}");
 }
+
+/// On a terminal log lines are coloured, unless `NO_COLOR` is set (https://no-color.org).
+/// (`-o -`: the rows go to the terminal too, so no progress line is drawn between them.)
+#[test]
+fn no_color_turns_colour_off_on_a_terminal() {
+    let site = Site::new().page("/", "<title>T</title>").clone().serve();
+    let bin = crate::common::cli::bin();
+    let on_terminal = |no_color: bool| -> String {
+        let cmd = format!(
+            "{} -vv --ignore-robots --max-depth 0 -o - {}",
+            bin.display(),
+            site.url("/")
+        );
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        let out = wait_output(c.spawn().expect("script (util-linux)"), GUARD);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_terminal(false);
+    assert!(
+        coloured.contains("DEBUG") && coloured.contains('\x1b'),
+        "{coloured:?}"
+    );
+    let plain = on_terminal(true);
+    assert!(plain.contains("DEBUG"), "{plain:?}");
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+}

@@ -726,3 +726,42 @@ fn no_color_turns_colour_off_on_a_terminal() {
     assert!(plain.contains("DEBUG"), "{plain:?}");
     assert!(!plain.contains('\x1b'), "{plain:?}");
 }
+
+/// The default name of a run started in a second whose name is taken (by a run still writing
+/// it) gets `-1`: every second of the next half minute is taken here, so
+/// whichever second the run starts in, its name is taken.
+#[test]
+fn a_default_name_taken_in_the_same_second_gets_the_next_number() {
+    let site = Site::new().page("/", "<title>T</title>").clone().serve();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("output");
+    std::fs::create_dir(&out).expect("mkdir");
+    let now = chrono::Utc::now();
+    let mut taken = Vec::new();
+    for s in 0..30 {
+        let stamp = (now + chrono::Duration::seconds(s)).format("%Y%m%d-%H%M%S");
+        // Files being written (a finished file's name was already skipped before).
+        let name = format!("trawl-{stamp}.csv.partial");
+        std::fs::write(out.join(&name), "taken\n").expect("w");
+        taken.push(name);
+    }
+    let r = run_in(
+        dir.path(),
+        &["--ignore-robots", "--max-depth", "0", &site.url("/")],
+    );
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    let files = names(&out);
+    let new: Vec<&String> = files.iter().filter(|f| !taken.contains(f)).collect();
+    assert_eq!(new.len(), 1, "{files:?}");
+    assert!(
+        new[0].starts_with("trawl-") && new[0].ends_with("-1.csv"),
+        "{new:?}"
+    );
+    assert_eq!(whole_records(&out.join(new[0])).len(), 1);
+    for name in &taken {
+        assert_eq!(
+            std::fs::read_to_string(out.join(name)).expect("kept"),
+            "taken\n"
+        );
+    }
+}

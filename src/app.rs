@@ -1,6 +1,8 @@
-//! One invocation of the `trawl` command, end to end: validate the configuration, open the state
-//! (lock, resume or start), create the output before any request, install the signal handlers
-//! and the progress line, crawl, close the output, report, and choose the exit status. `main`
+//! One invocation of the `trawl` command, end to end: validate the configuration and every output
+//! path, open the state (lock, resume or not), create (or reopen) the output files before any
+//! request, start the state's crawl or join the shared one (a refusal removes the files), install
+//! the signal handlers and the progress line, crawl, close the output, report, and choose the exit
+//! status. `main`
 //! only parses arguments and calls [`run`]; this is the edge where typed errors become messages.
 
 use crate::cli::Cli;

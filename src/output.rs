@@ -2,7 +2,10 @@
 //! the optional `from,to` edges CSV. Owned by the coordinator thread alone; never shared by
 //! workers. Files are written as `<OUT>.partial` beside their final name and renamed into place by
 //! [`FileSink::finish`], so a reader never sees half a file at the final name; they are created
-//! before the first request so a bad path fails at once.
+//! before the first request so a bad path fails at once, exclusively and locked, so no two
+//! processes ever write one file (see [`OutputTarget`] for the names a run may take). What was
+//! written can be handed to the kernel and taken back ([`RowSink::mark`], [`RowSink::retract`]):
+//! a shared crawl writes each row before Redis hears of it.
 
 use crate::error::{ConfigError, CrawlError};
 pub use crate::meta::META_COLUMNS;

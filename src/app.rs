@@ -1,6 +1,8 @@
-//! One invocation of the `trawl` command, end to end: validate the configuration, open the state
-//! (lock, resume or start), create the output before any request, install the signal handlers
-//! and the progress line, crawl, close the output, report, and choose the exit status. `main`
+//! One invocation of the `trawl` command, end to end: validate the configuration and every output
+//! path, open the state (lock, resume or not), create (or reopen) the output files before any
+//! request, start the state's crawl or join the shared one (a refusal removes the files), install
+//! the signal handlers and the progress line, crawl, close the output, report, and choose the exit
+//! status. `main`
 //! only parses arguments and calls [`run`]; this is the edge where typed errors become messages.
 
 use crate::cli::Cli;
@@ -29,7 +31,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             .context("writing the man page")?;
         return Ok(Exit::Ok);
     }
-    init_logging(cli.verbose, cli.quiet);
+    let (verbose, quiet) = match &cli.command {
+        Some(crate::cli::Command::Export(a)) => (cli.verbose.max(a.verbose), cli.quiet || a.quiet),
+        Some(crate::cli::Command::Forget(_)) | None => (cli.verbose, cli.quiet),
+    };
+    init_logging(verbose, quiet);
     if let Some(crate::cli::Command::Export(args)) = cli.command {
         return export(args);
     }
@@ -41,27 +47,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Ok(c) => c,
         Err(e) => return Ok(usage(&e)),
     };
-
-    // A shared crawl: joined (or its next run started) before any file is made, so a refusal
-    // leaves nothing behind.
-    let joined = match &config.shared {
-        Some(target) => match crate::shared::join(target, &config) {
-            Ok(j) => Some(j),
-            Err(e) if e.is_usage() => {
-                eprintln!("trawl: {e}");
-                return Ok(Exit::Usage);
-            }
-            Err(e) => return Err(e.into()),
-        },
-        None => None,
-    };
-    if let Some(j) = &joined {
-        tracing::info!(
-            crawl = %j.store.crawl_id,
-            run = %j.run,
-            seeded = j.seeded,
-            "joined the shared crawl"
-        );
+    // Every output path is checked before anything is joined, opened or requested.
+    if let Err(e) = crate::paths::check(&outputs(&config), config.state.as_deref()) {
+        return Ok(usage(&e));
     }
 
     // The state: locked before anything else, so a concurrent run leaves at once.
@@ -137,13 +125,30 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
                 config.output = kept;
                 resume = Some(r);
             }
-            _ => s.start(&meta).context("starting a crawl in the state")?,
+            Some(r) => {
+                // --restart discards the unfinished crawl, its files being written included
+                // (when no process holds them).
+                let mut theirs = vec![std::path::PathBuf::from(&r.meta.output)];
+                theirs.extend(
+                    config
+                        .links_output
+                        .as_ref()
+                        .and_then(|t| t.path())
+                        .map(Into::into),
+                );
+                for path in theirs {
+                    crate::output::reclaim_partial(&path);
+                }
+            }
+            None => {}
         }
         store = Some(s);
     }
 
     // Rows the file holds from the earlier runs of a resumed crawl.
     let mut earlier_rows = 0u64;
+    // The output files: made (or, for a resume, reopened) before any request; a name in use is
+    // refused, or numbered. The state's new crawl records the name chosen.
     let file_sink = match &resume {
         Some(_) => {
             let rows = match &store {
@@ -164,16 +169,60 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             config.output_options,
         ),
     };
-    let sink = match file_sink {
-        Ok(s) => SharedSink::new(s),
+    let file_sink = match file_sink {
+        Ok(s) => s,
         Err(e) => return Ok(usage(&e)),
     };
+    if let Some(p) = file_sink.rows_path() {
+        config.output = OutputTarget::File(p.to_owned());
+    }
+    if let Some(p) = file_sink.links_path() {
+        config.links_output = Some(OutputTarget::File(p.to_owned()));
+    }
+    if let (Some(s), None) = (store.as_mut(), &resume) {
+        if let Err(e) = s.start(&crawl_meta(&config)) {
+            file_sink.discard();
+            return Err(anyhow::Error::new(e).context("starting a crawl in the state"));
+        }
+    }
+
+    // A shared crawl: joined (or its next run started) once the files exist; a refusal
+    // removes them, so it leaves nothing behind.
+    let joined = match &config.shared {
+        Some(target) => match crate::shared::join(target, &config) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                file_sink.discard();
+                if e.is_usage() {
+                    eprintln!("trawl: {e}");
+                    return Ok(Exit::Usage);
+                }
+                return Err(e.into());
+            }
+        },
+        None => None,
+    };
+    if let Some(j) = &joined {
+        tracing::info!(
+            crawl = %j.store.crawl_id,
+            run = %j.run,
+            seeded = j.seeded,
+            "joined the shared crawl"
+        );
+    }
+    let sink = SharedSink::new(file_sink);
 
     let stop = Arc::new(Stop::new(config.timeout.min(Duration::from_secs(5))));
     let signal = Arc::new(AtomicU8::new(0));
     let signals = install_signals(&stop, &signal, &sink, config.state.is_none())?;
-    let progress =
-        (!config.quiet && std::io::stderr().is_terminal()).then(|| Progress::start(&stop));
+    // No progress line on a pipe, under cron, or when an output goes to the terminal it would
+    // be drawn on.
+    let to_terminal = std::io::stdout().is_terminal()
+        && outputs(&config)
+            .iter()
+            .any(|(_, t)| matches!(t, OutputTarget::Stdout));
+    let progress = (!config.quiet && std::io::stderr().is_terminal() && !to_terminal)
+        .then(|| Progress::start(&stop));
 
     let persist = store.as_mut().map(|s| Persist {
         store: s,
@@ -229,9 +278,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     if !config.quiet {
         report(&config, &summary, &file);
     }
-    if let Some(path) = &config.summary_json {
-        write_summary_json(path, &summary, &config, &file)
-            .with_context(|| format!("writing {}", path.display()))?;
+    if let Some(target) = &config.summary_json {
+        write_summary_json(target, &summary, &config, &file).with_context(|| match target.path() {
+            Some(p) => format!("writing {}", p.display()),
+            None => "writing the summary to standard output".to_owned(),
+        })?;
     }
     let exit = match got {
         2 => Exit::Interrupted,
@@ -253,6 +304,18 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     Ok(exit)
 }
 
+/// The outputs of a crawl, with the option that names each.
+fn outputs(config: &Config) -> Vec<(&'static str, &OutputTarget)> {
+    let mut v = vec![("-o", &config.output)];
+    if let Some(t) = &config.links_output {
+        v.push(("--links-output", t));
+    }
+    if let Some(t) = &config.summary_json {
+        v.push(("--summary-json", t));
+    }
+    v
+}
+
 /// `trawl export`: one run's rows from Redis into one output.
 fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
     let target = crate::config::SharedTarget {
@@ -261,16 +324,34 @@ fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
         patience: Duration::from_secs(10),
         ca: args.redis_ca,
     };
+    if let Err(e) = crate::cli::check_redis_url(&target.url) {
+        return Ok(usage(&e));
+    }
     if !crate::cli::valid_crawl_id(&target.crawl_id) {
         return Ok(usage(&ConfigError::Invalid(format!(
             "--crawl-id {:?}: use 1 to 64 letters, digits, `.`, `_` or `-`",
             target.crawl_id
         ))));
     }
-    let output = match args.output {
-        Some(p) if p.as_os_str() != "-" => OutputTarget::File(p),
-        _ => OutputTarget::Stdout,
+    let output = match &args.output {
+        Some(p) => match crate::paths::target("-o", p, chrono::Utc::now()) {
+            Ok(t) => t,
+            Err(e) => return Ok(usage(&e)),
+        },
+        None => OutputTarget::Stdout,
     };
+    if let Err(e) = crate::paths::check(&[("-o", &output)], None) {
+        return Ok(usage(&e));
+    }
+    if args.format == crate::cli::FormatArg::Jsonl {
+        for (given, option) in [(args.bom, "--bom"), (args.excel_safe, "--excel-safe")] {
+            if given {
+                return Ok(usage(&ConfigError::Invalid(format!(
+                    "{option} applies to CSV only, not to --format jsonl"
+                ))));
+            }
+        }
+    }
     let options = crate::output::OutputOptions {
         format: match args.format {
             crate::cli::FormatArg::Csv => crate::output::Format::Csv,
@@ -354,9 +435,9 @@ fn crawl_meta(config: &Config) -> CrawlMeta {
         seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
         scope: format!("{:?}", config.scope).to_ascii_lowercase(),
         options: serde_json::to_string(&meta_options(config)).unwrap_or_default(),
-        output: match &config.output {
-            OutputTarget::File(p) => p.display().to_string(),
-            OutputTarget::Stdout => "-".into(),
+        output: match config.output.path() {
+            Some(p) => p.display().to_string(),
+            None => "-".into(),
         },
         started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     }
@@ -372,7 +453,12 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("trawl={level}")));
+    // Colour only on a terminal, and never with NO_COLOR set (https://no-color.org): cron mails
+    // and log files get plain text.
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = tracing_subscriber::fmt()
+        .with_ansi(colour)
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
@@ -480,9 +566,9 @@ struct Written {
 }
 
 fn shown(target: &OutputTarget) -> String {
-    match target {
-        OutputTarget::File(p) => p.display().to_string(),
-        OutputTarget::Stdout => "standard output".into(),
+    match target.path() {
+        Some(p) => p.display().to_string(),
+        None => "standard output".into(),
     }
 }
 
@@ -500,13 +586,13 @@ fn report(config: &Config, s: &Summary, file: &Written) {
         .collect();
     let errors: Vec<String> = s.by_error.iter().map(|(k, v)| format!("{k} {v}")).collect();
     // Never a file that is not there: with --state a stopped crawl's rows are in `.partial`.
-    let mut dest = match &config.output {
-        OutputTarget::File(p) if file.kept_partial => format!(
+    let mut dest = match config.output.path() {
+        Some(p) if file.kept_partial => format!(
             "{} (kept for the resume; {} appears when the crawl ends)",
             crate::output::partial_path(p).display(),
             p.display()
         ),
-        other => shown(other),
+        _ => shown(&config.output),
     };
     if file.earlier_rows > 0 {
         dest.push_str(&format!(
@@ -635,7 +721,7 @@ pub fn peak_rss_kb() -> Option<u64> {
 }
 
 fn write_summary_json(
-    path: &std::path::Path,
+    target: &OutputTarget,
     s: &Summary,
     config: &Config,
     file: &Written,
@@ -681,5 +767,26 @@ fn write_summary_json(
     }
     let mut text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
     text.push('\n');
-    std::fs::write(path, text)
+    match target.path() {
+        Some(path) => write_whole(path, text.as_bytes()),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()
+        }
+    }
+}
+
+/// Write `bytes` to a file beside `path` and rename it into place: a reader of `path` sees the
+/// old file or the new one, never half of one.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }

@@ -3,12 +3,23 @@
 
 use crate::config::{defaults, Config, OutputTarget};
 use crate::error::ConfigError;
+use crate::paths;
 use crate::scope::ScopeKind;
 use crate::seeds;
 use clap::{Parser, ValueEnum};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// The most `--workers`: each is a thread with its own stack and connection pool, and the pages
+/// they hold share one `--body-memory` budget (8 MiB by default, so past a few hundred workers
+/// most would wait on it); with the default `--per-host` 2, 1024 workers need 512 hosts at once
+/// to be busy. A limit, so that a typo (`-w 100000`) is a usage error, not a process aborted
+/// while spawning threads.
+pub const MAX_WORKERS: usize = 1024;
+
+/// The most `--queue-capacity`: the channel's slots are allocated up front.
+pub const MAX_QUEUE_CAPACITY: usize = 65_536;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -26,6 +37,9 @@ Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal er
 /// trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.
 #[derive(Debug, Parser)]
 #[command(name = "trawl", version, about, after_help = EXAMPLES)]
+#[command(
+    override_usage = "trawl [OPTIONS] <SEED>...\n       trawl export [OPTIONS] --redis <URL> --crawl-id <ID>"
+)]
 #[command(subcommand_negates_reqs = true)]
 #[command(group(clap::ArgGroup::new("store").args(["state", "redis"])))]
 pub struct Cli {
@@ -37,15 +51,18 @@ pub struct Cli {
     pub seeds: Vec<String>,
 
     /// File to write (`-` for standard output); `{date}` and `{time}` expand to the UTC start
-    /// (YYYY-MM-DD, HHMMSS) [default: output/trawl-YYYYMMDD-HHMMSS.csv]
+    /// (YYYY-MM-DD, HHMMSS), and such a name gets `-N` when taken; a literal PATH being written
+    /// by another run is refused [default: output/trawl-YYYYMMDD-HHMMSS.csv (.jsonl with --format
+    /// jsonl)]
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
-    /// Number of worker threads fetching pages.
+    /// Number of worker threads fetching pages (at most 1024).
     #[arg(short = 'w', long, value_name = "N", default_value_t = defaults::WORKERS)]
     pub workers: usize,
 
-    /// Capacity of the bounded job channel between the coordinator and the workers.
+    /// Capacity of the bounded job channel between the coordinator and the workers (at most
+    /// 65536).
     #[arg(long, value_name = "N", default_value_t = defaults::QUEUE_CAPACITY)]
     pub queue_capacity: usize,
 
@@ -76,7 +93,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ScopeArg::from(defaults::SCOPE))]
     pub scope: ScopeArg,
 
-    /// Also write every link found as an edge to this CSV (`from,to`).
+    /// Also write every link found as an edge to this CSV (`from,to`; `-` for standard output;
+    /// `{date}` and `{time}` as for -o).
     #[arg(long, value_name = "PATH")]
     pub links_output: Option<PathBuf>,
 
@@ -180,9 +198,10 @@ pub struct Cli {
     #[arg(long, requires = "store")]
     pub only_new: bool,
 
-    /// With --only-new, fetch known pages again up to this many links from the seeds.
-    #[arg(long, value_name = "N", default_value_t = defaults::REVISIT_DEPTH)]
-    pub revisit_depth: u32,
+    /// With --only-new, fetch known pages again up to this many links from the seeds
+    /// [default: 0]
+    #[arg(long, value_name = "N")]
+    pub revisit_depth: Option<u32>,
 
     /// With --state: forget the pages an earlier crawl remembered once they have been neither
     /// fetched nor found linked for this many days (checked when the state is opened).
@@ -209,11 +228,12 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = FormatArg::from(crate::output::Format::default()))]
     pub format: FormatArg,
 
-    /// Prefix ' to CSV cells that begin with =, +, -, @, tab or CR (formula injection).
+    /// Prefix ' to CSV cells that begin with =, +, -, @, tab or CR (formula injection; CSV
+    /// only).
     #[arg(long)]
     pub excel_safe: bool,
 
-    /// Start the CSV with a UTF-8 byte-order mark (for spreadsheets).
+    /// Start the CSV with a UTF-8 byte-order mark (for spreadsheets; CSV only).
     #[arg(long)]
     pub bom: bool,
 
@@ -227,16 +247,17 @@ pub struct Cli {
     #[arg(long, requires = "meta")]
     pub dedup_canonical: bool,
 
-    /// Also write the end-of-crawl summary as JSON to this file.
+    /// Also write the end-of-crawl summary as JSON to this file (`-` for standard output;
+    /// `{date}` and `{time}` as for -o).
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
 
     /// Print nothing but fatal errors (no progress line, no summary).
-    #[arg(short = 'q', long, conflicts_with = "verbose", global = true)]
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Log more (-v: hosts and retries, -vv: one line per request); RUST_LOG also works.
-    #[arg(short = 'v', long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
     /// Print a shell completion script and exit.
@@ -281,8 +302,6 @@ pub enum ScopeArg {
 pub enum Command {
     /// Write the rows of one run of a --redis crawl, from every process, to one file.
     Export(ExportArgs),
-    /// Delete every Redis key of a --redis crawl (its runs, rows and remembered pages).
-    ///
     /// Delete every Redis key of a --redis crawl: its runs, rows and remembered pages. Refused
     /// while a run of it is running, unless --force. Exit 0 when the keys are gone (or there were
     /// none), 2 for bad input or keys that are not a trawl crawl, 75 while it is running.
@@ -349,6 +368,55 @@ pub struct ExportArgs {
     /// Start the CSV with a UTF-8 byte order mark (for Excel).
     #[arg(long)]
     pub bom: bool,
+
+    /// Print nothing but errors.
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also say which run was exported and how many rows (-v); RUST_LOG also works.
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The command line, parsed (clap's own errors and `--help` exit as usual). `trawl export`
+/// takes only its own options (and the crawl's `-q`/`-v` before it): a crawl option given
+/// with it is refused (exit 2) rather than silently ignored.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    let matches = command.get_matches_mut();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if cli.command.is_some() {
+        if let Some(option) = crawl_option_given(&command, &matches) {
+            command
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "{option} is an option of a crawl; `trawl export` does not take it (see trawl export --help)"
+                    ),
+                )
+                .exit();
+        }
+    }
+    cli
+}
+
+/// The first crawl option (or seed) given on the command line, as the user wrote its name.
+fn crawl_option_given(command: &clap::Command, matches: &clap::ArgMatches) -> Option<String> {
+    command
+        .get_arguments()
+        .filter(|a| !matches!(a.get_id().as_str(), "quiet" | "verbose"))
+        .find(|a| {
+            matches!(
+                matches.value_source(a.get_id().as_str()),
+                Some(clap::parser::ValueSource::CommandLine)
+            )
+        })
+        .map(|a| match (a.get_long(), a.get_short()) {
+            (Some(long), _) => format!("--{long}"),
+            (None, Some(short)) => format!("-{short}"),
+            (None, None) => a.get_id().to_string(),
+        })
 }
 
 /// A crawl id: what a key prefix can hold without quoting.
@@ -378,20 +446,31 @@ fn shared_target(
             "--crawl-id {crawl_id:?}: use 1 to 64 letters, digits, `.`, `_` or `-`"
         )));
     }
-    let shown = crate::config::redact(&url);
-    if !(url.starts_with("redis://") || url.starts_with("rediss://"))
-        || url::Url::parse(&url).is_err()
-    {
-        return Err(ConfigError::Invalid(format!(
-            "--redis {shown}: not a redis:// or rediss:// URL"
-        )));
-    }
+    check_redis_url(&url)?;
     Ok(Some(crate::config::SharedTarget {
         url,
         crawl_id,
         patience: Duration::from_secs_f64(patience),
         ca,
     }))
+}
+
+/// A `--redis` value that cannot name a server is refused, saying what is wrong with it (a bad
+/// port, say) and showing it with any password masked.
+pub fn check_redis_url(url: &str) -> Result<(), ConfigError> {
+    let shown = crate::config::redact(url);
+    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        return Err(ConfigError::Invalid(format!(
+            "--redis {shown}: not a redis:// or rediss:// URL"
+        )));
+    }
+    match url::Url::parse(url) {
+        Ok(_) => Ok(()),
+        Err(url::ParseError::InvalidPort) => Err(ConfigError::Invalid(format!(
+            "--redis {shown}: the port is not a number from 1 to 65535"
+        ))),
+        Err(e) => Err(ConfigError::Invalid(format!("--redis {shown}: {e}"))),
+    }
 }
 
 impl From<crate::output::Format> for FormatArg {
@@ -418,8 +497,38 @@ impl Cli {
     pub fn into_config(self) -> Result<Config, ConfigError> {
         let workers = NonZeroUsize::new(self.workers)
             .ok_or_else(|| ConfigError::Invalid("--workers must be at least 1".into()))?;
+        if self.workers > MAX_WORKERS {
+            return Err(ConfigError::Invalid(format!(
+                "--workers {}: at most {MAX_WORKERS} (one thread each)",
+                self.workers
+            )));
+        }
         let queue_capacity = NonZeroUsize::new(self.queue_capacity)
             .ok_or_else(|| ConfigError::Invalid("--queue-capacity must be at least 1".into()))?;
+        if self.queue_capacity > MAX_QUEUE_CAPACITY {
+            return Err(ConfigError::Invalid(format!(
+                "--queue-capacity {}: at most {MAX_QUEUE_CAPACITY}",
+                self.queue_capacity
+            )));
+        }
+        let format = match self.format {
+            FormatArg::Csv => crate::output::Format::Csv,
+            FormatArg::Jsonl => crate::output::Format::Jsonl,
+        };
+        if format == crate::output::Format::Jsonl {
+            for (given, option) in [(self.bom, "--bom"), (self.excel_safe, "--excel-safe")] {
+                if given {
+                    return Err(ConfigError::Invalid(format!(
+                        "{option} applies to CSV only, not to --format jsonl"
+                    )));
+                }
+            }
+        }
+        if self.revisit_depth.is_some() && !self.only_new {
+            return Err(ConfigError::Invalid(
+                "--revisit-depth applies only with --only-new".into(),
+            ));
+        }
         if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
             return Err(ConfigError::Invalid(format!(
                 "--timeout {}: must be a number of seconds above 0 and at most 86400",
@@ -454,16 +563,30 @@ impl Cli {
                 "--max-pages must be at least 1".into(),
             ));
         }
-        let seeds = seeds::load(&self.seeds)?;
         let now = chrono::Utc::now();
-        let output = match self.output {
-            Some(p) if p.as_os_str() == "-" => OutputTarget::Stdout,
-            Some(p) => OutputTarget::File(expand_placeholders(&p, now)),
-            None => OutputTarget::File(default_output_path()),
+        let output = match &self.output {
+            Some(p) => paths::target("-o", p, now)?,
+            None => paths::default_output(now, format.extension()),
         };
+        let links_output = self
+            .links_output
+            .as_deref()
+            .map(|p| paths::target("--links-output", p, now))
+            .transpose()?;
+        let summary_json = self
+            .summary_json
+            .as_deref()
+            .map(|p| paths::target("--summary-json", p, now))
+            .transpose()?
+            // The summary is one small file written whole at the end: never numbered.
+            .map(|t| match t {
+                OutputTarget::NextFree(p) => OutputTarget::File(p),
+                t => t,
+            });
+        let seeds = seeds::load(&self.seeds)?;
         let timeout = Duration::from_secs_f64(self.timeout);
         let mut config = Config::new(seeds, output);
-        config.links_output = self.links_output;
+        config.links_output = links_output;
         config.workers = workers;
         config.queue_capacity = queue_capacity;
         config.max_depth = self.max_depth;
@@ -504,20 +627,17 @@ impl Cli {
         config.shared =
             shared_target(self.redis, self.crawl_id, self.redis_timeout, self.redis_ca)?;
         config.only_new = self.only_new;
-        config.revisit_depth = self.revisit_depth;
+        config.revisit_depth = self.revisit_depth.unwrap_or(defaults::REVISIT_DEPTH);
         config.history_window = within_days("--history-days", self.history_days)?;
         config.redis_ttl = within_days("--redis-ttl", self.redis_ttl)?;
         config.output_options = crate::output::OutputOptions {
-            format: match self.format {
-                FormatArg::Csv => crate::output::Format::Csv,
-                FormatArg::Jsonl => crate::output::Format::Jsonl,
-            },
+            format,
             excel_safe: self.excel_safe,
             bom: self.bom,
             meta: self.meta,
         };
         config.dedup_canonical = self.dedup_canonical;
-        config.summary_json = self.summary_json;
+        config.summary_json = summary_json;
         config.quiet = self.quiet;
         Ok(config)
     }
@@ -545,31 +665,6 @@ fn regexes(option: &str, patterns: &[String]) -> Result<Vec<regex::Regex>, Confi
             })
         })
         .collect()
-}
-
-/// `{date}` -> `YYYY-MM-DD` and `{time}` -> `HHMMSS`, in UTC.
-pub fn expand_placeholders(path: &std::path::Path, now: chrono::DateTime<chrono::Utc>) -> PathBuf {
-    let text = path.to_string_lossy();
-    if !text.contains('{') {
-        return path.to_owned();
-    }
-    PathBuf::from(
-        text.replace("{date}", &now.format("%Y-%m-%d").to_string())
-            .replace("{time}", &now.format("%H%M%S").to_string()),
-    )
-}
-
-/// `output/trawl-YYYYMMDD-HHMMSS.csv` in UTC, with `-N` added if that name is taken.
-fn default_output_path() -> PathBuf {
-    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-    let dir = PathBuf::from("output");
-    let mut path = dir.join(format!("trawl-{stamp}.csv"));
-    let mut n = 1;
-    while path.exists() {
-        path = dir.join(format!("trawl-{stamp}-{n}.csv"));
-        n += 1;
-    }
-    path
 }
 
 #[cfg(test)]
@@ -612,6 +707,30 @@ mod tests {
     }
 
     #[test]
+    fn workers_and_queue_have_an_upper_bound() {
+        let cli = Cli::parse_from(["trawl", "-w", "1025", "https://a.org/"]);
+        let err = cli.into_config().expect_err("too many").to_string();
+        assert_eq!(err, "--workers 1025: at most 1024 (one thread each)");
+        let cli = Cli::parse_from(["trawl", "-w", "1024", "https://a.org/"]);
+        assert_eq!(cli.into_config().expect("bound").workers.get(), 1024);
+        let cli = Cli::parse_from(["trawl", "--queue-capacity", "65537", "https://a.org/"]);
+        let err = cli.into_config().expect_err("too many").to_string();
+        assert_eq!(err, "--queue-capacity 65537: at most 65536");
+    }
+
+    #[test]
+    fn a_bad_redis_port_is_named() {
+        let err = check_redis_url("redis://:pw@127.0.0.1:70000/0")
+            .expect_err("port")
+            .to_string();
+        assert_eq!(
+            err,
+            "--redis redis://***: the port is not a number from 1 to 65535"
+        );
+        assert!(check_redis_url("redis://:pw@127.0.0.1:6379/0").is_ok());
+    }
+
+    #[test]
     fn zero_workers_is_refused() {
         let cli = Cli::parse_from(["trawl", "-w", "0", "https://a.org/"]);
         let err = cli.into_config().expect_err("zero workers").to_string();
@@ -640,17 +759,6 @@ mod tests {
     }
 
     #[test]
-    fn date_and_time_placeholders_expand_in_utc() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T03:04:05Z")
-            .expect("date")
-            .with_timezone(&chrono::Utc);
-        assert_eq!(
-            expand_placeholders(std::path::Path::new("output/news-{date}-{time}.csv"), now),
-            PathBuf::from("output/news-2026-11-22-030405.csv")
-        );
-    }
-
-    #[test]
     fn defaults() {
         let c = Cli::parse_from(["trawl", "https://a.org/"])
             .into_config()
@@ -659,6 +767,8 @@ mod tests {
         assert_eq!(c.max_depth, 1);
         assert_eq!(c.scope, ScopeKind::Host);
         assert_eq!(c.timeout, Duration::from_secs(20));
-        assert!(matches!(c.output, OutputTarget::File(ref p) if p.starts_with("output")));
+        assert!(
+            matches!(c.output, OutputTarget::NextFree(ref p) if p.starts_with("output") && p.extension() == Some("csv".as_ref()))
+        );
     }
 }

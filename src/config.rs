@@ -61,7 +61,7 @@ pub struct Config {
     /// The rows' destination.
     pub output: OutputTarget,
     /// The optional edges CSV (`from,to`).
-    pub links_output: Option<PathBuf>,
+    pub links_output: Option<OutputTarget>,
     /// Worker threads.
     pub workers: NonZeroUsize,
     /// Capacity of the bounded job channel.
@@ -128,8 +128,8 @@ pub struct Config {
     pub output_options: crate::output::OutputOptions,
     /// `--dedup-canonical`: at most one row per canonical URL (needs `output_options.meta`).
     pub dedup_canonical: bool,
-    /// Also write the summary as JSON here.
-    pub summary_json: Option<PathBuf>,
+    /// Also write the summary as JSON here (a literal path or standard output).
+    pub summary_json: Option<OutputTarget>,
     /// Print nothing but fatal errors.
     pub quiet: bool,
 }

@@ -169,6 +169,10 @@ pub enum SharedError {
     /// No connection at the start (exit 2).
     #[error("cannot reach Redis at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// Redis refused the password of the URL, or wants one it was not given (exit 2). The
+    /// password is never part of the message.
+    #[error("Redis at {url} {what}; check the password in --redis (or TRAWL_REDIS)")]
+    Auth { url: String, what: &'static str },
     /// `--redis-ca` cannot be read (exit 2).
     #[error("--redis-ca {path:?}: {reason}")]
     Ca {
@@ -201,6 +205,14 @@ pub enum SharedError {
     /// `trawl export` of a crawl id Redis does not have (exit 2).
     #[error("Redis at {url} has no crawl {id}")]
     NoCrawl { url: String, id: String },
+    /// `trawl export --run N` of a run the crawl never had, or whose keys are gone (exit 2).
+    #[error("crawl {id} at {url} has no run {run} ({why})")]
+    NoRun {
+        url: String,
+        id: String,
+        run: u64,
+        why: String,
+    },
     /// Redis answered something the script never sends: a bug, or another program's script.
     #[error("unexpected answer from Redis at {url}: {what}")]
     Protocol { url: String, what: String },
@@ -215,10 +227,12 @@ impl SharedError {
         matches!(
             self,
             SharedError::Unreachable { .. }
+                | SharedError::Auth { .. }
                 | SharedError::Ca { .. }
                 | SharedError::Foreign { .. }
                 | SharedError::Mismatch { .. }
                 | SharedError::NoCrawl { .. }
+                | SharedError::NoRun { .. }
         )
     }
 }

@@ -24,6 +24,7 @@ pub(crate) mod malloc;
 pub mod man;
 pub mod meta;
 pub mod output;
+pub mod paths;
 pub(crate) mod record;
 pub(crate) mod robots;
 pub mod scope;

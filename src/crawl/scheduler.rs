@@ -26,7 +26,8 @@ use url::Url;
 pub enum Next {
     /// Send this job.
     Job(Job),
-    /// This page is finished without a request (robots.txt disallows it): write its row.
+    /// This page is finished without a request (robots.txt disallows it): write its row (and,
+    /// for a shared store, then tell it with [`Schedule::refused`]).
     Row(UrlKey, Row),
     /// Nothing ready now.
     Nothing,
@@ -61,7 +62,8 @@ pub struct Finished<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
     /// The page is no longer this process's (its lease expired and the page went back to the
-    /// shared frontier, where another process takes it): no row, no links.
+    /// shared frontier, where another process takes it), or the store was lost before it
+    /// answered: no row (one written ahead is taken back), no links.
     Dropped,
     /// Done. `final_new`: its final URL was new to the seen-set or cancelled a queued copy.
     /// `verdict`: `None` when the ledger decides about the row (the in-process scheduler),
@@ -80,7 +82,7 @@ pub struct Verdict {
     /// Write the row (a 304, a page known to an earlier run in a new-only run, or a second
     /// page of a canonical URL with `--dedup-canonical` gets none).
     pub write: bool,
-    /// An earlier run knew the page.
+    /// An earlier run wrote a row for the page (it is not new).
     pub known_before: bool,
     /// Skipped as a second page of the same canonical URL.
     pub duplicate: bool,
@@ -131,6 +133,22 @@ pub trait Schedule {
     /// A page is finished: its links and feeds are offered with it. Says whether the row is
     /// this process's to write.
     fn complete(&mut self, page: Finished<'_>) -> Completion;
+    /// A page robots.txt refused (a [`Next::Row`] this scheduler handed out) is recorded as done;
+    /// says, as [`Schedule::complete`] does, what became of it. The in-process scheduler
+    /// recorded it when it handed the row out.
+    fn refused(&mut self, key: UrlKey, row: &Row) -> Completion {
+        let _ = (key, row);
+        Completion::Done {
+            final_new: false,
+            verdict: None,
+            queued: Vec::new(),
+        }
+    }
+    /// Does a store outside this process count pages done (a shared crawl)? Then each row is
+    /// written to this process's file before [`Schedule::complete`] or [`Schedule::refused`].
+    fn completes_elsewhere(&self) -> bool {
+        false
+    }
     /// Request `entry` again at `due`.
     fn retry_later(&mut self, entry: Entry, attempt: u32, due: Instant);
     /// Continue a page's fetch on the host of `next.url` (its robots.txt and spacing first).

@@ -11,7 +11,9 @@
 --                  expires (ms; no expiry while a run is running)
 --   P rows:N       list: the rows of run N, JSON, in completion order
 --   P k:BBBB       hash: pages known from earlier --only-new runs: 48-bit member -> validators
---                  JSON (written only by runs with only_new)
+--                  JSON, or '!' for a page whose failure row (no response, 5xx, 429, robots.txt)
+--                  was written and that has not been fetched well since (written only by runs
+--                  with only_new)
 --   R cfg          hash: the run's rules (per_host, delay, robots, limits, only_new, ttl, ...)
 --   R c            hash: counters: queued, waiting, requested, retries, resources, sitemaps, seq,
 --                  seen; given_up (1 when a --restart gave the run up)
@@ -286,8 +288,12 @@ local function offer(links, d, parent)
     local b, m = bucket(l.k), member(l.k)
     if redis.call('SADD', R .. 's:' .. b, m) == 1 then
       seen = seen + 1
-      local skip = num(cfg.only_new) == 1 and d > num(cfg.revisit_depth)
-        and redis.call('HEXISTS', P .. 'k:' .. b, m) == 1
+      local skip = false
+      if num(cfg.only_new) == 1 and d > num(cfg.revisit_depth) then
+        -- Known pages are skipped; a failure written before ('!') is tried again.
+        local v = redis.call('HGET', P .. 'k:' .. b, m)
+        skip = v and v ~= '!'
+      end
       if not skip then
         touch(l.o, l.u)
         redis.call('ZADD', R .. 'q:' .. l.o, d * DEPTH + base + i, l.k)
@@ -452,6 +458,7 @@ local function take_job()
           local known = ''
           if num(cfg.only_new) == 1 then
             known = redis.call('HGET', P .. 'k:' .. bucket(k), member(k)) or ''
+            if known == '!' then known = '' end
           end
           return { 'page', cjson.encode(job), tostring(delay), known }
         else
@@ -563,24 +570,35 @@ if op == 'complete' then
     end
   end
   local b, m = bucket(job.k), member(job.k)
-  local known_before = redis.call('HEXISTS', P .. 'k:' .. b, m) == 1
+  local was = redis.call('HGET', P .. 'k:' .. b, m)
+  local known_before = was and was ~= '!'
+  local failed_before = was == '!'
   local st = arg.status
-  if num(cfg.only_new) == 1 and arg.requested and st and st < 500 and st ~= 429 then
+  local ok = arg.requested and st and st < 500 and st ~= 429
+  local only_new = num(cfg.only_new) == 1
+  if only_new and ok then
     redis.call('HSET', P .. 'k:' .. b, m, arg.validators or '')
   end
-  local write = st ~= 304 and not (num(cfg.only_new) == 1 and known_before)
+  -- A new-only run writes no row for a page known before, nor again for a page whose failure
+  -- was written before and that failed again.
+  local write = st ~= 304 and not (num(cfg.only_new) == 1 and
+    (known_before or (failed_before and not ok)))
   local dup = 0
   if write and arg.dedup and redis.call('SADD', R .. 'canon', arg.dedup) == 0 then
     write = false
     dup = 1
   end
-  if write then redis.call('RPUSH', P .. 'rows:' .. run, arg.row) end
+  if write then
+    redis.call('RPUSH', P .. 'rows:' .. run, arg.row)
+    if only_new and not ok and not was then redis.call('HSET', P .. 'k:' .. b, m, '!') end
+  end
   offer(arg.links or {}, arg.depth or 0, arg.parent or '')
   -- The worker that finished it is free: its next job comes back in the same round trip.
   local nxt = nil
   if arg.take then nxt = take_job() end
+  -- "known before" for the count of new rows: an earlier run wrote a row for the page.
   local kb = 0
-  if known_before then kb = 1 end
+  if was then kb = 1 end
   local w = 0
   if write then w = 1 end
   return reply('completed', tostring(final_new), w .. ' ' .. kb .. ' ' .. dup, '', nxt)
@@ -642,8 +660,16 @@ if op == 'refuse' then
     redis.call('HINCRBY', R .. 'h:' .. job.home, 'pages', -1)
   end
   wake(job.home)
+  -- Its row is written once: a new-only run writes none for a page an earlier run wrote a row
+  -- for (or knew).
+  local b, m = bucket(job.k), member(job.k)
+  local was = redis.call('HGET', P .. 'k:' .. b, m)
+  local kb = 0
+  if was then kb = 1 end
+  if was and num(cfg.only_new) == 1 then return reply('completed', '0', '0 1 0') end
   redis.call('RPUSH', P .. 'rows:' .. run, arg.row)
-  return reply('completed', '0', '1 0 0')
+  if not was and num(cfg.only_new) == 1 then redis.call('HSET', P .. 'k:' .. b, m, '!') end
+  return reply('completed', '0', '1 ' .. kb .. ' 0')
 end
 
 if op == 'take_back' then

@@ -272,7 +272,8 @@ impl RedisScheduler {
         }))
     }
 
-    /// A page robots.txt refuses: its row, recorded as done in Redis.
+    /// A page robots.txt refuses: its row, recorded as done in Redis by [`Schedule::refused`]
+    /// once the loop has written it.
     fn refuse(
         &mut self,
         entry: Entry,
@@ -287,12 +288,7 @@ impl RedisScheduler {
             Some(c) => c.refused_row(&entry),
             None => crate::crawl::jobs::refused_row(&entry, rules),
         };
-        let arg = json!({ "id": page_id(entry.key), "row": codec::row_json(&row) });
-        let arg = self.with_buffered(arg);
-        match self.call("refuse", arg, b"") {
-            Some((kind, ..)) if kind == "completed" => Next::Row(entry.key, row),
-            _ => Next::Nothing,
-        }
+        Next::Row(entry.key, row)
     }
 
     /// The job (or robots row) a reply hands out.
@@ -367,10 +363,26 @@ impl Drop for RedisScheduler {
     /// when its lease expires).
     fn drop(&mut self) {
         while let Some(next) = self.prefetched.pop_front() {
-            if let Next::Job(job) = next {
-                self.take_back(job);
+            match next {
+                Next::Job(job) => self.take_back(job),
+                // A refused page whose row was never written: as if never handed out.
+                Next::Row(key, _) => {
+                    let arg = self.with_buffered(json!({ "ids": [page_id(key)] }));
+                    self.call("take_back", arg, b"");
+                }
+                Next::Nothing => {}
             }
         }
+    }
+}
+
+/// The script's verdict on a row: `write known_before duplicate`, each `1` or `0`.
+fn verdict_of(text: &str) -> Verdict {
+    let flags: Vec<&str> = text.split(' ').collect();
+    Verdict {
+        write: flags.first() == Some(&"1"),
+        known_before: flags.get(1) == Some(&"1"),
+        duplicate: flags.get(2) == Some(&"1"),
     }
 }
 
@@ -529,19 +541,31 @@ impl Schedule for RedisScheduler {
                         self.prefetched.push_back(next);
                     }
                 }
-                let flags: Vec<&str> = verdict.split(' ').collect();
                 Completion::Done {
                     final_new: final_new == "1",
-                    verdict: Some(Verdict {
-                        write: flags.first() == Some(&"1"),
-                        known_before: flags.get(1) == Some(&"1"),
-                        duplicate: flags.get(2) == Some(&"1"),
-                    }),
+                    verdict: Some(verdict_of(&verdict)),
                     queued: Vec::new(),
                 }
             }
             _ => Completion::Dropped,
         }
+    }
+
+    fn refused(&mut self, key: UrlKey, row: &crate::record::Row) -> Completion {
+        let arg = json!({ "id": page_id(key), "row": codec::row_json(row) });
+        let arg = self.with_buffered(arg);
+        match self.call("refuse", arg, b"") {
+            Some((kind, _, _, verdict, ..)) if kind == "completed" => Completion::Done {
+                final_new: false,
+                verdict: Some(verdict_of(&verdict)),
+                queued: Vec::new(),
+            },
+            _ => Completion::Dropped,
+        }
+    }
+
+    fn completes_elsewhere(&self) -> bool {
+        true
     }
 
     fn retry_later(&mut self, entry: Entry, attempt: u32, due: Instant) {

@@ -67,6 +67,9 @@ pub struct ContinuationJson {
     pub hops: usize,
     pub started: String,
     pub elapsed_ms: u64,
+    /// The requests made so far (`Continuation::seen`), in hex: Lua's JSON numbers are doubles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<String>,
 }
 
 impl From<&Continuation> for ContinuationJson {
@@ -80,6 +83,7 @@ impl From<&Continuation> for ContinuationJson {
                 .started
                 .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
             elapsed_ms: c.elapsed.as_millis() as u64,
+            seen: c.seen.iter().map(|k| format!("{k:016x}")).collect(),
         }
     }
 }
@@ -91,6 +95,11 @@ impl ContinuationJson {
             from: Url::parse(&self.from).ok()?,
             status: self.status,
             hops: self.hops,
+            seen: self
+                .seen
+                .iter()
+                .filter_map(|k| u64::from_str_radix(k, 16).ok())
+                .collect(),
             started: chrono::DateTime::parse_from_rfc3339(&self.started)
                 .ok()?
                 .with_timezone(&chrono::Utc),

@@ -19,5 +19,6 @@ mod polite;
 mod redis_crawl;
 mod redis_fixture;
 mod redis_more;
+mod requests;
 mod server_selftest;
 mod stop;

@@ -127,7 +127,7 @@ pub struct Cli {
     #[arg(long, value_name = "TIME", default_value = DELAY_DEFAULT, value_parser = parse_delay)]
     pub delay: Duration,
 
-    /// Do not fetch or obey robots.txt.
+    /// Do not fetch or obey robots.txt (nor robots meta tags and X-Robots-Tag headers).
     #[arg(long)]
     pub ignore_robots: bool,
 

@@ -559,17 +559,6 @@ fn attr_value<'a>(el: &Element<'_, '_>, html: &'a str, name: &str) -> Result<Cow
     Err(Unsure)
 }
 
-/// Does the source hold a `<meta` (ASCII case-insensitive)? When not, no robots meta rule is
-/// registered (lol_html matches every selector against every element).
-fn has_meta_tag(html: &str) -> bool {
-    let bytes = html.as_bytes();
-    memchr::memchr_iter(b'<', bytes).any(|i| {
-        bytes
-            .get(i + 1..i + 5)
-            .is_some_and(|n| n.eq_ignore_ascii_case(b"meta"))
-    })
-}
-
 fn on_base<'h>(
     shared: &'h Shared,
     html: &'h str,
@@ -798,6 +787,8 @@ struct Present {
     /// `table` (table parts without a table are ignored by the tree builder and by these rules).
     table: bool,
     select: bool,
+    /// `meta` (the robots meta rule).
+    meta: bool,
 }
 
 impl Present {
@@ -818,7 +809,10 @@ impl Present {
                     p.template |= names(b"template");
                     p.table |= names(b"table");
                 }
-                Some(b'm') => p.unsupported |= names(b"math"),
+                Some(b'm') => {
+                    p.unsupported |= names(b"math");
+                    p.meta |= names(b"meta");
+                }
                 Some(b'f') => p.unsupported |= names(b"frameset"),
                 _ => {}
             }
@@ -895,7 +889,7 @@ fn scan(html: &str, want_meta: bool) -> Option<Scan> {
             settings = settings.append_element_content_handler(handlers(selector, rule()));
         }
     }
-    if has_meta_tag(html) {
+    if present.meta {
         let robots = element().element(on_robots_meta(&shared, html));
         settings =
             settings.append_element_content_handler(handlers(&selectors.robots_meta, robots));
@@ -963,9 +957,10 @@ mod tests {
             template: true,
             table: true,
             select: true,
+            meta: true,
         };
         assert_eq!(
-            p("<SVG><Template><TABLE><sElEcT><math>"),
+            p("<SVG><Template><TABLE><sElEcT><math><Meta>"),
             all,
             "tag names are case-insensitive"
         );

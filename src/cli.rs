@@ -89,6 +89,31 @@ pub struct Cli {
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
 
+    /// The product token matched against robots.txt `User-agent:` groups and robots meta names
+    /// (letters, `_`, `-`). Without it, the User-Agent's first word, or for a
+    /// `Mozilla/5.0 (compatible; MyBot/1.0; ...)` one the word after `compatible;` [default: from
+    /// --user-agent]
+    #[arg(long, value_name = "TOKEN")]
+    pub robots_agent: Option<String>,
+
+    /// Add this header to every request, to every host (repeatable), e.g.
+    /// -H 'Accept-Language: de'. The User-Agent is set with --user-agent, cookies with --cookies.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Neither keep nor send cookies. By default the cookies sites set are kept in memory for
+    /// the crawl and sent back to their own site only, as a browser does.
+    #[arg(long)]
+    pub no_cookies: bool,
+
+    /// Also send the cookies of this Netscape cookies.txt file (each to its own site only).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_cookies")]
+    pub cookies: Option<PathBuf>,
+
+    /// Also trust the certificate authorities in this PEM file for https pages (a private CA).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
+
     /// Which discovered links are followed: the seeds' hosts, their registrable domains, or any.
     #[arg(long, value_enum, default_value_t = ScopeArg::from(defaults::SCOPE))]
     pub scope: ScopeArg,
@@ -116,12 +141,12 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = defaults::PER_HOST)]
     pub per_host: usize,
 
-    /// Least gap in milliseconds between two request starts to one host (robots.txt Crawl-delay
-    /// when larger).
-    #[arg(long, value_name = "MS", default_value_t = defaults::DELAY_MS)]
-    pub delay: u64,
+    /// Least gap between two request starts to one host (robots.txt Crawl-delay when larger):
+    /// `500ms`, `1.5s`, `2s`; a bare number is milliseconds.
+    #[arg(long, value_name = "TIME", default_value = DELAY_DEFAULT, value_parser = parse_delay)]
+    pub delay: Duration,
 
-    /// Do not fetch or obey robots.txt.
+    /// Do not fetch or obey robots.txt (nor robots meta tags and X-Robots-Tag headers).
     #[arg(long)]
     pub ignore_robots: bool,
 
@@ -419,6 +444,98 @@ fn crawl_option_given(command: &clap::Command, matches: &clap::ArgMatches) -> Op
         })
 }
 
+/// `--delay`'s default, as typed ([`defaults::DELAY_MS`]; a test holds them equal).
+const DELAY_DEFAULT: &str = "200ms";
+
+/// The longest `--delay`: a day.
+const MAX_DELAY: Duration = Duration::from_secs(86_400);
+
+/// A `--delay` value: `500ms`, `1.5s`, `2s`, or a bare number of milliseconds.
+pub fn parse_delay(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 0.001)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| {
+            "a time such as 500ms, 1.5s or 2s (a bare number is milliseconds)".to_owned()
+        })?;
+    // Kept to the millisecond, as a bare number is.
+    let millis = (value * scale * 1000.0).round();
+    if millis > MAX_DELAY.as_millis() as f64 {
+        return Err("at most a day (86400s)".into());
+    }
+    // In [0, 86_400_000]: the cast cannot truncate or wrap.
+    Ok(Duration::from_millis(millis as u64))
+}
+
+/// Headers trawl sets itself, or that would carry one site's secrets to every site.
+const OWN_HEADERS: &[(&str, &str)] = &[
+    ("user-agent", "use --user-agent"),
+    (
+        "cookie",
+        "use --cookies FILE: a cookie given here would go to every site",
+    ),
+    ("host", "trawl sends each request's own"),
+    ("content-length", "trawl sends each request's own"),
+    ("transfer-encoding", "trawl sends each request's own"),
+    ("connection", "trawl manages its connections"),
+    (
+        "accept-encoding",
+        "trawl asks for the compressions it decodes",
+    ),
+];
+
+/// One `--header` as `Name: value`. The error names the header but never shows its value.
+pub fn parse_header(
+    text: &str,
+) -> Result<(reqwest::header::HeaderName, reqwest::header::HeaderValue), ConfigError> {
+    let bad = |what: String| ConfigError::Invalid(format!("--header {what}"));
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(bad("expects \"Name: value\" (no colon in it)".to_owned()));
+    };
+    let name = name.trim();
+    let header = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| bad(format!("{name:?}: not a valid header name")))?;
+    if let Some((_, why)) = OWN_HEADERS.iter().find(|(n, _)| *n == header.as_str()) {
+        return Err(bad(format!("{name}: not allowed here; {why}")));
+    }
+    let mut value = reqwest::header::HeaderValue::from_str(value.trim()).map_err(|_| {
+        bad(format!(
+            "{name}: its value holds a character a header cannot carry"
+        ))
+    })?;
+    value.set_sensitive(true);
+    Ok((header, value))
+}
+
+/// `--ca-cert`: the certificates of a PEM file, each checked to be one (DER out).
+fn ca_certs(path: &std::path::Path) -> Result<Vec<Vec<u8>>, ConfigError> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let bad = |why: String| ConfigError::Invalid(format!("--ca-cert {path:?}: {why}"));
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let mut out = Vec::new();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| bad(format!("not a PEM file ({e})")))?;
+        rustls::RootCertStore::empty()
+            .add(cert.clone())
+            .map_err(|e| bad(format!("not a usable CA certificate ({e})")))?;
+        out.push(cert.to_vec());
+    }
+    if out.is_empty() {
+        return Err(bad("holds no PEM certificate".into()));
+    }
+    Ok(out)
+}
+
 /// A crawl id: what a key prefix can hold without quoting.
 pub fn valid_crawl_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
@@ -595,7 +712,42 @@ impl Cli {
         config.max_duration = self.max_duration.map(Duration::from_secs_f64);
         config.connect_timeout = crate::config::connect_timeout(timeout);
         if let Some(ua) = self.user_agent {
+            if reqwest::header::HeaderValue::from_str(&ua).is_err() {
+                return Err(ConfigError::Invalid(
+                    "--user-agent: holds a character a header cannot carry (a control character \
+                     such as a line break)"
+                        .into(),
+                ));
+            }
             config.user_agent = ua;
+        }
+        if let Some(token) = self.robots_agent {
+            let ok = !token.is_empty()
+                && token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-');
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "--robots-agent {token:?}: a product token is letters, `_` and `-` only \
+                     (as in `User-agent: MyBot`)"
+                )));
+            }
+            config.robots_agent = Some(token);
+        }
+        for text in &self.headers {
+            let (name, value) = parse_header(text)?;
+            config.headers.append(name, value);
+        }
+        config.cookies = match (self.no_cookies, &self.cookies) {
+            (true, _) => None,
+            (false, Some(path)) => Some(std::sync::Arc::new(
+                crate::cookies::Jar::load_netscape(path)
+                    .map_err(|why| ConfigError::Invalid(format!("--cookies {path:?}: {why}")))?,
+            )),
+            (false, None) => Some(std::sync::Arc::default()),
+        };
+        if let Some(path) = &self.ca_cert {
+            config.ca_certs = ca_certs(path)?;
         }
         config.scope = match self.scope {
             ScopeArg::Host => ScopeKind::Host,
@@ -607,7 +759,7 @@ impl Cli {
         config.max_header_bytes = self.max_header_bytes;
         config.per_host = NonZeroUsize::new(self.per_host)
             .ok_or_else(|| ConfigError::Invalid("--per-host must be at least 1".into()))?;
-        config.delay = Duration::from_millis(self.delay);
+        config.delay = self.delay;
         config.robots = !self.ignore_robots;
         config.sitemaps = self.sitemaps;
         config.feeds = self.feeds;
@@ -756,6 +908,48 @@ mod tests {
             "{err}"
         );
         assert_eq!(err.lines().count(), 1, "{err}");
+    }
+
+    #[test]
+    fn delay_takes_units_and_a_bare_number_is_milliseconds() {
+        let ms = |v: u64| Ok(Duration::from_millis(v));
+        assert_eq!(parse_delay("500ms"), ms(500));
+        assert_eq!(parse_delay("1.5s"), ms(1500));
+        assert_eq!(parse_delay("2s"), ms(2000));
+        assert_eq!(parse_delay("250"), ms(250));
+        assert_eq!(parse_delay(" 0 "), ms(0));
+        assert_eq!(parse_delay("0.0004s"), ms(0));
+        assert_eq!(parse_delay(DELAY_DEFAULT), ms(defaults::DELAY_MS));
+        for bad in ["", "s", "-1", "1m", "NaN", "infs", "2 days", "86401s"] {
+            assert!(parse_delay(bad).is_err(), "{bad:?}");
+        }
+        let err = Cli::try_parse_from(["trawl", "--delay", "5min", "https://a.org/"])
+            .expect_err("bad delay")
+            .to_string();
+        assert!(err.contains("--delay"), "{err}");
+    }
+
+    #[test]
+    fn headers_are_checked_and_their_values_never_shown() {
+        let (name, value) = parse_header("Accept-Language:  de-DE ").expect("header");
+        assert_eq!(
+            (name.as_str(), value.to_str().ok()),
+            ("accept-language", Some("de-DE"))
+        );
+        assert!(value.is_sensitive());
+        for (text, starts) in [
+            ("no colon", "--header expects"),
+            (": x", "--header \"\": not a valid header name"),
+            (
+                "user-agent: x",
+                "--header user-agent: not allowed here; use --user-agent",
+            ),
+            ("X-Key: a\u{1}secret", "--header X-Key: its value"),
+        ] {
+            let err = parse_header(text).expect_err(text).to_string();
+            assert!(err.starts_with(starts), "{err:?}");
+            assert!(!err.contains("secret"), "{err}");
+        }
     }
 
     #[test]

@@ -78,6 +78,15 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// The User-Agent header.
     pub user_agent: String,
+    /// `--robots-agent`: the product token matched against robots.txt groups and robots meta
+    /// names; `None`: the one [`crate::robots::product_token`] reads from the User-Agent.
+    pub robots_agent: Option<String>,
+    /// `--header`: added to every request (values marked sensitive: never shown by `Debug`).
+    pub headers: reqwest::header::HeaderMap,
+    /// The crawl's cookie jar (`--cookies` loads it); `None` with `--no-cookies`.
+    pub cookies: Option<std::sync::Arc<crate::cookies::Jar>>,
+    /// `--ca-cert`: certificate authorities (DER) trusted besides the public ones.
+    pub ca_certs: Vec<Vec<u8>>,
     /// Which discovered links are followed.
     pub scope: ScopeKind,
     /// Cap on a body's decoded size; past it the page is cut with `error=too_large`.
@@ -168,6 +177,10 @@ impl Config {
             max_duration: None,
             connect_timeout: connect_timeout(Duration::from_secs_f64(defaults::TIMEOUT_SECS)),
             user_agent: default_user_agent(),
+            robots_agent: None,
+            headers: reqwest::header::HeaderMap::new(),
+            cookies: Some(std::sync::Arc::default()),
+            ca_certs: Vec::new(),
             scope: defaults::SCOPE,
             max_bytes: defaults::MAX_BYTES,
             body_memory: defaults::BODY_MEMORY,
@@ -258,6 +271,14 @@ pub enum Agreement {
 }
 
 impl Config {
+    /// The robots product token of this crawl: `--robots-agent`, or the User-Agent's (see
+    /// [`crate::robots::product_token`]).
+    pub fn robots_token(&self) -> String {
+        self.robots_agent
+            .clone()
+            .unwrap_or_else(|| crate::robots::product_token(&self.user_agent))
+    }
+
     /// The options that decide what a crawl crawls and writes, as (option, value) in the form a
     /// message shows them: a resume (`--state`) or a joining process (`--redis`) must have the
     /// same ones. With [`Agreement::Shared`] the politeness rules are added.
@@ -297,6 +318,7 @@ impl Config {
                 ("--per-host", self.per_host.to_string()),
                 ("--delay", self.delay.as_millis().to_string()),
                 ("--user-agent", self.user_agent.clone()),
+                ("--robots-agent", self.robots_token()),
                 ("--retries", self.retries.to_string()),
                 (
                     "--max-retry-after",

@@ -2,13 +2,19 @@
 //! redirects followed by hand so each hop is checked against scope, a deadline on the whole fetch
 //! (connect to last body byte, all hops), Content-Type checks and sniffing so non-HTML bodies are
 //! never downloaded, and a cap on the decoded body size. It never parses HTML and never panics on
-//! what a server sends; every failure becomes an [`ErrorClass`].
+//! what a server sends; every failure becomes an [`ErrorClass`]. Cookies (the crawl's [`Jar`]) are
+//! sent and kept hop by hop, since redirects are followed here: a response that sets a cookie
+//! and redirects to its own URL (a consent wall) is requested again with the cookie. A redirect
+//! loop is a request repeated within one page's fetch: the same URL with the same cookies.
 
 use crate::budget::{BodyBudget, Reservation};
+use crate::cookies::Jar;
 use crate::dns_guard::LookupError;
 use crate::error::{CrawlError, ErrorClass};
 use std::collections::HashSet;
+use std::hash::Hasher;
 use std::io::Read;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -32,6 +38,13 @@ pub struct FetchConfig {
     /// response heads up to this size are always read, a larger one may fail with `too_large`
     /// (hyper gives up on a head only when it is still incomplete once the buffer is full).
     pub max_header_bytes: u64,
+    /// Headers added to every request (`--header`; values marked sensitive). An `Accept` here
+    /// replaces trawl's own.
+    pub headers: reqwest::header::HeaderMap,
+    /// The crawl's cookies; `None` sends and keeps none (`--no-cookies`).
+    pub cookies: Option<Arc<Jar>>,
+    /// Certificate authorities trusted besides the public ones (`--ca-cert`), DER.
+    pub root_certs: Vec<Vec<u8>>,
 }
 
 /// The least `--max-header-bytes` (hyper's smallest read buffer).
@@ -71,6 +84,10 @@ pub struct Fetched {
     pub handed_back: Option<Url>,
     /// Redirects followed (including the ones before `prior_hops` of a continued fetch).
     pub hops: usize,
+    /// The requests made for this page so far ([`request_key`]), earlier hops included.
+    pub seen: Vec<u64>,
+    /// The final response's `X-Robots-Tag` values (see `robots_meta::header_nofollow`).
+    pub robots_tags: Vec<String>,
 }
 
 /// Validators for a conditional GET (`If-None-Match` / `If-Modified-Since`).
@@ -120,7 +137,13 @@ impl Fetcher {
         let resolver = crate::dns_guard::GuardedResolver {
             block_private: config.block_private,
         };
-        let client = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder();
+        for der in &config.root_certs {
+            let cert = reqwest::Certificate::from_der(der).map_err(CrawlError::Client)?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder
+            .default_headers(config.headers.clone())
             .dns_resolver(std::sync::Arc::new(resolver))
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())
@@ -164,19 +187,21 @@ impl Fetcher {
         want: Want,
         validators: Option<&Validators>,
     ) -> Fetched {
-        self.fetch_from(url, hop_ok, want, validators, 0)
+        self.fetch_from(url, hop_ok, want, validators, (0, &[]))
     }
 
-    /// [`Fetcher::fetch_with`] for a fetch that already followed `prior_hops` redirects before
-    /// it was handed back (they count towards [`MAX_REDIRECTS`]).
+    /// [`Fetcher::fetch_with`] for a fetch that already followed `prior.0` redirects before it
+    /// was handed back (they count towards [`MAX_REDIRECTS`]) and made the requests `prior.1`
+    /// ([`Fetched::seen`]; repeating one is a loop).
     pub fn fetch_from(
         &self,
         url: &Url,
         hop_ok: HopCheck<'_>,
         want: Want,
         validators: Option<&Validators>,
-        prior_hops: usize,
+        prior: (usize, &[u64]),
     ) -> Fetched {
+        let (prior_hops, prior_seen) = prior;
         let start = Instant::now();
         let deadline = start + self.config.timeout;
         let mut out = Fetched {
@@ -195,22 +220,35 @@ impl Fetcher {
             reservation: None,
             handed_back: None,
             hops: prior_hops,
+            seen: Vec::new(),
+            robots_tags: Vec::new(),
         };
-        let mut visited: HashSet<Url> = HashSet::new();
+        // Every request of this page's fetch, earlier hops included: the same URL asked again
+        // with the same cookies would get the same answer, so a redirect to it is a loop. (A
+        // consent wall's redirect to its own URL after setting a cookie is not.)
+        let mut visited: HashSet<u64> = prior_seen.iter().copied().collect();
         let mut current = url.clone();
+        let mut cookie = self.cookie_header(&current);
         loop {
-            visited.insert(current.clone());
+            visited.insert(request_key(&current, cookie.as_deref()));
             out.final_url = current.clone();
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 out.error = Some(ErrorClass::Timeout);
                 break;
             }
-            let mut req = self
-                .client
-                .get(current.clone())
-                .header(reqwest::header::ACCEPT, ACCEPT)
-                .timeout(remaining);
+            let mut req = self.client.get(current.clone()).timeout(remaining);
+            if !self.config.headers.contains_key(reqwest::header::ACCEPT) {
+                req = req.header(reqwest::header::ACCEPT, ACCEPT);
+            }
+            if let Some(value) = cookie
+                .as_deref()
+                .and_then(|c| reqwest::header::HeaderValue::from_str(c).ok())
+            {
+                let mut value = value;
+                value.set_sensitive(true);
+                req = req.header(reqwest::header::COOKIE, value);
+            }
             if let Some(v) = validators {
                 if let Some(etag) = &v.etag {
                     req = req.header(reqwest::header::IF_NONE_MATCH, etag.as_str());
@@ -229,6 +267,16 @@ impl Fetcher {
             };
             let status = resp.status().as_u16();
             out.status = Some(status);
+            if let Some(jar) = &self.config.cookies {
+                let set = resp.headers().get_all(reqwest::header::SET_COOKIE);
+                jar.store(&current, set.iter().map(|v| v.as_bytes()));
+            }
+            out.robots_tags = resp
+                .headers()
+                .get_all("x-robots-tag")
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
             let header = |name: reqwest::header::HeaderName| {
                 resp.headers()
                     .get(name)
@@ -249,7 +297,9 @@ impl Fetcher {
                     .and_then(|loc| current.join(loc.trim()).ok());
                 if let Some(mut next) = location {
                     next.set_fragment(None);
-                    if visited.contains(&next) || out.hops >= MAX_REDIRECTS {
+                    let next_cookie = self.cookie_header(&next);
+                    let repeated = visited.contains(&request_key(&next, next_cookie.as_deref()));
+                    if repeated || out.hops >= MAX_REDIRECTS {
                         out.error = Some(ErrorClass::RedirectLoop);
                         break;
                     }
@@ -270,6 +320,7 @@ impl Fetcher {
                     }
                     out.hops += 1;
                     current = next;
+                    cookie = next_cookie;
                     continue;
                 }
                 // A redirect without a usable Location is the final response.
@@ -288,7 +339,13 @@ impl Fetcher {
             break;
         }
         out.elapsed = start.elapsed();
+        out.seen = visited.into_iter().collect();
         out
+    }
+
+    /// The `Cookie` header a request to `url` carries now.
+    fn cookie_header(&self, url: &Url) -> Option<String> {
+        self.config.cookies.as_ref()?.header_for(url)
     }
 
     /// Read the body of the final response if it is HTML, up to `max_bytes`.
@@ -392,6 +449,18 @@ fn read_within(r: &mut impl Read, body: &mut Vec<u8>, max: u64) -> std::io::Resu
         body.reserve_exact(grown - body.len());
         body.push(probe[0]);
     }
+}
+
+/// One request of a page's fetch, as a number: its URL and the `Cookie` header it carries
+/// (SipHash-1-3 with fixed keys, so every process of a shared crawl computes the same one).
+pub fn request_key(url: &Url, cookie: Option<&str>) -> u64 {
+    let mut h = siphasher::sip::SipHasher13::new_with_keys(0x7472_6177_6c00_0001, 0);
+    h.write(url.as_str().as_bytes());
+    h.write_u8(0xff);
+    if let Some(c) = cookie {
+        h.write(c.as_bytes());
+    }
+    h.finish()
 }
 
 /// What a body without a Content-Length reserves before it is read (then resized to its size).

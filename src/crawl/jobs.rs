@@ -31,6 +31,9 @@ pub struct Continuation {
     pub status: u16,
     /// Redirects followed so far, over every hop of the page.
     pub hops: usize,
+    /// The requests made so far, over every hop of the page (see `fetch::request_key`): one
+    /// repeated is a redirect loop.
+    pub seen: Vec<u64>,
     /// When the page's first request started, and the time its earlier hops took.
     pub started: chrono::DateTime<chrono::Utc>,
     pub elapsed: Duration,

@@ -76,8 +76,13 @@ pub fn context(
         block_private: filter.blocks_private(),
         body_budget: config.body_memory,
         max_header_bytes: config.max_header_bytes,
+        headers: config.headers.clone(),
+        cookies: config.cookies.clone(),
+        root_certs: config.ca_certs.clone(),
     })?;
-    let mut robots = RobotsCache::new(config.robots, &config.user_agent);
+    // The rules are matched on the token (a token is its own product token).
+    let token = config.robots_token();
+    let mut robots = RobotsCache::new(config.robots, &token);
     if shared {
         robots = robots.keeping_sources();
     }
@@ -91,6 +96,7 @@ pub fn context(
         memo: LinkMemo::new(),
         meta: worker::PageMeta::for_config(config),
         stopping: stop.flag(),
+        robots_token: config.robots.then_some(token),
     }))
 }
 

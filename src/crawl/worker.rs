@@ -48,6 +48,9 @@ pub struct WorkerContext {
     pub meta: Option<PageMeta>,
     /// Set when the crawl stops: no request starts after it.
     pub stopping: Arc<AtomicBool>,
+    /// The robots product token whose page directives (robots meta, `X-Robots-Tag`) are obeyed;
+    /// `None` with `--ignore-robots`.
+    pub robots_token: Option<String>,
 }
 
 impl WorkerContext {
@@ -113,6 +116,7 @@ fn perform(job: Job, ctx: &WorkerContext) -> Outcome {
                             status: f.status.unwrap_or(0),
                             from: f.final_url,
                             hops: f.hops,
+                            seen: f.seen,
                             started: f.started,
                             elapsed: f.elapsed,
                         }),
@@ -184,13 +188,13 @@ fn fetch_page(
             None => Hop::HandBack,
         }
     };
-    let (url, hops) = match resume {
-        Some(c) => (&c.url, c.hops + 1),
-        None => (&entry.url, 0),
+    let (url, hops, seen) = match resume {
+        Some(c) => (&c.url, c.hops + 1, c.seen.as_slice()),
+        None => (&entry.url, 0, &[][..]),
     };
     let mut fetched = ctx
         .fetcher
-        .fetch_from(url, &hop, Want::Html, validators, hops);
+        .fetch_from(url, &hop, Want::Html, validators, (hops, seen));
     if let Some(c) = resume {
         fetched.started = c.started;
         fetched.elapsed += c.elapsed;
@@ -231,7 +235,17 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         if ctx.want_feeds && entry.depth == 0 {
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }
-        let followed = entry.depth < ctx.max_depth && fetched.status.is_some_and(|s| s < 400);
+        let robots = ctx.robots_token.as_deref();
+        // `X-Robots-Tag: nofollow`: the links are counted (and written as edges), not followed.
+        let header_nofollow = robots.is_some_and(|token| {
+            crate::robots_meta::header_nofollow(
+                fetched.robots_tags.iter().map(String::as_str),
+                token,
+            )
+        });
+        let followed = entry.depth < ctx.max_depth
+            && fetched.status.is_some_and(|s| s < 400)
+            && !header_nofollow;
         let edges_or_failed = ctx.want_edges || row.error.is_some();
         let page = if let Some(pm) = &ctx.meta {
             // --meta: one pass gives the links and the metadata pieces.
@@ -240,7 +254,10 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
                 if ctx.want_edges {
                     edges = page.links.iter().map(Url::to_string).collect();
                 }
-                (page_links::from_extracted(page, followed, &ctx.filter), raw)
+                (
+                    page_links::from_extracted(page, followed, &ctx.filter, robots),
+                    raw,
+                )
             } else {
                 let link_depth = followed.then_some(entry.depth + 1);
                 page_links::read_with_meta(
@@ -249,6 +266,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
                     link_depth,
                     &ctx.filter,
                     &ctx.memo,
+                    robots,
                 )
             };
             let (meta, dedup_key) = pm.build(
@@ -268,7 +286,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             if ctx.want_edges {
                 edges = page.links.iter().map(Url::to_string).collect();
             }
-            page_links::from_extracted(page, followed, &ctx.filter)
+            page_links::from_extracted(page, followed, &ctx.filter, robots)
         } else {
             let link_depth = followed.then_some(entry.depth + 1);
             page_links::read(
@@ -277,8 +295,12 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
                 link_depth,
                 &ctx.filter,
                 &ctx.memo,
+                robots,
             )
         };
+        if header_nofollow || page.nofollow {
+            tracing::debug!(url = %fetched.final_url, "robots nofollow: links not followed");
+        }
         row.title = page.title;
         row.links = Some(page.count);
         follow = page.follow;

@@ -24,6 +24,7 @@ mod redis_crawl;
 mod redis_fixture;
 mod redis_keys;
 mod redis_more;
+mod requests;
 mod server_selftest;
 mod state_history;
 mod stop;

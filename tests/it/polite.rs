@@ -473,6 +473,9 @@ fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
         block_private: true,
         body_budget: 1 << 20,
         max_header_bytes: trawl::config::defaults::MAX_HEADER_BYTES,
+        headers: Default::default(),
+        cookies: None,
+        root_certs: Vec::new(),
     })
     .expect("client");
     // A page that redirects to a name of this machine (an IP literal would be refused by the link

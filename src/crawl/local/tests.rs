@@ -855,6 +855,7 @@ fn continuation(to: &str, from: &str, status: u16) -> Continuation {
         from: url(from),
         status,
         hops: 1,
+        seen: Vec::new(),
         started: chrono::Utc::now(),
         elapsed: 5 * MS,
     }

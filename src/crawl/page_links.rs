@@ -100,6 +100,8 @@ fn read_with<T>(
     let mut on_page: HashSet<u64, BuildKeyHasher> = HashSet::default();
     let mut follow = Vec::new();
     let mut context = None;
+    // Read before any link is judged: a judgement made while the scope grows is not remembered.
+    let generation = memo.generation();
     let scanned = scan(&mut |base, href| {
         let context = context.get_or_insert_with(|| memo.context(base));
         let key = memo.key(context, href);
@@ -123,7 +125,7 @@ fn read_with<T>(
                 };
                 let send = on_page.insert(facts.url_hash) && facts.follow;
                 let sent_at = link_depth.filter(|_| send);
-                let must = memo.insert(key, Resolution::Link(facts), sent_at);
+                let must = memo.insert_judged(generation, key, Resolution::Link(facts), sent_at);
                 (sent_at.is_some() && must).then_some((url, facts.key))
             }
         };

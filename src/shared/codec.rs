@@ -122,6 +122,9 @@ pub struct PageJson {
 pub struct RobotsJson {
     pub o: String,
     pub u: String,
+    /// The attempt (after transient failures; absent: the first).
+    #[serde(default)]
+    pub a: u32,
 }
 
 /// A sitemap or feed, queued or handed out.

@@ -376,8 +376,9 @@ local function take_job()
     elseif rb == 'u' then
       redis.call('HSET', h, 'rb', 'p')
       counter('resources', 1)
+      local a = num(redis.call('HGET', h, 'ra'))
       lease('r:' .. o, { t = 'r', o = o, u = f[6] })
-      return { 'robots', cjson.encode({ o = o, u = f[6] }) }
+      return { 'robots', cjson.encode({ o = o, u = f[6], a = a }) }
     else
       local ho = redis.call('LPOP', R .. 'ho:' .. o)
       if ho then
@@ -578,6 +579,19 @@ if op == 'handover' then
   redis.call('RPUSH', R .. 'ho:' .. arg.o, cjson.encode(job))
   counter('waiting', 1)
   wake(arg.o)
+  return reply('queued')
+end
+
+if op == 'robots_later' then
+  -- robots.txt of arg.o failed in a way that may pass (its answer, in arg.answers, ended the
+  -- lease): request it again (attempt arg.attempt) in arg.due_in ms, nothing of O before it.
+  local o = arg.o
+  if not held['r:' .. o] then return reply('dropped') end
+  local h = R .. 'h:' .. o
+  redis.call('HSET', h, 'rb', 'u', 'ra', arg.attempt)
+  local due = now + num(arg.due_in)
+  if due > num(redis.call('HGET', h, 'next')) then redis.call('HSET', h, 'next', due) end
+  wake(o)
   return reply('queued')
 end
 

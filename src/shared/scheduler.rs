@@ -303,9 +303,13 @@ impl RedisScheduler {
                     return Next::Nothing;
                 };
                 self.counts.resources += 1;
+                if r.a > 0 {
+                    self.counts.retries += 1;
+                }
                 Next::Job(Job::Robots {
                     origin: self.intern(&r.o),
                     url,
+                    attempt: r.a,
                 })
             }
             "resource" => {
@@ -484,6 +488,13 @@ impl Schedule for RedisScheduler {
         self.call("robots", arg, &body);
     }
 
+    fn robots_later(&mut self, origin: &Origin, _url: Url, attempt: u32, due: Instant) {
+        let due_in = due.saturating_duration_since(self.now).as_millis() as u64;
+        let arg = json!({ "o": origin.as_ref(), "attempt": attempt, "due_in": due_in });
+        let arg = self.with_buffered(arg);
+        self.call("robots_later", arg, b"");
+    }
+
     fn complete(&mut self, page: Finished<'_>) -> Completion {
         let row = page.row;
         let mut arg = json!({
@@ -584,8 +595,13 @@ impl Schedule for RedisScheduler {
                 }
                 page_id(entry.key)
             }
-            Job::Robots { origin, .. } => {
+            Job::Robots {
+                origin, attempt, ..
+            } => {
                 self.counts.resources = self.counts.resources.saturating_sub(1);
+                if *attempt > 0 {
+                    self.counts.retries = self.counts.retries.saturating_sub(1);
+                }
                 format!("r:{origin}")
             }
             Job::Resource { url, .. } => {

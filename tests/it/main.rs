@@ -21,3 +21,4 @@ mod redis_fixture;
 mod redis_more;
 mod server_selftest;
 mod stop;
+mod unattended;

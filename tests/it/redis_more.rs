@@ -261,3 +261,79 @@ fn the_url_can_come_from_the_environment_and_its_password_is_never_shown() {
     assert!(text.contains("TRAWL_REDIS"), "{text}");
     assert!(!text.contains("s3cret-from-env"), "{text}");
 }
+
+/// Issue 19 item 1 across processes: the seed's redirect to another host widens the scope of the
+/// process that followed it, and a process that joins later learns it from the shared frontier
+/// (a page handed out is in the run's scope), so it follows the links of that host's pages too.
+#[test]
+fn a_seed_redirect_widens_the_scope_of_every_process_of_a_shared_crawl() {
+    let gate = Gate::default();
+    let mut news = Site::new();
+    news.response("/robots.txt", Response::not_found());
+    news.page(
+        "/",
+        "<title>front</title><a href=\"/a\">a</a><a href=\"/b\">b</a>",
+    );
+    let g = gate.clone();
+    news.route("/a", move |_| {
+        g.pass();
+        Response::html("<title>a</title>")
+    });
+    news.page("/b", "<title>b</title><a href=\"/c\">c</a>");
+    news.page("/c", "<title>c</title>");
+    let news = news.serve_on("127.0.0.2");
+    let mut seed_site = Site::new();
+    seed_site.response("/robots.txt", Response::not_found());
+    seed_site.response("/", Response::redirect(301, &news.url("/")));
+    let seed_site = seed_site.serve();
+    let seed = format!("http://localhost:{}/", seed_site.addr().port());
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let (first_out, second_out) = (dir.path().join("1.csv"), dir.path().join("2.csv"));
+    let common = [
+        "--redis",
+        url.as_str(),
+        "--crawl-id",
+        "widen",
+        // A delay: a host's job goes only to a free worker, so the held process takes no more.
+        "--delay",
+        "50",
+        "--per-host",
+        "2",
+        "-w",
+        "1",
+        "--max-depth",
+        "2",
+    ];
+    // The first process follows the seed's redirect, then holds /a at the gate.
+    let mut first_args = common.to_vec();
+    first_args.extend(["-o", first_out.to_str().expect("p"), &seed]);
+    let first = trawl(&first_args).spawn().expect("spawn");
+    assert!(news.wait_for_count("/a", 1, GUARD), "the first reached /a");
+    // The second never saw the redirect: it takes /b, and follows /b's link to /c.
+    let mut second_args = common.to_vec();
+    second_args.extend(["-o", second_out.to_str().expect("p"), &seed]);
+    let second = trawl(&second_args).spawn().expect("spawn");
+    let followed = news.wait_for_count("/c", 1, GUARD);
+    if !followed {
+        gate.open();
+        let o2 = wait_output(second, GUARD);
+        panic!("/c was not followed: {:?}\n{}", news.paths(), stderr(&o2));
+    }
+    gate.open();
+    let (o1, o2) = (wait_output(first, GUARD), wait_output(second, GUARD));
+    assert_eq!(o1.status.code(), Some(0), "{}", stderr(&o1));
+    assert_eq!(o2.status.code(), Some(0), "{}", stderr(&o2));
+    assert_eq!(
+        urls(&first_out),
+        BTreeSet::from([seed.clone(), news.url("/a")])
+    );
+    assert_eq!(
+        urls(&second_out),
+        BTreeSet::from([news.url("/b"), news.url("/c")])
+    );
+    for path in ["/", "/a", "/b", "/c"] {
+        assert_eq!(news.count(path), 1, "{path}");
+    }
+}

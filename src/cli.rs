@@ -21,6 +21,7 @@ Examples:
 
 Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal error;
 2 bad input (seed, option, output path, state); 3 not a single page could be fetched;
+4 a seed's host gave no page while others did (one line says which and why, even with -q);
 75 another trawl holds the --state lock; 130 SIGINT; 143 SIGTERM.";
 
 /// trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.

@@ -305,7 +305,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                         String::new()
                     };
                     let host = super::summary::host_of_origin(&origin);
-                    tracing::warn!(%host, "robots.txt unreachable: {cause}{tries}");
+                    tracing::info!(%host, "robots.txt unreachable: {cause}{tries}");
                     self.ledger
                         .summary
                         .note_cause(&host, format!("robots.txt unreachable: {cause}{tries}"));

@@ -104,8 +104,9 @@ pub fn idle_workers(config: &Config) -> Option<String> {
     if config.scope != crate::scope::ScopeKind::Host {
         return None;
     }
-    let hosts: std::collections::HashSet<&str> =
-        config.seeds.iter().filter_map(|u| u.host_str()).collect();
+    // `--per-host` counts per origin (scheme, host and port).
+    let hosts: std::collections::HashSet<String> =
+        config.seeds.iter().map(crate::record::origin_key).collect();
     let per_host = config.per_host.get();
     let busy = hosts.len().saturating_mul(per_host);
     let idle = config.workers.get().checked_sub(busy).filter(|&n| n > 0)?;

@@ -194,7 +194,7 @@ impl Schedule for LocalScheduler {
         if let Some(pause) = host.record_answer(status, retry_after, max) {
             if host.trip(pause, now, self.rules.max_host_pause) {
                 self.counts.gave_up.insert(origin.to_string());
-                tracing::warn!(
+                tracing::info!(
                     host = %origin,
                     paused = ?host.paused_total,
                     "given up: it keeps answering 429/503 (--max-host-pause)"

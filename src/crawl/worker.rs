@@ -278,8 +278,11 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         ..Row::for_entry(entry)
     };
     let cause = fetched.cause;
-    if let (Some(e), Some(c)) = (row.error, &cause) {
-        tracing::debug!(url = %entry.url, error = %e, "{c}");
+    match (row.error, &cause) {
+        // What TLS failed on is worth a line at -v (a certificate expired, a wrong name).
+        (Some(ErrorClass::Tls), Some(c)) => tracing::info!(url = %entry.url, "{c}"),
+        (Some(e), Some(c)) => tracing::debug!(url = %entry.url, error = %e, "{c}"),
+        _ => {}
     }
     let mut follow = Vec::new();
     let mut edges = Vec::new();

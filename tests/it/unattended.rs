@@ -166,6 +166,23 @@ fn refused_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
+/// A port on 127.0.0.1 whose server answers every connection at once with a plain-HTTP 400
+/// and closes it, whatever was sent (a TLS client hello included).
+fn not_tls() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let _ = std::io::Write::write_all(
+                &mut conn,
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    port
+}
+
 fn run_trawl(args: &[&str], quiet: bool) -> Output {
     let mut c = if quiet {
         trawl(args)
@@ -192,15 +209,15 @@ fn each_host_that_gave_no_page_is_named_with_its_cause_and_the_run_exits_4() {
     let mut gone = Site::new();
     gone.fallback(|_| Response::not_found());
     let gone = gone.serve();
-    // A plain-HTTP server asked for https: the TLS handshake fails.
-    let plain = Site::new().serve();
+    // A server that answers a TLS hello with plain HTTP: the handshake fails.
+    let plain = not_tls();
     let refused = refused_port();
     let seeds = [
         good.url("/"),
         format!("http://127.0.0.1:{refused}/"),
         closed.url("/"),
         format!("http://localhost:{}/", gone.addr().port()),
-        format!("https://127.0.0.1:{}/", plain.addr().port()),
+        format!("https://127.0.0.1:{plain}/"),
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out.csv");
@@ -235,7 +252,7 @@ fn each_host_that_gave_no_page_is_named_with_its_cause_and_the_run_exits_4() {
     }
     let tls = format!(
         "  no page from 127.0.0.1:{}: robots.txt unreachable: TLS: ",
-        plain.addr().port()
+        plain
     );
     assert!(stderr.lines().any(|l| l.starts_with(&tls)), "{stderr}");
     assert!(!stderr.contains(&format!("no page from {}", good.host())));

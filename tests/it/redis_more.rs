@@ -337,3 +337,68 @@ fn a_seed_redirect_widens_the_scope_of_every_process_of_a_shared_crawl() {
         assert_eq!(news.count(path), 1, "{path}");
     }
 }
+
+/// Issue 19 item 2 in a shared crawl: a robots.txt answering 503 once is asked again (through the
+/// script's `robots_later`, after the backoff) and obeyed; the host is not lost for the run.
+#[test]
+fn a_robots_txt_answering_503_once_is_asked_again_in_a_shared_crawl() {
+    let asked = Arc::new(Mutex::new(0usize));
+    let a = asked.clone();
+    let mut site = Site::new();
+    site.route("/robots.txt", move |_| {
+        let mut n = a.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        if *n == 1 {
+            Response::new(503).body("busy")
+        } else {
+            Response::text("User-agent: *\nDisallow: /private\n")
+        }
+    });
+    site.page(
+        "/",
+        "<title>home</title><a href=\"/news\">n</a><a href=\"/private/1\">p</a>",
+    );
+    site.page("/news", "<title>news</title>");
+    let site = site.serve();
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out.csv");
+    let seed = site.url("/");
+    let o = run(&[
+        "--redis",
+        url.as_str(),
+        "--crawl-id",
+        "robots-again",
+        "--delay",
+        "0",
+        "--retries",
+        "2",
+        "-o",
+        out.to_str().expect("p"),
+        &seed,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(site.count("/robots.txt"), 2, "{:?}", site.paths());
+    assert_eq!(site.paths()[..2], ["/robots.txt", "/robots.txt"]);
+    assert_eq!(site.count("/news"), 1);
+    assert_eq!(site.count("/private/1"), 0);
+    let mut r = csv::Reader::from_path(&out).expect("csv");
+    let rows: Vec<(String, String)> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            (rec[0].to_owned(), rec[12].to_owned())
+        })
+        .collect();
+    let mut rows = rows;
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            (seed.clone(), String::new()),
+            (site.url("/news"), String::new()),
+            (site.url("/private/1"), "robots".to_owned()),
+        ]
+    );
+}

@@ -292,6 +292,10 @@ impl Config {
                     "--max-retry-after",
                     self.max_retry_after.as_secs().to_string(),
                 ),
+                (
+                    "--max-host-pause",
+                    self.max_host_pause.as_secs().to_string(),
+                ),
             ]);
         }
         agreed

@@ -115,6 +115,9 @@ pub struct PageJson {
     pub c: Option<ContinuationJson>,
     #[serde(default)]
     pub v: Option<ValidatorsJson>,
+    /// Its host was given up (`--max-host-pause`): the page gets a `host_gave_up` row, no request.
+    #[serde(default)]
+    pub g: u8,
 }
 
 /// A robots.txt job.

@@ -30,7 +30,7 @@ use crate::error::CrawlError;
 use crate::error::SharedError;
 use crate::fetch::Validators;
 use crate::record::origin_key;
-use crate::record::{Entry, Origin};
+use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
 use serde_json::{json, Value};
@@ -241,6 +241,15 @@ impl RedisScheduler {
             parent: (!p.p.is_empty()).then(|| Arc::from(p.p.as_str())),
         };
         let resume = p.c.as_ref().and_then(|c| c.decode()).map(Box::new);
+        if p.g == 1 {
+            // Its host was given up: a row, no request (not counted as requested).
+            self.counts.gave_up.insert(origin.to_string());
+            let row = Row {
+                error: Some(crate::error::ErrorClass::HostGaveUp),
+                ..Row::for_entry(&entry)
+            };
+            return Some(self.refuse_with(entry, false, row, p.a));
+        }
         match (&resume, p.a) {
             (None, 0) => self.counts.requested += 1,
             (None, _) => self.counts.retries += 1,
@@ -277,13 +286,18 @@ impl RedisScheduler {
         rules: &RobotsRules,
         attempt: u32,
     ) -> Next {
-        if resume.is_none() && attempt == 0 {
-            self.counts.requested = self.counts.requested.saturating_sub(1);
-        }
         let row = match resume {
             Some(c) => c.refused_row(&entry),
             None => crate::crawl::jobs::refused_row(&entry, rules),
         };
+        self.refuse_with(entry, resume.is_none(), row, attempt)
+    }
+
+    /// A page finished without a request (`row`), recorded as done in Redis.
+    fn refuse_with(&mut self, entry: Entry, fresh: bool, row: Row, attempt: u32) -> Next {
+        if fresh && attempt == 0 {
+            self.counts.requested = self.counts.requested.saturating_sub(1);
+        }
         let arg = json!({ "id": page_id(entry.key), "row": codec::row_json(&row) });
         let arg = self.with_buffered(arg);
         match self.call("refuse", arg, b"") {

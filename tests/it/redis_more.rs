@@ -402,3 +402,72 @@ fn a_robots_txt_answering_503_once_is_asked_again_in_a_shared_crawl() {
         ]
     );
 }
+
+/// Issue 19 item 9 in a shared crawl: a host answering 429 to everything is given up by the
+/// script once a pause would pass `--max-host-pause` (1 s: at the first trip, no pause waited);
+/// its other pages get `host_gave_up` rows without a request, the other host is whole.
+#[test]
+fn a_host_answering_429_to_everything_is_given_up_in_a_shared_crawl() {
+    let mut refusing = Site::new();
+    refusing.response("/robots.txt", Response::not_found());
+    refusing.fallback(|_| Response::new(429));
+    let refusing = refusing.serve_on("127.0.0.2");
+    let mut good = Site::new();
+    good.page("/", "<title>up</title><a href=\"/more\">m</a>");
+    good.page("/more", "<title>more</title>");
+    let good = good.serve();
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out.csv");
+    let pages: Vec<String> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|p| refusing.url(&format!("/{p}")))
+        .collect();
+    let good_seed = good.url("/");
+    let mut args = vec![
+        "--redis",
+        url.as_str(),
+        "--crawl-id",
+        "gave-up",
+        "--delay",
+        "0",
+        "--retries",
+        "0",
+        "--per-host",
+        "1",
+        "--max-host-pause",
+        "1",
+        "-o",
+        out.to_str().expect("p"),
+        &good_seed,
+    ];
+    args.extend(pages.iter().map(String::as_str));
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(refusing.paths(), ["/robots.txt", "/a", "/b", "/c"]);
+    let mut r = csv::Reader::from_path(&out).expect("csv");
+    let rows: BTreeSet<(String, String, String)> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            (rec[0].to_owned(), rec[4].to_owned(), rec[12].to_owned())
+        })
+        .collect();
+    let mut want = BTreeSet::from([
+        (good_seed.clone(), "200".to_owned(), String::new()),
+        (good.url("/more"), "200".to_owned(), String::new()),
+    ]);
+    for p in &pages[..3] {
+        want.insert((p.clone(), "429".into(), "http".into()));
+    }
+    for p in &pages[3..] {
+        want.insert((p.clone(), String::new(), "host_gave_up".into()));
+    }
+    assert_eq!(rows, want);
+    assert!(
+        stderr(&o).contains(&format!("{} (it kept answering 429/503", refusing.host())),
+        "{}",
+        stderr(&o)
+    );
+}

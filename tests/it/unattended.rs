@@ -424,3 +424,117 @@ fn idle_workers_and_a_crawl_delay_are_said_in_the_summary() {
     let o = run_trawl(&["-w", "2", "--per-host", "2", "-o", "-", &seed], false);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("idle"));
 }
+
+/// Holds requests until opened (a guard of 60 s against hangs).
+#[derive(Clone, Default)]
+struct Gate(Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+impl Gate {
+    fn pass(&self) {
+        let (m, cv) = &*self.0;
+        let g = m.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = cv
+            .wait_timeout_while(g, GUARD, |open| !*open)
+            .unwrap_or_else(|e| e.into_inner());
+    }
+
+    fn open(&self) {
+        let (m, cv) = &*self.0;
+        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cv.notify_all();
+    }
+}
+
+/// With `--state`, a crawl stopped after its seed redirected to another host resumes with that
+/// host in scope: the resumed process never saw the redirect, and still follows the links of the
+/// new host's pages.
+#[test]
+fn a_resumed_crawl_keeps_the_host_its_seed_redirected_to_in_scope() {
+    let gate = Gate::default();
+    let mut news = Site::new();
+    news.response("/robots.txt", Response::not_found());
+    news.page(
+        "/",
+        "<title>front</title><a href=\"/a\">a</a><a href=\"/b\">b</a>",
+    );
+    let g = gate.clone();
+    news.route("/a", move |_| {
+        g.pass();
+        Response::html("<title>a</title>")
+    });
+    news.page("/b", "<title>b</title><a href=\"/c\">c</a>");
+    news.page("/c", "<title>c</title>");
+    let news = news.serve_on("127.0.0.2");
+    let seed_server = redirecting_seed(&news.url("/"));
+    let seed = format!("http://localhost:{}/", seed_server.addr().port());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.csv");
+    let state = dir.path().join("state.db");
+    let args = [
+        "--delay",
+        "0",
+        "-w",
+        "1",
+        "--per-host",
+        "1",
+        "--max-depth",
+        "2",
+        "--state",
+        state.to_str().expect("path"),
+        "-o",
+        out.to_str().expect("path"),
+        &seed,
+    ];
+    // Not quiet: its "stopping" line says the stop was taken.
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (said, stopping) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("stopping") {
+                let _ = said.send(());
+            }
+        }
+    });
+    assert!(news.wait_for_count("/a", 1, GUARD), "the crawl reached /a");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    // Once the stop is taken nothing new starts; then /a may finish in the grace period.
+    stopping.recv_timeout(GUARD).expect("the stop was taken");
+    gate.open();
+    let o = wait_output(child, GUARD);
+    assert_eq!(o.status.code(), Some(143));
+    assert_eq!(news.count("/b"), 0, "/b is left for the resume");
+    let o = wait_output(trawl(&args).spawn().expect("spawn"), GUARD);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let urls: Vec<String> = whole_records(&out)
+        .iter()
+        .map(|r| r[0].to_owned())
+        .collect();
+    let mut urls = urls;
+    urls.sort();
+    let mut want = vec![seed.clone(), news.url("/a"), news.url("/b"), news.url("/c")];
+    want.sort();
+    assert_eq!(urls, want);
+    for path in ["/", "/a", "/b", "/c"] {
+        assert_eq!(news.count(path), 1, "{path}");
+    }
+}

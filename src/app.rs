@@ -222,7 +222,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             .iter()
             .any(|(_, t)| matches!(t, OutputTarget::Stdout));
     let progress = (!config.quiet && std::io::stderr().is_terminal() && !to_terminal)
-        .then(|| Progress::start(&stop));
+        .then(|| Progress::start(&stop, crate::crawl::launch::idle_workers(&config)));
 
     let persist = store.as_mut().map(|s| Persist {
         store: s,
@@ -296,10 +296,19 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
+        let hint = if unreachable_likely(&summary) {
+            "; are the hosts reachable?"
+        } else {
+            ""
+        };
         eprintln!(
-            "trawl: not a single page could be fetched ({}); are the hosts reachable?",
+            "trawl: not a single page could be fetched ({}){hint}",
             errors.join(", ")
         );
+    }
+    if exit == Exit::SeedGaveNothing && config.quiet {
+        // One line even with -q: which seeds' hosts gave nothing and why.
+        eprintln!("trawl: {}", barren_line(&summary));
     }
     Ok(exit)
 }
@@ -314,6 +323,49 @@ fn outputs(config: &Config) -> Vec<(&'static str, &OutputTarget)> {
         v.push(("--summary-json", t));
     }
     v
+}
+
+/// Did at least one seed's host give no page while another seed's did? Only a crawl that ran to
+/// its end judges its seeds (a stopped one never got to some); when no seed gave a page but some
+/// page got a response (a lone seed answering 404), the status stays 0 as it always was, and the
+/// summary names the hosts.
+fn some_seeds_gave_nothing(summary: &Summary) -> bool {
+    let barren = summary.hosts_without_pages().len();
+    barren > 0 && barren < summary.seed_hosts.len()
+}
+
+/// Were most failures of the kind an unreachable host gives (no name, no connection, no TLS, no
+/// answer in time, robots.txt unreachable)?
+fn unreachable_likely(s: &Summary) -> bool {
+    use crate::error::ErrorClass as E;
+    let unreachable: u64 = s
+        .by_error
+        .iter()
+        .filter(|(e, _)| {
+            matches!(
+                e,
+                E::Dns | E::Connect | E::Tls | E::Timeout | E::RobotsUnreachable | E::Truncated
+            )
+        })
+        .map(|(_, n)| n)
+        .sum();
+    unreachable * 2 > s.errors
+}
+
+/// `2 of 5 seeds gave no page: a.example (DNS lookup failed); b.example (answered 404)`.
+fn barren_line(s: &Summary) -> String {
+    let barren = s.hosts_without_pages();
+    let list: Vec<String> = barren
+        .iter()
+        .map(|b| format!("{} ({})", b.host, b.cause))
+        .collect();
+    let seeds = s.seed_hosts.len();
+    format!(
+        "{} of {seeds} seed host{} gave no page: {}",
+        barren.len(),
+        if seeds == 1 { "" } else { "s" },
+        list.join("; ")
+    )
 }
 
 /// `trawl export`: one run's rows from Redis into one output.
@@ -514,7 +566,8 @@ struct Progress {
 }
 
 impl Progress {
-    fn start(stop: &Arc<Stop>) -> Progress {
+    /// `hint`: said once, above the line (workers that can never be busy).
+    fn start(stop: &Arc<Stop>, hint: Option<String>) -> Progress {
         let done = Arc::new(AtomicBool::new(false));
         let (flag, stop) = (done.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
@@ -523,6 +576,9 @@ impl Progress {
                 indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
+            if let Some(hint) = hint {
+                bar.println(format!("trawl: {hint}"));
+            }
             let started = std::time::Instant::now();
             while !flag.load(Ordering::Relaxed) {
                 let p = &stop.progress;
@@ -549,10 +605,13 @@ impl Progress {
 }
 
 /// 0 when the crawl ran to its end; 3 when not one page got an HTTP response (unreachable, or
-/// every URL refused by robots.txt).
+/// every URL refused by robots.txt); 4 when it ran to its end but a seed's host gave no page
+/// while another's did.
 pub fn exit_status(summary: &Summary) -> Exit {
     if summary.done > 0 && summary.responded == 0 {
         Exit::NothingFetched
+    } else if !summary.interrupted && some_seeds_gave_nothing(summary) {
+        Exit::SeedGaveNothing
     } else {
         Exit::Ok
     }
@@ -661,6 +720,28 @@ fn report(config: &Config, s: &Summary, file: &Written) {
         let hosts: Vec<&str> = s.backed_off.iter().map(String::as_str).collect();
         lines.push(format!("  backed off (429/503): {}", hosts.join(", ")));
     }
+    if !s.gave_up.is_empty() {
+        let hosts: Vec<&str> = s.gave_up.iter().map(String::as_str).collect();
+        lines.push(format!(
+            "  given up (429/503 for more than --max-host-pause {} s): {}",
+            config.max_host_pause.as_secs(),
+            hosts.join(", ")
+        ));
+    }
+    if !s.interrupted {
+        for b in s.hosts_without_pages() {
+            lines.push(format!("  no page from {}: {}", b.host, b.cause));
+        }
+    }
+    for (host, d) in &s.crawl_delayed {
+        lines.push(format!(
+            "  robots.txt Crawl-delay of {host}: one request every {} s (more than --delay)",
+            d.as_secs_f64()
+        ));
+    }
+    if let Some(hint) = &s.idle_workers {
+        lines.push(format!("  {hint}"));
+    }
     if s.interrupted {
         lines.push(stopped_line(config, s));
     }
@@ -755,6 +836,22 @@ fn write_summary_json(
         "rows_in_file": file.earlier_rows + s.rows,
         "pages_per_s": if s.elapsed.as_secs_f64() > 0.0 { s.requested as f64 / s.elapsed.as_secs_f64() } else { 0.0 },
     });
+    let barren: Vec<serde_json::Value> = if s.interrupted {
+        Vec::new()
+    } else {
+        s.hosts_without_pages()
+            .into_iter()
+            .map(|b| serde_json::json!({ "host": b.host, "cause": b.cause }))
+            .collect()
+    };
+    v["hosts_without_pages"] = barren.into();
+    v["gave_up"] = serde_json::json!(s.gave_up);
+    let delayed: serde_json::Map<String, serde_json::Value> = s
+        .crawl_delayed
+        .iter()
+        .map(|(h, d)| (h.clone(), d.as_secs_f64().into()))
+        .collect();
+    v["crawl_delayed_s"] = delayed.into();
     if meta {
         v["canonical_elsewhere"] = s.canonical_elsewhere.into();
         v["dedup_skipped"] = s.dedup_skipped.into();

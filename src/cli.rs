@@ -32,6 +32,7 @@ Examples:
 
 Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal error;
 2 bad input (seed, option, output path, state); 3 not a single page could be fetched;
+4 a seed's host gave no page while others did (one line says which and why, even with -q);
 75 another trawl holds the --state lock; 130 SIGINT; 143 SIGTERM.";
 
 /// trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.
@@ -158,13 +159,18 @@ pub struct Cli {
     #[arg(long)]
     pub feeds: bool,
 
-    /// Retry transient failures (connect errors, timeouts, broken responses, 429, 5xx) up to N times.
+    /// Retry transient failures (connect errors, timeouts, broken responses, 429, 5xx) up to N times, robots.txt too.
     #[arg(long, value_name = "N", default_value_t = defaults::RETRIES)]
     pub retries: u32,
 
     /// Honour a server's Retry-After up to this many seconds; a longer one ends the retries.
     #[arg(long, value_name = "SECS", default_value_t = defaults::MAX_RETRY_AFTER_SECS)]
     pub max_retry_after: u64,
+
+    /// Give up a host that keeps answering 429/503 once its pauses would add up to more than this
+    /// many seconds; its remaining pages get rows with error host_gave_up.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::MAX_HOST_PAUSE_SECS)]
+    pub max_host_pause: u64,
 
     /// Request at most N pages from one host [default: no limit].
     #[arg(long, value_name = "N")]
@@ -765,6 +771,7 @@ impl Cli {
         config.feeds = self.feeds;
         config.retries = self.retries;
         config.max_retry_after = Duration::from_secs(self.max_retry_after);
+        config.max_host_pause = Duration::from_secs(self.max_host_pause);
         if self.max_pages_per_host == Some(0) {
             return Err(ConfigError::Invalid(
                 "--max-pages-per-host must be at least 1".into(),

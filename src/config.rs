@@ -42,6 +42,9 @@ pub mod defaults {
     pub const RETRIES: u32 = 2;
     /// `--max-retry-after`, in seconds.
     pub const MAX_RETRY_AFTER_SECS: u64 = 10;
+    /// `--max-host-pause`, in seconds: the breaker's pauses 5+10+20+40+80 s pass, the next
+    /// (160 s) would not fit, so a host that refuses everything is given up after ~2.5 minutes.
+    pub const MAX_HOST_PAUSE_SECS: u64 = 300;
     /// `--revisit-depth`: the seeds only.
     pub const REVISIT_DEPTH: u32 = 0;
     /// `--scope`.
@@ -110,6 +113,8 @@ pub struct Config {
     pub retries: u32,
     /// A longer `Retry-After` ends the retries for that URL.
     pub max_retry_after: Duration,
+    /// A host whose circuit-breaker pauses would add up to more than this is given up.
+    pub max_host_pause: Duration,
     /// At most this many pages are requested from one host.
     pub max_pages_per_host: Option<u64>,
     /// Only links matching one of these are followed (all when empty).
@@ -192,6 +197,7 @@ impl Config {
             feeds: false,
             retries: defaults::RETRIES,
             max_retry_after: Duration::from_secs(defaults::MAX_RETRY_AFTER_SECS),
+            max_host_pause: Duration::from_secs(defaults::MAX_HOST_PAUSE_SECS),
             max_pages_per_host: None,
             include: Vec::new(),
             exclude: Vec::new(),
@@ -323,6 +329,10 @@ impl Config {
                 (
                     "--max-retry-after",
                     self.max_retry_after.as_secs().to_string(),
+                ),
+                (
+                    "--max-host-pause",
+                    self.max_host_pause.as_secs().to_string(),
                 ),
             ]);
         }

@@ -69,11 +69,14 @@ pub enum ErrorClass {
     Request,
     /// The worker panicked on this page (a bug in trawl); the crawl went on.
     Panic,
+    /// The host kept answering 429/503 and its pauses passed `--max-host-pause`: the crawl gave
+    /// up on it; the URL was not requested (or not again).
+    HostGaveUp,
 }
 
 impl ErrorClass {
     /// Every class, in declaration order.
-    pub const ALL: [ErrorClass; 15] = [
+    pub const ALL: [ErrorClass; 16] = [
         ErrorClass::Timeout,
         ErrorClass::Dns,
         ErrorClass::Connect,
@@ -89,6 +92,7 @@ impl ErrorClass {
         ErrorClass::Truncated,
         ErrorClass::Request,
         ErrorClass::Panic,
+        ErrorClass::HostGaveUp,
     ];
 
     /// The class whose CSV form is `s`.
@@ -114,6 +118,7 @@ impl ErrorClass {
             ErrorClass::Truncated => "truncated",
             ErrorClass::Request => "request",
             ErrorClass::Panic => "panic",
+            ErrorClass::HostGaveUp => "host_gave_up",
         }
     }
 }

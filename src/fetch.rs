@@ -71,6 +71,9 @@ pub struct Fetched {
     pub elapsed: Duration,
     /// Why the fetch failed, if it did.
     pub error: Option<ErrorClass>,
+    /// The failure in words when no response came (`TLS: certificate has expired`), for the
+    /// log and the summary (see `failure`).
+    pub cause: Option<String>,
     /// The final response's `Retry-After`, as a wait from now (seconds or an HTTP date).
     pub retry_after: Option<Duration>,
     /// The final response's `ETag`.
@@ -214,6 +217,7 @@ impl Fetcher {
             started: chrono::Utc::now(),
             elapsed: Duration::ZERO,
             error: None,
+            cause: None,
             retry_after: None,
             etag: None,
             last_modified: None,
@@ -261,7 +265,9 @@ impl Fetcher {
             let mut resp = match resp {
                 Ok(r) => r,
                 Err(e) => {
-                    out.error = Some(classify(&e));
+                    let class = classify(&e);
+                    out.error = Some(class);
+                    out.cause = Some(crate::failure::describe(&e, class));
                     break;
                 }
             };

@@ -18,6 +18,7 @@ pub(crate) mod dns_guard;
 pub mod error;
 pub mod exit;
 pub mod extract;
+pub mod failure;
 pub mod fetch;
 #[cfg(test)]
 mod junk;

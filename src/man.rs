@@ -110,6 +110,9 @@ fn error_class(class: ErrorClass) -> &'static str {
         ErrorClass::Truncated => "the connection broke or the body was cut short",
         ErrorClass::Request => "any other HTTP client failure",
         ErrorClass::Panic => "trawl failed on this page (a bug); the crawl went on",
+        ErrorClass::HostGaveUp => {
+            "the host kept answering 429/503 past --max-host-pause; the page was not requested"
+        }
     }
 }
 
@@ -122,6 +125,7 @@ fn exit_statuses(page: Page) -> Vec<(Exit, &'static str)> {
             | Exit::Fatal
             | Exit::Usage
             | Exit::NothingFetched
+            | Exit::SeedGaveNothing
             | Exit::Locked
             | Exit::Interrupted
             | Exit::Terminated => {}
@@ -132,6 +136,7 @@ fn exit_statuses(page: Page) -> Vec<(Exit, &'static str)> {
         Exit::Fatal,
         Exit::Usage,
         Exit::NothingFetched,
+        Exit::SeedGaveNothing,
         Exit::Locked,
         Exit::Interrupted,
         Exit::Terminated,
@@ -168,6 +173,10 @@ fn exit_statuses(page: Page) -> Vec<(Exit, &'static str)> {
                 }
                 (Page::Trawl, Exit::NothingFetched) => {
                     "not a single page could be fetched (a line says so even with -q)"
+                }
+                (Page::Trawl, Exit::SeedGaveNothing) => {
+                    "the crawl ran to its end, but at least one seed's host gave no page while \
+                     another seed's did (a line names them even with -q)"
                 }
                 (Page::Trawl, Exit::Locked) => {
                     "another trawl holds the --state file; nothing was requested"

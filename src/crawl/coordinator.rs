@@ -29,7 +29,7 @@ use super::page_links::Link;
 use super::scheduler::{Answered, Completion, Finished, Next, Schedule};
 use super::stop::{Stop, StopCause};
 use crate::config::Config;
-use crate::error::{CrawlError, ErrorClass};
+use crate::error::CrawlError;
 use crate::record::Row;
 use crossbeam_channel::{Receiver, Select, Sender, TrySendError};
 use std::sync::atomic::Ordering;
@@ -293,10 +293,44 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 self.sched.take_back(job);
                 self.ledger.summary.taken_back += 1;
             }
-            Outcome::Robots(origin, rules) => {
+            Outcome::Robots {
+                origin,
+                rules,
+                cause,
+                tries,
+            } => {
                 self.sched
                     .answered(&origin, Answered::Robots, None, None, now);
+                if let Some(cause) = cause {
+                    let tries = if tries > 1 {
+                        format!(" ({tries} tries)")
+                    } else {
+                        String::new()
+                    };
+                    let host = super::summary::host_of_origin(&origin);
+                    tracing::info!(%host, "robots.txt unreachable: {cause}{tries}");
+                    self.ledger
+                        .summary
+                        .note_cause(&host, format!("robots.txt unreachable: {cause}{tries}"));
+                }
+                if let Some(d) = rules.crawl_delay().filter(|&d| d > self.config.delay) {
+                    let host = super::summary::host_of_origin(&origin);
+                    tracing::info!(%host, "robots.txt Crawl-delay {d:?}: one request every {d:?}");
+                    self.ledger.summary.crawl_delayed.insert(host, d);
+                }
                 self.sched.robots_known(&origin, rules);
+            }
+            Outcome::RobotsRetry {
+                origin,
+                url,
+                attempt,
+                status,
+                wait,
+            } => {
+                self.sched
+                    .answered(&origin, Answered::Robots, status, None, now);
+                self.sched
+                    .robots_later(&origin, url, attempt + 1, now + wait);
             }
             Outcome::Resource {
                 origin,
@@ -372,6 +406,11 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 .retry_later(page.entry, page.attempt + 1, now + wait);
             return Ok(());
         }
+        if page.row.error.is_some() {
+            self.ledger
+                .summary
+                .note_failure(&page.row, page.cause.as_deref());
+        }
         // The page's links and feeds go with its completion, in one step of the schedule: a
         // shared crawl can never look finished between the two.
         let depth = page.entry.depth;
@@ -429,28 +468,19 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
 
     /// If the page failed in a way worth another try, how long to wait first.
     fn retry_wait(&self, page: &PageResult) -> Option<Duration> {
-        if page.attempt >= self.config.retries {
-            return None;
-        }
-        let status = page.row.status;
-        let transient = matches!(
+        super::retry::wait(
+            self.retry_rules(),
+            page.attempt,
             page.row.error,
-            Some(ErrorClass::Timeout | ErrorClass::Connect | ErrorClass::Truncated)
-        ) || status.is_some_and(|s| s == 429 || s >= 500);
-        if !transient {
-            return None;
-        }
-        if let Some(after) = page.retry_after {
-            // A longer wait than we accept ends the retries for this URL.
-            return (after <= self.config.max_retry_after).then_some(after);
-        }
-        Some(backoff(page.attempt))
+            page.row.status,
+            page.retry_after,
+        )
     }
-}
 
-/// Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, … (±50%), at most 30 s.
-pub fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_millis(500).saturating_mul(1 << attempt.min(6));
-    base.mul_f64(0.5 + fastrand::f64())
-        .min(Duration::from_secs(30))
+    fn retry_rules(&self) -> super::retry::RetryRules {
+        super::retry::RetryRules {
+            retries: self.config.retries,
+            max_retry_after: self.config.max_retry_after,
+        }
+    }
 }

@@ -97,7 +97,37 @@ pub fn context(
         meta: worker::PageMeta::for_config(config),
         stopping: stop.flag(),
         robots_token: config.robots.then_some(token),
+        retry: super::retry::RetryRules {
+            retries: config.retries,
+            max_retry_after: config.max_retry_after,
+        },
     }))
+}
+
+/// The hint for workers that can never be busy: with `--scope host` the crawl stays on the seeds'
+/// hosts, and each takes at most `--per-host` workers at once.
+pub fn idle_workers(config: &Config) -> Option<String> {
+    if config.scope != crate::scope::ScopeKind::Host {
+        return None;
+    }
+    // `--per-host` counts per origin (scheme, host and port).
+    let hosts: std::collections::HashSet<String> =
+        config.seeds.iter().map(crate::record::origin_key).collect();
+    let per_host = config.per_host.get();
+    let busy = hosts.len().saturating_mul(per_host);
+    let idle = config.workers.get().checked_sub(busy).filter(|&n| n > 0)?;
+    let which = match hosts.len() {
+        1 => "one host".to_owned(),
+        n => format!("{n} hosts"),
+    };
+    let allows = if hosts.len() == 1 {
+        "the site allows"
+    } else {
+        "the sites allow"
+    };
+    Some(format!(
+        "{which} at --per-host {per_host}: {idle} workers idle; raise --per-host if {allows}"
+    ))
 }
 
 /// Spawn the workers, run the loop, wind down, and sum up.
@@ -163,6 +193,19 @@ pub fn drive<S: Schedule>(
     summary.retries = counts.retries;
     summary.resources = counts.resources;
     summary.backed_off = counts.backed_off;
+    for origin in &counts.gave_up {
+        let host = super::summary::host_of_origin(origin);
+        // The reason the host gave nothing, whatever failed there first.
+        summary.host_causes.insert(
+            host.clone(),
+            format!(
+                "it kept answering 429/503: given up (--max-host-pause {} s)",
+                config.max_host_pause.as_secs()
+            ),
+        );
+        summary.gave_up.insert(host);
+    }
+    summary.idle_workers = idle_workers(config);
     summary.abandoned = abandoned as u64;
     summary.seen = seen;
     summary.queued = queued;

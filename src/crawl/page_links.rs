@@ -117,6 +117,8 @@ fn read_with<T>(
     let mut on_page: HashSet<u64, BuildKeyHasher> = HashSet::default();
     let mut follow = Vec::new();
     let mut context = None;
+    // Read before any link is judged: a judgement made while the scope grows is not remembered.
+    let generation = memo.generation();
     let nofollow = std::cell::Cell::new(false);
     let scanned = scan(
         &mut |meta| nofollow.set(robots.is_some_and(|token| meta.nofollow_for(token))),
@@ -144,7 +146,7 @@ fn read_with<T>(
                     };
                     let send = on_page.insert(facts.url_hash) && facts.follow;
                     let sent_at = link_depth.filter(|_| send);
-                    let must = memo.insert(key, Resolution::Link(facts), sent_at);
+                    let must = memo.insert_judged(generation, key, Resolution::Link(facts), sent_at);
                     (sent_at.is_some() && must).then_some((url, facts.key))
                 }
             };

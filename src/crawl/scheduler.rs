@@ -99,6 +99,8 @@ pub struct Counts {
     pub resources: u64,
     /// Hosts whose circuit breaker tripped.
     pub backed_off: BTreeSet<String>,
+    /// Hosts given up after `--max-host-pause` of pauses.
+    pub gave_up: BTreeSet<String>,
 }
 
 /// The interface the coordinator's loop uses (see the module documentation).
@@ -130,6 +132,9 @@ pub trait Schedule {
     );
     /// robots.txt of `origin` is known.
     fn robots_known(&mut self, origin: &Origin, rules: Arc<RobotsRules>);
+    /// robots.txt of `origin` failed in a way that may pass: request it again (`attempt`) at
+    /// `due`; nothing else of the origin goes before it.
+    fn robots_later(&mut self, origin: &Origin, url: Url, attempt: u32, due: Instant);
     /// A page is finished: its links and feeds are offered with it. Says whether the row is
     /// this process's to write.
     fn complete(&mut self, page: Finished<'_>) -> Completion;
@@ -199,6 +204,8 @@ pub struct Rules {
     pub max_pages: Option<u64>,
     pub max_pages_per_host: Option<u64>,
     pub max_retry_after: Duration,
+    /// A host whose breaker pauses would pass this is given up.
+    pub max_host_pause: Duration,
 }
 
 impl Rules {
@@ -212,6 +219,7 @@ impl Rules {
             max_pages: config.max_pages,
             max_pages_per_host: config.max_pages_per_host,
             max_retry_after: config.max_retry_after,
+            max_host_pause: config.max_host_pause,
         }
     }
 }

@@ -124,6 +124,9 @@ pub struct PageJson {
     pub c: Option<ContinuationJson>,
     #[serde(default)]
     pub v: Option<ValidatorsJson>,
+    /// Its host was given up (`--max-host-pause`): the page gets a `host_gave_up` row, no request.
+    #[serde(default)]
+    pub g: u8,
 }
 
 /// A robots.txt job.
@@ -131,6 +134,9 @@ pub struct PageJson {
 pub struct RobotsJson {
     pub o: String,
     pub u: String,
+    /// The attempt (after transient failures; absent: the first).
+    #[serde(default)]
+    pub a: u32,
 }
 
 /// A sitemap or feed, queued or handed out.

@@ -106,12 +106,17 @@ end
 -- go now (it is woken again by the answer, the robots.txt, the retry or the offer that changes
 -- that). Every change to a host ends here.
 local function wake(o)
-  local h = redis.call('HMGET', R .. 'h:' .. o, 'rb', 'inf', 'next', 'pause')
+  local h = redis.call('HMGET', R .. 'h:' .. o, 'rb', 'inf', 'next', 'pause', 'gone')
   if not h[1] then return end
   local rb, inf = h[1], num(h[2])
   local at = math.max(num(h[3]), num(h[4]))
   local work = false
-  if rb == 'p' or inf >= num(cfg.per_host) then
+  if num(h[5]) == 1 then
+    -- Given up: whatever is left of it becomes rows at once.
+    at = 0
+    work = redis.call('LLEN', R .. 'ho:' .. o) > 0 or redis.call('ZCARD', R .. 'rt:' .. o) > 0
+      or redis.call('ZCARD', R .. 'q:' .. o) > 0
+  elseif rb == 'p' or inf >= num(cfg.per_host) then
     work = false
   elseif rb == 'u' then
     work = true
@@ -238,8 +243,60 @@ local function breaker(o, status, retry_after)
     pause = math.max(pause, retry_after)
   end
   redis.call('HINCRBY', h, 'trips', 1)
+  -- --max-host-pause: a pause that would take the host's pauses past it gives the host up
+  -- (a run started by an older trawl has no such rule).
+  local total = num(redis.call('HGET', h, 'ptot'))
+  if cfg.max_host_pause ~= nil and total + pause > num(cfg.max_host_pause) then
+    redis.call('HSET', h, 'gone', 1, 'pause', 0)
+    return true
+  end
+  redis.call('HSET', h, 'ptot', total + pause)
   redis.call('HSET', h, 'pause', now + pause)
   return true
+end
+
+-- A host given up (--max-host-pause): hand out one of its remaining pages (handed over, waiting
+-- for a retry, queued) as a job marked g = 1, which the caller finishes with a host_gave_up row
+-- and no request; its sitemaps and feeds are dropped. nil when nothing is left.
+local function give_up_one(o)
+  local n = redis.call('LLEN', R .. 'rs:' .. o)
+  if n > 0 then
+    redis.call('DEL', R .. 'rs:' .. o)
+    counter('waiting', -n)
+  end
+  local ho = redis.call('LPOP', R .. 'ho:' .. o)
+  if ho then
+    counter('waiting', -1)
+    local job = cjson.decode(ho)
+    job.o = o
+    job.g = 1
+    lease('p:' .. job.k, job)
+    return { 'page', cjson.encode(job), '0' }
+  end
+  local rt = redis.call('ZRANGE', R .. 'rt:' .. o, 0, 0)
+  if rt[1] then
+    redis.call('ZREM', R .. 'rt:' .. o, rt[1])
+    counter('waiting', -1)
+    local job = cjson.decode(rt[1])
+    job.o = o
+    job.g = 1
+    lease('p:' .. job.k, job)
+    return { 'page', cjson.encode(job), '0' }
+  end
+  local k, d = next_page(o)
+  if not k then return nil end
+  redis.call('ZREM', R .. 'q:' .. o, k)
+  local v = redis.call('HGET', R .. 'u:' .. o, k) or ''
+  redis.call('HDEL', R .. 'u:' .. o, k)
+  counter('queued', -1)
+  local tab = string.find(v, '\t', 1, true) or (#v + 1)
+  local job = { t = 'p', k = k, u = string.sub(v, 1, tab - 1), p = string.sub(v, tab + 1),
+    d = d, a = 0, o = o, home = o, g = 1 }
+  redis.call('HINCRBY', R .. 'h:' .. o, 'pages', 1)
+  outstanding(o, d, 1)
+  counter('requested', 1)
+  lease('p:' .. k, job)
+  return { 'page', cjson.encode(job), '0' }
 end
 
 -- The answers a caller buffered (one per job it got back): end their leases, feed the breaker.
@@ -394,9 +451,14 @@ local function take_job()
   local cands = redis.call('ZRANGEBYSCORE', R .. 'ready', '-inf', now, 'LIMIT', 0, 256)
   for _, o in ipairs(cands) do
     local h = R .. 'h:' .. o
-    local f = redis.call('HMGET', h, 'rb', 'inf', 'next', 'pause', 'delay', 'sample', 'pages')
+    local f = redis.call('HMGET', h, 'rb', 'inf', 'next', 'pause', 'delay', 'sample', 'pages',
+      'gone')
     local rb, inf, nxt, pause, delay = f[1], num(f[2]), num(f[3]), num(f[4]), num(f[5])
-    if inf >= num(cfg.per_host) or rb == 'p' then
+    if num(f[8]) == 1 then
+      local job = give_up_one(o)
+      if job then return job end
+      wake(o)
+    elseif inf >= num(cfg.per_host) or rb == 'p' then
       wake(o)
     elseif pause > now or nxt > now then
       wake(o)
@@ -405,8 +467,9 @@ local function take_job()
     elseif rb == 'u' then
       redis.call('HSET', h, 'rb', 'p')
       counter('resources', 1)
+      local a = num(redis.call('HGET', h, 'ra'))
       lease('r:' .. o, { t = 'r', o = o, u = f[6] })
-      return { 'robots', cjson.encode({ o = o, u = f[6] }) }
+      return { 'robots', cjson.encode({ o = o, u = f[6], a = a }) }
     else
       local ho = redis.call('LPOP', R .. 'ho:' .. o)
       if ho then
@@ -628,6 +691,19 @@ if op == 'handover' then
   redis.call('RPUSH', R .. 'ho:' .. arg.o, cjson.encode(job))
   counter('waiting', 1)
   wake(arg.o)
+  return reply('queued')
+end
+
+if op == 'robots_later' then
+  -- robots.txt of arg.o failed in a way that may pass (its answer, in arg.answers, ended the
+  -- lease): request it again (attempt arg.attempt) in arg.due_in ms, nothing of O before it.
+  local o = arg.o
+  if not held['r:' .. o] then return reply('dropped') end
+  local h = R .. 'h:' .. o
+  redis.call('HSET', h, 'rb', 'u', 'ra', arg.attempt)
+  local due = now + num(arg.due_in)
+  if due > num(redis.call('HGET', h, 'next')) then redis.call('HSET', h, 'next', due) end
+  wake(o)
   return reply('queued')
 end
 

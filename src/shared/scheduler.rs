@@ -30,7 +30,7 @@ use crate::error::CrawlError;
 use crate::error::SharedError;
 use crate::fetch::Validators;
 use crate::record::origin_key;
-use crate::record::{Entry, Origin};
+use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
 use serde_json::{json, Value};
@@ -244,6 +244,15 @@ impl RedisScheduler {
             parent: (!p.p.is_empty()).then(|| Arc::from(p.p.as_str())),
         };
         let resume = p.c.as_ref().and_then(|c| c.decode()).map(Box::new);
+        if p.g == 1 {
+            // Its host was given up: a row, no request (not counted as requested).
+            self.counts.gave_up.insert(origin.to_string());
+            let row = Row {
+                error: Some(crate::error::ErrorClass::HostGaveUp),
+                ..Row::for_entry(&entry)
+            };
+            return Some(self.refuse_with(entry, false, row, p.a));
+        }
         match (&resume, p.a) {
             (None, 0) => self.counts.requested += 1,
             (None, _) => self.counts.retries += 1,
@@ -281,13 +290,20 @@ impl RedisScheduler {
         rules: &RobotsRules,
         attempt: u32,
     ) -> Next {
-        if resume.is_none() && attempt == 0 {
-            self.counts.requested = self.counts.requested.saturating_sub(1);
-        }
         let row = match resume {
             Some(c) => c.refused_row(&entry),
             None => crate::crawl::jobs::refused_row(&entry, rules),
         };
+        self.refuse_with(entry, resume.is_none(), row, attempt)
+    }
+
+    /// A page finished without a request (`row`): the loop writes it, then records it as done in
+    /// Redis through [`Schedule::refused`] (a row reaches the file before its page counts as
+    /// done anywhere else).
+    fn refuse_with(&mut self, entry: Entry, fresh: bool, row: Row, attempt: u32) -> Next {
+        if fresh && attempt == 0 {
+            self.counts.requested = self.counts.requested.saturating_sub(1);
+        }
         Next::Row(entry.key, row)
     }
 
@@ -302,9 +318,13 @@ impl RedisScheduler {
                     return Next::Nothing;
                 };
                 self.counts.resources += 1;
+                if r.a > 0 {
+                    self.counts.retries += 1;
+                }
                 Next::Job(Job::Robots {
                     origin: self.intern(&r.o),
                     url,
+                    attempt: r.a,
                 })
             }
             "resource" => {
@@ -499,6 +519,13 @@ impl Schedule for RedisScheduler {
         self.call("robots", arg, &body);
     }
 
+    fn robots_later(&mut self, origin: &Origin, _url: Url, attempt: u32, due: Instant) {
+        let due_in = due.saturating_duration_since(self.now).as_millis() as u64;
+        let arg = json!({ "o": origin.as_ref(), "attempt": attempt, "due_in": due_in });
+        let arg = self.with_buffered(arg);
+        self.call("robots_later", arg, b"");
+    }
+
     fn complete(&mut self, page: Finished<'_>) -> Completion {
         let row = page.row;
         let mut arg = json!({
@@ -611,8 +638,13 @@ impl Schedule for RedisScheduler {
                 }
                 page_id(entry.key)
             }
-            Job::Robots { origin, .. } => {
+            Job::Robots {
+                origin, attempt, ..
+            } => {
                 self.counts.resources = self.counts.resources.saturating_sub(1);
+                if *attempt > 0 {
+                    self.counts.retries = self.counts.retries.saturating_sub(1);
+                }
                 format!("r:{origin}")
             }
             Job::Resource { url, .. } => {

@@ -29,3 +29,4 @@ mod server_selftest;
 mod state_history;
 mod stop;
 mod stop_report;
+mod unattended;

@@ -279,9 +279,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         report(&config, &summary, &file);
     }
     if let Some(target) = &config.summary_json {
-        write_summary_json(target, &summary, &config, &file).with_context(|| match target.path() {
-            Some(p) => format!("writing {}", p.display()),
-            None => "writing the summary to standard output".to_owned(),
+        write_summary_json(target, &summary, &config, &file).with_context(|| {
+            match target.path() {
+                Some(p) => format!("writing {}", p.display()),
+                None => "writing the summary to standard output".to_owned(),
+            }
         })?;
     }
     let exit = match got {

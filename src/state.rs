@@ -27,7 +27,8 @@
 //! - `failed(key, fetched_at)`: pages whose failure row (no response, 5xx, 429, robots.txt) a
 //!   crawl wrote and that no crawl has fetched well since (a new-only run does not write them
 //!   again). Created on open when missing (a file of an older build has none; nothing else
-//!   changes, so the schema version stays). Pruned by the same window.
+//!   changes, so the schema version stays). `fetched_at` is the row's, or the moment it was
+//!   written for a row without a request (robots.txt); pruned by the same window.
 //!
 //! URL keys (`u64`, [`crate::url_norm::key`]) are stored as the `i64` with the same bits.
 //!
@@ -762,7 +763,8 @@ impl StateStore {
                 )?;
                 let mut fail = tx.prepare_cached(
                     "INSERT OR IGNORE INTO failed (key, fetched_at)
-                     SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM history WHERE key = ?1)",
+                     SELECT ?1, coalesce(nullif(?2, ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+                     WHERE NOT EXISTS (SELECT 1 FROM history WHERE key = ?1)",
                 )?;
                 let mut unfail = tx.prepare_cached("DELETE FROM failed WHERE key = ?1")?;
                 for d in &batch.done {

@@ -146,7 +146,8 @@ fn read_with<T>(
                     };
                     let send = on_page.insert(facts.url_hash) && facts.follow;
                     let sent_at = link_depth.filter(|_| send);
-                    let must = memo.insert_judged(generation, key, Resolution::Link(facts), sent_at);
+                    let must =
+                        memo.insert_judged(generation, key, Resolution::Link(facts), sent_at);
                     (sent_at.is_some() && must).then_some((url, facts.key))
                 }
             };

@@ -17,6 +17,7 @@
 //! the figures to find gross errors and regressions, not as the definition of right.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -96,7 +97,9 @@ fn main() {
             std::process::exit(2);
         };
         let url = page_url(name);
-        println!("{}", article_text(&html, &url, TextFormat::Plain));
+        let text = article_text(&html, &url, TextFormat::Plain);
+        // A closed pipe (`| head`) is not an error here.
+        let _ = writeln!(std::io::stdout(), "{text}");
         return;
     }
 

@@ -8,8 +8,8 @@
 //! 1. holds no story paragraph (100 or more characters of non-link text, at most half links), or
 //! 2. is mostly links (over half of its characters), or
 //! 3. is a list of teasers: three or more headlines (blocks of [`TEASER_CHARS`] characters or
-//!    more that are mostly a link), and half or more of its prose blocks come right after one.
-//!    An index is teasers, each a linked headline and its summary; a story is prose that
+//!    more that are mostly a link), and over two thirds of its prose blocks come right after
+//!    one. An index is teasers, each a linked headline and its summary; a story is prose that
 //!    follows prose, with perhaps a few "read more" lines or a list of links inside.
 
 use super::measure::{ends_sentence, Run};
@@ -113,7 +113,7 @@ pub(super) fn is_article(blocks: &[Block], container: &Run) -> bool {
         }
         prev = Some(b);
     }
-    !(teasers >= 3 && after_headline * 2 >= prose)
+    !(teasers >= 3 && after_headline * 3 > prose * 2)
 }
 
 /// Joins the blocks: one blank line between blocks, one newline between the items of a list

@@ -131,6 +131,8 @@ pub(super) struct Item<'a> {
     pub score: i32,
     /// All text inside (dropped subtrees excluded).
     pub text: Run,
+    /// Non-link characters in story paragraphs inside (dropped subtrees excluded).
+    pub good: u32,
     /// Non-link characters in story paragraphs inside, counting dropped subtrees too.
     pub good_all: u32,
     /// Its children were not measured (a [`Tag::Skip`], or nested past [`MAX_DEPTH`]): the
@@ -224,6 +226,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
         by_name: by_name && !v.hidden && tag != Tag::Skip && tag != Tag::Furniture,
         score: 0,
         text: Run::default(),
+        good: 0,
         good_all: 0,
         cut: true,
         has_blocks: false,
@@ -239,6 +242,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
     let in_link = in_link || tag == Tag::Link;
     let mut own = Run::default(); // this element's inline text (for inline elements: all of it)
     let mut score = 0i32;
+    let mut good = 0u32;
     let mut good_all = 0u32;
     let mut has_blocks = false;
     for child in el.children() {
@@ -257,6 +261,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
                 }
                 own.add(r);
                 score += ci.score;
+                good += ci.good;
                 has_blocks |= ci.has_blocks
                     || matches!(
                         ci.tag,
@@ -278,6 +283,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
         } else {
             score += own.value();
             if own.is_good() {
+                good += own.chars - own.link;
                 good_all += own.chars - own.link;
             }
         }
@@ -289,6 +295,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
     item.end = end;
     item.score = score;
     item.text = text;
+    item.good = good;
     item.good_all = good_all;
     item.has_blocks = has_blocks;
     item.cut = false;
@@ -341,8 +348,9 @@ fn head_facts(m: &mut Measured<'_>, name: &str, el: ElementRef<'_>) {
     }
 }
 
-/// The number of the story's container: the non-dropped container element with the highest
-/// score (the deepest on ties), or `None` when nothing scores above zero.
+/// The number of the story's container: of the non-dropped container elements with a story
+/// paragraph inside, the one with the highest score (the deepest on ties); `None` when no
+/// element holds a story paragraph.
 pub(super) fn container(items: &[Item<'_>]) -> Option<usize> {
     let mut best: Option<(usize, i32)> = None;
     let mut i = 0;
@@ -352,7 +360,7 @@ pub(super) fn container(items: &[Item<'_>]) -> Option<usize> {
             i = it.end as usize;
             continue;
         }
-        if is_container(it) && it.score > 0 && best.is_none_or(|(_, s)| it.score >= s) {
+        if is_container(it) && it.good > 0 && best.is_none_or(|(_, s)| it.score >= s) {
             best = Some((i, it.score));
         }
         i += 1;

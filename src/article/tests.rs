@@ -259,3 +259,27 @@ fn malformed_markup_does_not_panic() {
     let html = format!("<body><div><p>{P1}<p>{P2}<div><p>{P3}");
     assert_eq!(plain(&html), format!("{P1}\n\n{P2}\n\n{P3}"));
 }
+#[test]
+fn wire_story_of_short_paragraphs() {
+    // Agencies write one-sentence paragraphs; the short ones are sentences, not labels.
+    let html = format!(
+        "<html><body><div class=article><p>{P1}</p><p>The vote was 7 to 2.</p>\
+         <p>\"We had no choice,\" the mayor said.</p><p>{P2}</p><p>Reuters</p></div></body></html>"
+    );
+    assert_eq!(
+        plain(&html),
+        format!("{P1}\n\nThe vote was 7 to 2.\n\n\"We had no choice,\" the mayor said.\n\n{P2}")
+    );
+}
+
+#[test]
+fn story_with_read_more_lines_and_a_related_list_stays_an_article() {
+    let html = format!(
+        "<html><body><div class=content><p>{P1}</p><p><strong>Read more:</strong> \
+         <a href=/a>Storm damage closes schools across the region</a></p><p>{P2}</p>\
+         <p><a href=/b>Ferry prices to rise in April, the operator says</a></p><p>{P3}</p>\
+         <h3><a href=/c>New tram line opens to passengers on the east side</a></h3>\
+         <h3><a href=/d>Council budget approved after a long debate</a></h3></div></body></html>"
+    );
+    assert_eq!(plain(&html), format!("{P1}\n\n{P2}\n\n{P3}"));
+}

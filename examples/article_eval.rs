@@ -5,10 +5,11 @@
 //! CPU time per page (DOM build included).
 //!
 //! Usage: `cargo run --release --example article_eval -- [CORPUS_DIR] [--runs N] [--texts DIR]
-//! [--show NAME]`. The corpus directory may also come from `TRAWL_TEXT_CORPUS`; when it is
+//! [--show NAME [--markdown]]`. The corpus directory may also come from `TRAWL_TEXT_CORPUS`; when it is
 //! absent the tool says so and exits 0 (a user's clone has no corpus). `--texts DIR` scores
 //! another extractor's output instead (`DIR/NAME.txt`, e.g. a candidate crate run elsewhere), so
-//! all candidates are measured with the same metric. `--show NAME` prints our text of one page.
+//! all candidates are measured with the same metric. `--show NAME` prints our text of one page
+//! (`--markdown`: as Markdown).
 //!
 //! The metric: words are the maximal runs of alphanumeric characters, lowercased; a page's
 //! shingles are its overlapping 4-word windows, counted as a multiset; precision and recall are
@@ -36,6 +37,7 @@ struct Args {
     runs: usize,
     texts: Option<PathBuf>,
     show: Option<String>,
+    markdown: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -43,6 +45,7 @@ fn parse_args() -> Result<Args, String> {
     let mut runs = 1;
     let mut texts = None;
     let mut show = None;
+    let mut markdown = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -55,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--texts" => texts = Some(PathBuf::from(it.next().ok_or("--texts needs a dir")?)),
             "--show" => show = Some(it.next().ok_or("--show needs a page name")?),
+            "--markdown" => markdown = true,
             _ if a.starts_with("--") => return Err(format!("unknown option {a}")),
             _ => dir = Some(PathBuf::from(a)),
         }
@@ -67,6 +71,7 @@ fn parse_args() -> Result<Args, String> {
         runs,
         texts,
         show,
+        markdown,
     })
 }
 
@@ -97,7 +102,12 @@ fn main() {
             std::process::exit(2);
         };
         let url = page_url(name);
-        let text = article_text(&html, &url, TextFormat::Plain);
+        let format = if args.markdown {
+            TextFormat::Markdown
+        } else {
+            TextFormat::Plain
+        };
+        let text = article_text(&html, &url, format);
         // A closed pipe (`| head`) is not an error here.
         let _ = writeln!(std::io::stdout(), "{text}");
         return;
@@ -140,18 +150,20 @@ fn main() {
         };
         let gold = reference_text(&expected);
         let (p, r) = precision_recall(&shingles(&text), &shingles(&gold));
-        rows.push((name.clone(), p, r, f1(p, r), ms, html.len()));
+        rows.push((name.clone(), p, r, f1(p, r), ms, html.len(), rows.len()));
     }
     if rows.is_empty() {
         println!("article_eval: no pages in {}; skipped", args.dir.display());
         return;
     }
     rows.sort_by(|a, b| a.3.total_cmp(&b.3));
+    // Each row's index into `parse_ms` (pushed in corpus order).
+    let parse_order: Vec<usize> = rows.iter().map(|r| r.6).collect();
     println!(
         "{:<44} {:>6} {:>6} {:>6} {:>8} {:>6}",
         "page", "P", "R", "F1", "ms", "KB"
     );
-    for (name, p, r, f, ms, len) in &rows {
+    for (name, p, r, f, ms, len, _) in &rows {
         println!(
             "{name:<44} {p:>6.3} {r:>6.3} {f:>6.3} {ms:>8.2} {:>6}",
             len / 1024
@@ -174,10 +186,18 @@ fn main() {
             ms.iter().sum::<f64>() / n,
             ms.iter().sum::<f64>()
         );
+        let mut extra: Vec<f64> = rows
+            .iter()
+            .zip(&parse_order)
+            .map(|(r, &i)| r.4 - parse_ms[i])
+            .collect();
         println!(
-            "DOM build alone: median {:.3}  total {:.1}",
-            median(&mut parse_ms),
-            parse_ms.iter().sum::<f64>()
+            "DOM build alone: median {:.3}  total {:.1}; extraction beyond it: median {:.3}  \
+             total {:.1}",
+            median(&mut parse_ms.clone()),
+            parse_ms.iter().sum::<f64>(),
+            median(&mut extra),
+            extra.iter().sum::<f64>()
         );
     }
 }

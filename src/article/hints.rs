@@ -265,41 +265,69 @@ impl Verdict {
 
 /// Whether an inline style hides the element.
 fn hides(style: &str) -> bool {
-    let s: String = style
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    let lower = style.to_ascii_lowercase();
+    if !lower.contains("none") && !lower.contains("hidden") {
+        return false;
+    }
+    let s: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
     s.contains("display:none") || s.contains("visibility:hidden")
+}
+
+/// A short ASCII word built without allocating; longer words keep their first bytes (every
+/// listed word and stem is far shorter).
+struct Buf {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Buf {
+    fn new() -> Self {
+        Buf {
+            bytes: [0; 64],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, b: u8) {
+        if self.len < self.bytes.len() {
+            self.bytes[self.len] = b;
+            self.len += 1;
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII alphanumerics are pushed.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
 }
 
 /// Splits a class/id value into words (at non-alphanumerics and camelCase humps) and checks each.
 fn words(value: &str, v: &mut Verdict) {
-    let mut word = String::new();
+    let mut word = Buf::new();
+    let mut whole = Buf::new();
     let mut prev_lower = false;
-    let mut whole = String::new();
-    for c in value.chars() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && prev_lower {
-                check_word(&word, v);
-                word.clear();
+    for &b in value.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            if b.is_ascii_uppercase() && prev_lower {
+                check_word(word.as_str(), v);
+                word.len = 0;
             }
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-            let l = c.to_ascii_lowercase();
+            prev_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
+            let l = b.to_ascii_lowercase();
             word.push(l);
             whole.push(l);
         } else {
-            check_word(&word, v);
-            word.clear();
+            check_word(word.as_str(), v);
+            word.len = 0;
             prev_lower = false;
-            if c.is_whitespace() {
-                check_stems(&whole, v);
-                whole.clear();
+            if b.is_ascii_whitespace() {
+                check_stems(whole.as_str(), v);
+                whole.len = 0;
             }
         }
     }
-    check_word(&word, v);
-    check_stems(&whole, v);
+    check_word(word.as_str(), v);
+    check_stems(whole.as_str(), v);
 }
 
 fn check_word(word: &str, v: &mut Verdict) {

@@ -17,6 +17,10 @@ use url::Url;
 use super::hints::Tag;
 use super::measure::{Item, Run};
 
+/// Characters that are not text: soft hyphens (a hint where to break `Vladi\u{ad}mir`),
+/// zero-width spaces, word joiners and stray byte-order marks. Left out of words.
+const INVISIBLE: [char; 4] = ['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}'];
+
 /// What kind of block a piece of text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -360,7 +364,13 @@ impl Renderer<'_, '_> {
         self.line = false;
         self.br = false;
         self.open_frames();
-        self.cur.push_str(w);
+        if w.contains(INVISIBLE) {
+            for c in w.chars().filter(|c| !INVISIBLE.contains(c)) {
+                self.cur.push(c);
+            }
+        } else {
+            self.cur.push_str(w);
+        }
         self.run.add_text(w, self.link > 0);
     }
 

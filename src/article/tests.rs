@@ -209,11 +209,11 @@ fn markdown_output() {
 fn whitespace_entities_and_line_breaks() {
     let html = format!(
         "<html><body><div class=story><p>  Fish &amp; chips\n\t cost&nbsp;£5 — <i>and</i>\
-         <span> rising</span>.   </p><div>{P1}<br><br>{P2}<br>Line two.</div></div></body></html>"
+         <span> rising</span>. Vladi&shy;mir\u{200b}.</p><div>{P1}<br><br>{P2}<br>Line two.</div></div></body></html>"
     );
     assert_eq!(
         plain(&html),
-        format!("Fish & chips cost £5 — and rising.\n\n{P1}\n\n{P2}\nLine two.")
+        format!("Fish & chips cost £5 — and rising. Vladimir.\n\n{P1}\n\n{P2}\nLine two.")
     );
 }
 

@@ -133,6 +133,8 @@ pub(super) struct Item<'a> {
     pub text: Run,
     /// Non-link characters in story paragraphs inside (dropped subtrees excluded).
     pub good: u32,
+    /// Marked up as the story by its author: `<article>` or `itemprop="articleBody"`.
+    pub marked: bool,
     /// Non-link characters in story paragraphs inside, counting dropped subtrees too.
     pub good_all: u32,
     /// Its children were not measured (a [`Tag::Skip`], or nested past [`MAX_DEPTH`]): the
@@ -227,6 +229,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
         score: 0,
         text: Run::default(),
         good: 0,
+        marked: name == "article" || v.article_body,
         good_all: 0,
         cut: true,
         has_blocks: false,
@@ -365,8 +368,32 @@ pub(super) fn container(items: &[Item<'_>]) -> Option<usize> {
         }
         i += 1;
     }
-    best.map(|(i, _)| i)
+    let (best, _) = best?;
+    // The page's own markup wins over a wider element when it holds most of the story: of the
+    // `<article>` / `itemprop="articleBody"` elements inside holding at least
+    // [`MARKED_SHARE`] of the container's story text, the deepest (they nest, each holding
+    // over half). A live blog's or an index's many small `<article>`s hold too little.
+    let end = items[best].end as usize;
+    let need = (items[best].good as u64 * MARKED_SHARE.0) / MARKED_SHARE.1;
+    let mut chosen = best;
+    let mut i = best + 1;
+    while i < end {
+        let it = &items[i];
+        if it.dropped {
+            i = it.end as usize;
+            continue;
+        }
+        if it.marked && it.good as u64 >= need && it.good > 0 {
+            chosen = i;
+        }
+        i += 1;
+    }
+    Some(chosen)
 }
+
+/// The share of the container's story text (numerator, denominator) that an element marked up
+/// as the story must hold to be taken instead of the container.
+const MARKED_SHARE: (u64, u64) = (3, 5);
 
 /// Elements that can hold a story: not paragraphs, headings or inline elements.
 fn is_container(it: &Item<'_>) -> bool {

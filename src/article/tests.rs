@@ -154,6 +154,18 @@ fn tag_and_search_pages_are_not_articles() {
 }
 
 #[test]
+fn the_pages_own_article_markup_wins_over_a_wider_container() {
+    // The wrapper holds more prose (an unmarked bio box), but the author marked the story up.
+    let html = format!(
+        "<html><body><div class=wrap><article><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>\
+         <div class=box><p>Jane Doe has reported on the city's roads, bridges and ferries for \
+         twenty years, and lives on the waterfront with her two dogs.</p></div></div>\
+         </body></html>"
+    );
+    assert_eq!(plain(&html), format!("{P1}\n\n{P2}\n\n{P3}"));
+}
+
+#[test]
 fn a_class_name_cannot_hide_the_story() {
     // The wrapper's class has "comments" in it, but it holds the whole story.
     let html = format!(

@@ -245,12 +245,19 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
     let in_link = in_link || tag == Tag::Link;
     let mut own = Run::default(); // this element's inline text (for inline elements: all of it)
     let mut score = 0i32;
+    // All text inside, summed bottom-up (own text nodes and every kept child's total).
+    let mut text = Run::default();
     let mut good = 0u32;
     let mut good_all = 0u32;
     let mut has_blocks = false;
     for child in el.children() {
         match child.value() {
-            Node::Text(t) => own.add_text(t, in_link),
+            Node::Text(t) => {
+                let mut r = Run::default();
+                r.add_text(t, in_link);
+                own.add(r);
+                text.add(r);
+            }
             Node::Element(_) => {
                 let Some(c) = ElementRef::wrap(child) else {
                     continue;
@@ -263,6 +270,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
                     continue;
                 }
                 own.add(r);
+                text.add(ci.text);
                 score += ci.score;
                 good += ci.good;
                 has_blocks |= ci.has_blocks
@@ -277,7 +285,6 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
     }
     let end = m.items.len() as u32;
     let block = !is_inline(tag);
-    let text = sum_text(own, m, idx);
     let out = if block {
         if matches!(tag, Tag::Heading(_)) {
             if own.is_linky() {
@@ -303,27 +310,6 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
     item.has_blocks = has_blocks;
     item.cut = false;
     out
-}
-
-/// An element's total text: its own inline text plus its block descendants' text (inline
-/// descendants' text is already in `own`).
-fn sum_text(own: Run, m: &Measured<'_>, idx: u32) -> Run {
-    let mut t = own;
-    let items = &m.items;
-    let mut i = idx as usize + 1;
-    let end = items.len();
-    while i < end {
-        let c = &items[i];
-        if !c.dropped && !is_inline(c.tag) {
-            t.add(c.text);
-            i = c.end as usize;
-        } else if c.dropped {
-            i = c.end as usize;
-        } else {
-            i += 1;
-        }
-    }
-    t
 }
 
 fn is_inline(tag: Tag) -> bool {

@@ -55,7 +55,9 @@ pub fn article_text_of(doc: &Html, page_url: &Url, format: TextFormat) -> String
         .unwrap_or_else(|| page_url.clone());
     let markdown = format == TextFormat::Markdown;
     let mut blocks = render::render(&m.items, container, markdown, &base);
-    if !blocks::is_article(&blocks, &m.items[container].text) {
+    let page_story = m.items.first().map_or(0, |root| root.good);
+    let c = &m.items[container];
+    if !blocks::is_article(&blocks, &c.text, c.good, page_story) {
         return String::new();
     }
     let titles = [m.title, m.og_title];

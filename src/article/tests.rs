@@ -129,6 +129,24 @@ fn front_page_is_not_an_article() {
     assert_eq!(plain(&html), "");
 }
 
+/// A front page whose teasers sit in many small sections, none with three headlines: the best
+/// container is one teaser card, holding an eighth of the page's prose.
+#[test]
+fn front_page_of_sections_is_not_an_article() {
+    let mut sections = String::new();
+    for (i, summary) in [P1, P2, P3, P1, P2, P3, P1, P2].iter().enumerate() {
+        sections.push_str(&format!(
+            "<section class=section-{i}><h2>Section {i}</h2><div class=card><h3>\
+             <a href=/story/{i}>Headline number {i} of the day</a></h3><p>{summary}</p></div>\
+             <ul><li><a href=/more/{i}/1>Another headline in this section</a></li>\
+             <li><a href=/more/{i}/2>And one more headline in this section</a></li></ul>\
+             </section>"
+        ));
+    }
+    let html = format!("<html><body><main>{sections}</main></body></html>");
+    assert_eq!(plain(&html), "");
+}
+
 #[test]
 fn tag_and_search_pages_are_not_articles() {
     let mut results = String::new();

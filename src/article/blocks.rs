@@ -52,13 +52,15 @@ pub(super) fn filter(blocks: &mut Vec<Block>, titles: &[String]) {
             }
         });
     }
-    // After the last story paragraph: headings with nothing after them, short lines that are
-    // not sentences (tags, "Share this", credits).
+    // After the last story paragraph: headings with nothing after them, short paragraphs that
+    // are not sentences (tags, "Share this", credits).
     while let Some(b) = blocks.last() {
         if b.run.is_good() && is_prose(b.kind) {
             break;
         }
-        let tail = matches!(b.kind, Kind::Heading(_)) || b.run.value() <= 0;
+        // A list, table or code the story ends with stays, however short its lines.
+        let tail =
+            matches!(b.kind, Kind::Heading(_)) || (b.kind == Kind::Para && b.run.value() <= 0);
         if !tail {
             break;
         }

@@ -290,6 +290,18 @@ fn malformed_markup_does_not_panic() {
     assert_eq!(plain(&html), format!("{P1}\n\n{P2}\n\n{P3}"));
 }
 #[test]
+fn a_story_may_end_with_a_list_of_short_items() {
+    let html = format!(
+        "<html><body><div class=post><p>{P1}</p><p>{P2}</p><h2>What you need</h2>\
+         <ul><li>A ferry ticket</li><li>Patience</li></ul><p>Follow us</p></div></body></html>"
+    );
+    assert_eq!(
+        plain(&html),
+        format!("{P1}\n\n{P2}\n\nWhat you need\n\nA ferry ticket\nPatience")
+    );
+}
+
+#[test]
 fn wire_story_of_short_paragraphs() {
     // Agencies write one-sentence paragraphs; the short ones are sentences, not labels.
     let html = format!(

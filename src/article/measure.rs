@@ -57,7 +57,7 @@ impl Run {
         let mut n = 0;
         for c in text.chars() {
             if !c.is_whitespace() {
-                n += 1;
+                n += weight(c);
                 self.last = c;
             }
         }
@@ -92,6 +92,17 @@ impl Run {
     /// Whether this paragraph is story text (the positive, long case of [`Run::value`]).
     pub(super) fn is_good(&self) -> bool {
         self.link * 2 <= self.chars && self.chars - self.link >= GOOD_CHARS
+    }
+}
+
+/// How many characters of text `c` counts for: 3 for a Chinese or Japanese character (one
+/// carries about what a word of five letters does, so a 40-character Chinese sentence is as
+/// much text as a 120-letter English one), 1 otherwise. Thresholds such as [`GOOD_CHARS`] are
+/// in these units.
+fn weight(c: char) -> u32 {
+    match c {
+        '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' => 3,
+        _ => 1,
     }
 }
 

@@ -302,6 +302,18 @@ fn a_story_may_end_with_a_list_of_short_items() {
 }
 
 #[test]
+fn chinese_paragraphs_count_as_story_text() {
+    // 40 characters of Chinese say what about 120 letters of English do.
+    let a = "市议会周二投票决定关闭旧港口大桥，因为工程师发现大桥的两个支柱在冬季风暴中出现裂缝。";
+    let b = "议会表示，修复工程至少需要十八个月，在此期间公交车将使用下周开通的临时渡轮线路。";
+    let html = format!(
+        "<html><body><nav><a href=/>首页</a></nav><div class=content><p>{a}</p><p>{b}</p>\
+         </div></body></html>"
+    );
+    assert_eq!(plain(&html), format!("{a}\n\n{b}"));
+}
+
+#[test]
 fn wire_story_of_short_paragraphs() {
     // Agencies write one-sentence paragraphs; the short ones are sentences, not labels.
     let html = format!(

@@ -301,33 +301,54 @@ impl Buf {
     }
 }
 
-/// Splits a class/id value into words (at non-alphanumerics and camelCase humps) and checks each.
-fn words(value: &str, v: &mut Verdict) {
+/// Calls `f` with each word of one class name (split at non-alphanumerics and camelCase humps,
+/// lowercased).
+fn each_word(name: &str, mut f: impl FnMut(&str)) {
     let mut word = Buf::new();
-    let mut whole = Buf::new();
     let mut prev_lower = false;
-    for &b in value.as_bytes() {
+    for &b in name.as_bytes() {
         if b.is_ascii_alphanumeric() {
             if b.is_ascii_uppercase() && prev_lower {
-                check_word(word.as_str(), v);
+                f(word.as_str());
                 word.len = 0;
             }
             prev_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
-            let l = b.to_ascii_lowercase();
-            word.push(l);
-            whole.push(l);
+            word.push(b.to_ascii_lowercase());
         } else {
-            check_word(word.as_str(), v);
+            f(word.as_str());
             word.len = 0;
             prev_lower = false;
-            if b.is_ascii_whitespace() {
-                check_stems(whole.as_str(), v);
-                whole.len = 0;
-            }
         }
     }
-    check_word(word.as_str(), v);
-    check_stems(whole.as_str(), v);
+    f(word.as_str());
+}
+
+/// Screen sizes in responsive utility classes (`hidden-xs`, `d-md-none`, `md:block`).
+const BREAKPOINTS: &[&str] = &[
+    "xs", "sm", "md", "lg", "xl", "xxl", "mobile", "tablet", "desktop", "print",
+];
+
+/// Checks the words of a class/id value. A `hidden`/`hide` that only hides at one screen size
+/// (`hidden-xs`, or `hidden` beside a Tailwind `md:block`) does not count: the element is
+/// shown to a desktop reader.
+fn words(value: &str, v: &mut Verdict) {
+    let responsive_attr = value.split_ascii_whitespace().any(|c| c.contains(':'));
+    for name in value.split_ascii_whitespace() {
+        let mut sized = responsive_attr;
+        each_word(name, |w| sized |= BREAKPOINTS.contains(&w));
+        each_word(name, |w| {
+            if !(sized && matches!(w, "hidden" | "hide")) {
+                check_word(w, v);
+            }
+        });
+        let mut joined = Buf::new();
+        for &b in name.as_bytes() {
+            if b.is_ascii_alphanumeric() {
+                joined.push(b.to_ascii_lowercase());
+            }
+        }
+        check_stems(joined.as_str(), v);
+    }
 }
 
 fn check_word(word: &str, v: &mut Verdict) {
@@ -389,6 +410,15 @@ mod tests {
         assert!(judge("<div class='entry-meta x'>").weak);
         assert!(!judge("<div class='theader-x'>").is_furniture("div"));
         assert!(!judge("<div class='commentary'>").furniture);
+        assert!(judge("<div class='x hidden'>").weak);
+        assert!(
+            !judge("<div class='story hidden-xs'>").weak,
+            "hidden on phones only"
+        );
+        assert!(
+            !judge("<div class='hidden md:block'>").weak,
+            "Tailwind: shown from md up"
+        );
         assert!(judge("<div class='cookie-consent'>").furniture);
         assert!(judge("<div data-component='related-links'>").furniture);
         assert!(judge("<div class='main-content has-sidebar'>").is_furniture("div"));

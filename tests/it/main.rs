@@ -5,6 +5,7 @@
 
 mod common;
 
+mod charset_late;
 mod cli;
 mod coordinator;
 mod crawl;

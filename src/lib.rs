@@ -23,6 +23,7 @@ mod junk;
 pub(crate) mod malloc;
 pub mod meta;
 pub mod output;
+pub(crate) mod packed_text;
 pub(crate) mod record;
 pub(crate) mod robots;
 pub mod scope;

@@ -22,3 +22,5 @@ mod redis_fixture;
 mod redis_more;
 mod server_selftest;
 mod stop;
+mod text_cli;
+mod text_resume;

@@ -125,7 +125,7 @@ for line in open(sys.argv[1]):
     t[k] = v
 s = json.load(open(sys.argv[2]))
 cpu = float(t["User time (seconds)"]) + float(t["System time (seconds)"])
-ok = s["by_status"].get("200", 0)
+ok = s["by_status"].get("2xx", 0)
 print(f'{sys.argv[3]}\t{sys.argv[4]}\t{s["pages"]}\t{ok}\t{cpu:.3f}\t{t["Maximum resident set size (kbytes)"]}')
 PY
         log "$(tail -1 "$RESULTS")"
@@ -191,7 +191,7 @@ for line in open(sys.argv[1]):
     v, run, pages, ok, cpu, rss = line.split("\t")
     runs.setdefault(v, []).append((int(pages), int(ok), float(cpu), int(rss)))
 med = {}
-print("| variant | pages (200) | CPU per page (user+sys) | peak RSS |")
+print("| variant | pages (2xx) | CPU per page (user+sys) | peak RSS |")
 print("|---|---|---|---|")
 for v in ["base", "meta", "text", "meta+text"]:
     rs = runs[v]

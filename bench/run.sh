@@ -22,6 +22,10 @@
 #                    the 2,000,000-page latency site fetched, as seen1m): MEMORY USAGE of every key of the crawl, INFO
 #                    memory, and a plain SET of as many 8-byte members for comparison
 #   redis-scale      both redis-* (results to bench/results-redis.md unless --out says otherwise)
+#   text             --text on the real pages of ../shared/corpora/readability-test-pages: CPU per
+#                    page and peak RSS at 128 workers with and without --text and --meta, and the
+#                    text's bytes per row in the --state file and in Redis; alone, handed to
+#                    bench/text.sh (results to bench/results-text.md; skipped without the corpus)
 #   NAME-qC[+C...]   any of the above with trawl's --queue-capacity C instead of 256; with several
 #                    (static-d2-q1+64) every round runs trawl once per capacity on the same server,
 #                    interleaved (odd rounds in the order given, even rounds reversed), each row
@@ -173,6 +177,15 @@ if [[ ,$SCENARIO_LIST, == *,queue-capacity,* ]]; then
     SCENARIO_LIST=${SCENARIO_LIST//,queue-capacity,/,latency50-w32-q1+64,static-d2-q1+64,}
     SCENARIO_LIST=${SCENARIO_LIST#,}; SCENARIO_LIST=${SCENARIO_LIST%,}
     OUT=${OUT:-$BENCH/results-queue-capacity.md}
+fi
+# --text on real pages (issue 18): a script of its own (the corpus, its server and its report).
+if [[ $SCENARIO_LIST == text ]]; then
+    text_args=(--runs "$RUNS")
+    [[ -n $OUT ]] && text_args+=(--out "$OUT")
+    [[ $BUILD == 0 ]] && text_args+=(--no-build)
+    [[ -n $TRAWL_GIVEN ]] && text_args+=(--trawl "$TRAWL_GIVEN")
+    [[ -n $BIN_DIR_GIVEN && -z $TRAWL_GIVEN ]] && text_args+=(--trawl "$BIN/trawl")
+    exec "$BENCH/text.sh" "${text_args[@]}"
 fi
 if [[ ,$SCENARIO_LIST, == *,redis-scale,* ]]; then
     SCENARIO_LIST=,$SCENARIO_LIST,

@@ -414,6 +414,7 @@ fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
         excel_safe: args.excel_safe,
         bom: args.bom,
         meta: args.meta,
+        text: args.text,
     };
     let found = match crate::shared::export::open(&target, args.run) {
         Ok(f) => f,

@@ -1,7 +1,14 @@
 //! Character-encoding decision and decoding of fetched HTML bodies, following the WHATWG
-//! "determining the character encoding" order: byte-order mark, then the HTTP `Content-Type`
-//! charset, then a `<meta>` prescan of the first 1024 bytes, then (with no declaration at all)
-//! UTF-8 if the body is valid UTF-8, else the `chardetng` detector.
+//! "determining the character encoding" order:
+//!
+//! 1. a byte-order mark;
+//! 2. the HTTP `Content-Type` charset;
+//! 3. a `<meta>` prescan of the first 1024 bytes ([`prescan_meta`]);
+//! 4. a `<meta>` declaration later in the head ([`late_head_meta`]): what the standard's "change
+//!    the encoding" step and browsers do when the parser meets one after the prescan window (a
+//!    head full of scripts and styles pushes it there on about one page in eight);
+//! 5. with no declaration at all: UTF-8 if the body is valid UTF-8, else the `chardetng`
+//!    detector (a guess, which a declaration always beats).
 //!
 //! This module owns only bytes → text. It must never parse the document beyond the meta
 //! prescan, never do I/O, and never panic or fail on hostile input: malformed byte sequences
@@ -12,6 +19,35 @@ use encoding_rs::{Encoding, REPLACEMENT, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252
 /// How many leading bytes the `<meta>` prescan looks at (WHATWG).
 const PRESCAN_LIMIT: usize = 1024;
 
+/// How far [`late_head_meta`] looks for a declaration the prescan missed: heads of news pages
+/// carry tens of KB of inline scripts and styles before theirs (the latest seen in the
+/// development corpus sits at 8.7 KB), and the scan stops at `<body` or `</head>` well before
+/// this on most pages.
+const LATE_META_LIMIT: usize = 64 * 1024;
+
+/// The elements whose content is text to the HTML tokenizer, not markup: a `<meta>` written
+/// inside one (a script's string, a style, a title) is not a declaration.
+const RAW_TEXT: [&[u8]; 9] = [
+    b"script",
+    b"style",
+    b"title",
+    b"textarea",
+    b"xmp",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+    b"noscript",
+];
+
+/// The encoding the page declares: the HTTP charset, else a `<meta>` in the prescan window,
+/// else one later in the head (steps 2 to 4 of the module's order).
+fn declared(body: &[u8], content_type: Option<&str>) -> Option<&'static Encoding> {
+    content_type
+        .and_then(charset_from_content_type)
+        .or_else(|| prescan_meta(body))
+        .or_else(|| late_head_meta(body))
+}
+
 /// Decode an HTML body the WHATWG way. Returns the text and the name of the encoding used
 /// (encoding_rs name, e.g. "UTF-8", "windows-1251", "KOI8-R", "Shift_JIS", "windows-1252").
 pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static Encoding) {
@@ -20,13 +56,10 @@ pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static
         let (text, _had_errors) = encoding.decode_with_bom_removal(body);
         return (text.into_owned(), encoding);
     }
-    // 2. Transport layer, 3. meta prescan.
-    let declared = content_type
-        .and_then(charset_from_content_type)
-        .or_else(|| prescan_meta(body));
-    let encoding = match declared {
+    // 2. Transport layer, 3. meta prescan, 4. a later meta in the head.
+    let encoding = match declared(body, content_type) {
         Some(encoding) => encoding,
-        // 4. No declaration: valid UTF-8 stays UTF-8, otherwise ask the detector.
+        // 5. No declaration: valid UTF-8 stays UTF-8, otherwise ask the detector.
         None if std::str::from_utf8(body).is_ok() => UTF_8,
         None => {
             let mut detector = chardetng::EncodingDetector::new();
@@ -41,17 +74,14 @@ pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static
 /// [`decode_html`] for a body the caller no longer needs: a UTF-8 body (the common case) becomes
 /// the `String` without a copy.
 pub fn decode_html_owned(body: Vec<u8>, content_type: Option<&str>) -> (String, &'static Encoding) {
-    if Encoding::for_bom(&body).is_none() {
-        let declared = content_type
-            .and_then(charset_from_content_type)
-            .or_else(|| prescan_meta(&body));
-        if declared.is_none_or(|e| e == UTF_8) {
-            match String::from_utf8(body) {
-                Ok(text) => return (text, UTF_8),
-                Err(e) => {
-                    let body = e.into_bytes();
-                    return decode_html(&body, content_type);
-                }
+    if Encoding::for_bom(&body).is_none()
+        && declared(&body, content_type).is_none_or(|e| e == UTF_8)
+    {
+        match String::from_utf8(body) {
+            Ok(text) => return (text, UTF_8),
+            Err(e) => {
+                let body = e.into_bytes();
+                return decode_html(&body, content_type);
             }
         }
     }
@@ -152,7 +182,21 @@ fn is_ascii_ws_byte(b: u8) -> bool {
 /// and the `replacement` encoding (labels such as `iso-2022-kr`) is ignored, as Gecko does.
 /// A declaration cut off by the 1024-byte limit does not count.
 pub fn prescan_meta(head: &[u8]) -> Option<&'static Encoding> {
-    let input = &head[..head.len().min(PRESCAN_LIMIT)];
+    scan_meta(&head[..head.len().min(PRESCAN_LIMIT)], false)
+}
+
+/// The encoding declared by a `<meta>` in the head that [`prescan_meta`] did not reach: the same
+/// algorithm over the first [`LATE_META_LIMIT`] bytes, which also knows what the prescan need
+/// not within 1024 bytes: the content of [`RAW_TEXT`] elements (scripts, styles, the title) is
+/// skipped, not read as markup, and the head ends at the first `<body` start tag or `</head>`
+/// end tag (a `<meta charset>` in the body is not the page's declaration). Comments are skipped
+/// as in the prescan; a declaration cut off by the limit does not count.
+pub fn late_head_meta(body: &[u8]) -> Option<&'static Encoding> {
+    scan_meta(&body[..body.len().min(LATE_META_LIMIT)], true)
+}
+
+/// The prescan over `input`; `head_only`: the [`late_head_meta`] rules as well.
+fn scan_meta(input: &[u8], head_only: bool) -> Option<&'static Encoding> {
     let mut pos = 0;
     while pos < input.len() {
         let rest = &input[pos..];
@@ -182,8 +226,17 @@ pub fn prescan_meta(head: &[u8]) -> Option<&'static Encoding> {
             if rest.get(tag_start).is_some_and(u8::is_ascii_alphabetic) {
                 // A start or end tag: skip its name, then its attributes.
                 pos += tag_start;
+                let name_start = pos;
                 while pos < input.len() && !is_ascii_ws_byte(input[pos]) && input[pos] != b'>' {
                     pos += 1;
+                }
+                let name = &input[name_start..pos];
+                let end_tag = tag_start == 2;
+                if head_only
+                    && (!end_tag && name.eq_ignore_ascii_case(b"body")
+                        || end_tag && name.eq_ignore_ascii_case(b"head"))
+                {
+                    return None;
                 }
                 loop {
                     match get_attribute(input, &mut pos) {
@@ -193,6 +246,13 @@ pub fn prescan_meta(head: &[u8]) -> Option<&'static Encoding> {
                     }
                 }
                 pos += 1;
+                if head_only && !end_tag && RAW_TEXT.iter().any(|r| name.eq_ignore_ascii_case(r)) {
+                    // Up to the element's end tag (which the next round reads as a tag).
+                    let mut close = Vec::with_capacity(name.len() + 2);
+                    close.extend_from_slice(b"</");
+                    close.extend_from_slice(name);
+                    pos += find_ignore_ascii_case(&input[pos..], &close)?;
+                }
                 continue;
             }
             if matches!(rest.get(1), Some(b'!' | b'/' | b'?')) {
@@ -948,5 +1008,147 @@ mod tests {
         let (text, enc) = decode_html(b"<title>x</title>", Some("text/html; charset=iso-2022-kr"));
         assert_eq!(enc, REPLACEMENT);
         assert_eq!(text, "\u{FFFD}");
+    }
+}
+
+#[cfg(test)]
+mod late_tests {
+    use super::*;
+    use encoding_rs::{ISO_8859_2, WINDOWS_1251};
+
+    const FRENCH: &str = "Élections régionales : à Besançon, la maire écologiste présente un \
+        budget « très serré » où l'on prévoit des économies d'énergie et des crèches.";
+
+    /// A Latin-1 French page whose `<meta charset>` comes after `before` bytes of head (scripts
+    /// and styles, as analytics snippets and inline CSS put there).
+    fn french_page(before: usize, declaration: &str) -> Vec<u8> {
+        let mut head = String::from("<!DOCTYPE html><html lang=\"fr\"><head>");
+        head.push_str("<script>window.dataLayer = window.dataLayer || [];");
+        while head.len() < before.saturating_sub(40) {
+            head.push_str("dataLayer.push({'event': 'page', 'section': 'region'});\n");
+        }
+        head.push_str("</script><style>p{margin:0}</style>");
+        while head.len() < before {
+            head.push(' ');
+        }
+        let at = head.len();
+        head.push_str(declaration);
+        head.push_str("<title>");
+        let mut out = head.into_bytes();
+        assert!(at >= before && at < before + 60, "declaration at {at}");
+        let (latin1, _, bad) = WINDOWS_1252.encode(FRENCH);
+        assert!(!bad);
+        out.extend_from_slice(&latin1);
+        out.extend_from_slice(b"</title></head><body><p>");
+        out.extend_from_slice(&latin1);
+        out.extend_from_slice(b"</p></body></html>");
+        out
+    }
+
+    fn title_of(text: &str) -> &str {
+        let start = text.find("<title>").map_or(0, |i| i + 7);
+        let end = text[start..]
+            .find("</title>")
+            .map_or(text.len(), |i| start + i);
+        &text[start..end]
+    }
+
+    #[test]
+    fn a_declaration_after_the_prescan_window_beats_the_guess() {
+        for before in [1100, 3000] {
+            for decl in [
+                "<meta charset=\"iso-8859-1\">",
+                "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\">",
+            ] {
+                let page = french_page(before, decl);
+                assert_eq!(prescan_meta(&page), None, "past the window");
+                let (text, enc) = decode_html(&page, Some("text/html"));
+                assert_eq!(enc, WINDOWS_1252, "at {before}: {decl}");
+                assert_eq!(title_of(&text), FRENCH);
+                let (owned, enc) = decode_html_owned(page, None);
+                assert_eq!((title_of(&owned), enc), (FRENCH, WINDOWS_1252));
+            }
+        }
+    }
+
+    /// A short Latin-1 page (a headline, a line of text) whose declaration comes after
+    /// `before` bytes of script, or none with `declaration` empty.
+    fn short_page(before: usize, declaration: &str) -> Vec<u8> {
+        let (latin1, _, _) = WINDOWS_1252.encode("Fête de la musique");
+        let mut page = b"<html><head><script>".to_vec();
+        page.extend(std::iter::repeat_n(b' ', before));
+        page.extend_from_slice(b"</script>");
+        page.extend_from_slice(declaration.as_bytes());
+        page.extend_from_slice(b"<title>");
+        page.extend_from_slice(&latin1);
+        page.extend_from_slice(b"</title></head><body><p>");
+        page.extend_from_slice(&latin1);
+        page.extend_from_slice(b"</p></body></html>");
+        page
+    }
+
+    #[test]
+    fn a_short_page_is_guessed_wrong_without_its_late_declaration() {
+        // Too little text for the detector: it takes "ê" for Polish "ę".
+        let (text, guessed) = decode_html(&short_page(1500, ""), None);
+        assert_eq!(guessed, encoding_rs::WINDOWS_1250);
+        assert_eq!(title_of(&text), "Fęte de la musique");
+        let page = short_page(1500, "<meta charset=\"iso-8859-1\">");
+        let (text, enc) = decode_html(&page, None);
+        assert_eq!((title_of(&text), enc), ("Fête de la musique", WINDOWS_1252));
+    }
+
+    #[test]
+    fn the_header_and_an_early_declaration_beat_a_late_one() {
+        let page = french_page(3000, "<meta charset=\"iso-8859-2\">");
+        let (_, enc) = decode_html(&page, Some("text/html; charset=windows-1251"));
+        assert_eq!(enc, WINDOWS_1251, "the header wins");
+        let mut early = b"<meta charset=windows-1251>".to_vec();
+        early.extend(french_page(3000, "<meta charset=\"iso-8859-2\">"));
+        assert_eq!(decode_html(&early, None).1, WINDOWS_1251);
+        // Alone, the late declaration beats the detector, which reads this French as
+        // windows-1252.
+        assert_eq!(decode_html(&page, None).1, ISO_8859_2);
+        let undeclared = french_page(3000, "");
+        assert_eq!(decode_html(&undeclared, None).1, WINDOWS_1252);
+    }
+
+    #[test]
+    fn a_declaration_in_a_comment_a_script_or_the_body_is_not_taken() {
+        let comment = french_page(2000, "<!-- <meta charset=\"iso-8859-2\"> -->");
+        let script = french_page(
+            2000,
+            "<script>document.write('<meta charset=\"iso-8859-2\">');</script>",
+        );
+        let style = french_page(2000, "<style>/* <meta charset=iso-8859-2> */</style>");
+        for page in [&comment, &script, &style] {
+            assert_eq!(
+                late_head_meta(page),
+                None,
+                "{}",
+                String::from_utf8_lossy(page)
+            );
+        }
+        let mut body = french_page(2000, "");
+        body.extend_from_slice(b"<meta charset=\"iso-8859-2\">");
+        assert_eq!(late_head_meta(&body), None, "after <body");
+        let after_head = b"<html><head><title>x</title></head><meta charset=iso-8859-2>";
+        assert_eq!(late_head_meta(after_head), None, "after </head>");
+        // An unclosed script hides the rest of the page.
+        assert_eq!(
+            late_head_meta(b"<script>var a='<meta charset=koi8-r>'"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_declaration_cut_by_the_window_is_read_whole_later() {
+        let mut page = vec![b' '; PRESCAN_LIMIT - 10];
+        page.extend_from_slice(b"<meta charset=\"windows-1251\"><title>x</title>");
+        assert_eq!(prescan_meta(&page), None);
+        assert_eq!(decode_html(&page, None).1, WINDOWS_1251);
+        let mut far = vec![b' '; LATE_META_LIMIT];
+        far.extend_from_slice(b"<meta charset=\"windows-1251\">");
+        assert_eq!(late_head_meta(&far), None, "past the bound");
     }
 }

@@ -1,6 +1,7 @@
 //! The command line (clap derive). Doc comments here are the `--help` text. It parses and converts
 //! into a [`Config`] once; nothing else in the crate imports clap.
 
+use crate::article::TextFormat;
 use crate::config::{defaults, Config, OutputTarget};
 use crate::error::ConfigError;
 use crate::paths;
@@ -278,6 +279,15 @@ pub struct Cli {
     #[arg(long, requires = "meta")]
     pub dedup_canonical: bool,
 
+    /// Add the `text` column: the article's main text (empty for a page that is not an
+    /// article, and for failed and non-HTML pages), after the other columns.
+    #[arg(long)]
+    pub text: bool,
+
+    /// With --text: the text column as plain text or as Markdown [default: plain]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub text_format: Option<TextFormatArg>,
+
     /// Also write the end-of-crawl summary as JSON to this file (`-` for standard output;
     /// `{date}` and `{time}` as for -o).
     #[arg(long, value_name = "PATH")]
@@ -315,6 +325,24 @@ pub enum FormatArg {
     Csv,
     /// One JSON object per line, with the CSV's field names.
     Jsonl,
+}
+
+/// `--text-format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormatArg {
+    /// Paragraphs separated by one blank line.
+    Plain,
+    /// Markdown: headings, lists, quotes, emphasis, links with absolute URLs.
+    Markdown,
+}
+
+impl From<TextFormatArg> for TextFormat {
+    fn from(arg: TextFormatArg) -> TextFormat {
+        match arg {
+            TextFormatArg::Plain => TextFormat::Plain,
+            TextFormatArg::Markdown => TextFormat::Markdown,
+        }
+    }
 }
 
 /// `--scope` values.
@@ -391,6 +419,10 @@ pub struct ExportArgs {
     /// Add the --meta columns (rows of a crawl without --meta have them empty).
     #[arg(long)]
     pub meta: bool,
+
+    /// Add the --text column (rows of a crawl without --text have it empty).
+    #[arg(long)]
+    pub text: bool,
 
     /// Prefix cells that a spreadsheet would run as a formula with `'`.
     #[arg(long)]
@@ -794,6 +826,16 @@ impl Cli {
             excel_safe: self.excel_safe,
             bom: self.bom,
             meta: self.meta,
+            text: self.text,
+        };
+        config.text_format = match (self.text, self.text_format) {
+            (false, Some(_)) => {
+                return Err(ConfigError::Invalid(
+                    "--text-format needs --text (it sets the form of the text column)".into(),
+                ))
+            }
+            (_, Some(format)) => format.into(),
+            (_, None) => defaults::TEXT_FORMAT,
         };
         config.dedup_canonical = self.dedup_canonical;
         config.summary_json = summary_json;
@@ -957,6 +999,42 @@ mod tests {
             assert!(err.starts_with(starts), "{err:?}");
             assert!(!err.contains("secret"), "{err}");
         }
+    }
+
+    #[test]
+    fn text_format_needs_text_and_defaults_to_the_documented_value() {
+        let cli = Cli::parse_from(["trawl", "--text-format", "markdown", "https://a.org/"]);
+        let err = cli.into_config().expect_err("no --text").to_string();
+        assert_eq!(
+            err,
+            "--text-format needs --text (it sets the form of the text column)"
+        );
+        let c = Cli::parse_from(["trawl", "--text", "https://a.org/"])
+            .into_config()
+            .expect("config");
+        assert!(c.output_options.text);
+        assert_eq!(c.text_format, defaults::TEXT_FORMAT);
+        let c = Cli::parse_from([
+            "trawl",
+            "--text",
+            "--text-format",
+            "markdown",
+            "https://a.org/",
+        ])
+        .into_config()
+        .expect("config");
+        assert_eq!(c.text_format, TextFormat::Markdown);
+        // --help states the default clap cannot apply (it is an Option to tell "not given").
+        let help = Cli::command()
+            .get_arguments()
+            .find(|a| a.get_long() == Some("text-format"))
+            .and_then(|a| a.get_help().map(|h| h.to_string()))
+            .unwrap_or_default();
+        let stated = match defaults::TEXT_FORMAT {
+            TextFormat::Plain => "[default: plain]",
+            TextFormat::Markdown => "[default: markdown]",
+        };
+        assert!(help.ends_with(stated), "{help}");
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub mod defaults {
     pub const MAX_HOST_PAUSE_SECS: u64 = 300;
     /// `--revisit-depth`: the seeds only.
     pub const REVISIT_DEPTH: u32 = 0;
+    /// `--text-format` (with `--text`).
+    pub const TEXT_FORMAT: crate::article::TextFormat = crate::article::TextFormat::Plain;
     /// `--scope`.
     pub const SCOPE: crate::scope::ScopeKind = crate::scope::ScopeKind::Host;
     /// `--history-days`: a `--state` forgets pages neither fetched nor found linked this long.
@@ -142,6 +144,8 @@ pub struct Config {
     pub output_options: crate::output::OutputOptions,
     /// `--dedup-canonical`: at most one row per canonical URL (needs `output_options.meta`).
     pub dedup_canonical: bool,
+    /// `--text-format`: the form of the `text` column (used only with `output_options.text`).
+    pub text_format: crate::article::TextFormat,
     /// Also write the summary as JSON here (a literal path or standard output).
     pub summary_json: Option<OutputTarget>,
     /// Print nothing but fatal errors.
@@ -211,6 +215,7 @@ impl Config {
             redis_ttl: days(defaults::REDIS_TTL_DAYS),
             output_options: crate::output::OutputOptions::default(),
             dedup_canonical: false,
+            text_format: defaults::TEXT_FORMAT,
             summary_json: None,
             quiet: false,
         }
@@ -318,6 +323,7 @@ impl Config {
             ("--revisit-depth", self.revisit_depth.to_string()),
             ("--meta", flag(self.output_options.meta)),
             ("--dedup-canonical", flag(self.dedup_canonical)),
+            ("--text", self.text_option()),
         ]);
         if who == Agreement::Shared {
             agreed.extend([
@@ -340,8 +346,21 @@ impl Config {
     }
 }
 
+impl Config {
+    /// `--text` as the crawl agrees on it: `off`, or the form of the column (`plain`, `markdown`).
+    fn text_option(&self) -> String {
+        match (self.output_options.text, self.text_format) {
+            (false, _) => "off".into(),
+            (true, crate::article::TextFormat::Plain) => "plain".into(),
+            (true, crate::article::TextFormat::Markdown) => "markdown".into(),
+        }
+    }
+}
+
 /// The options in which `ours` and an earlier crawl's `theirs` differ, as (ours, theirs) in one
-/// phrase each; `None` when they agree.
+/// phrase each; `None` when they agree. An option `theirs` does not name (a crawl started by a
+/// trawl older than the option) agrees with ours when ours is `off`: that trawl could only do
+/// without it.
 pub fn differences(
     ours: &BTreeMap<&'static str, String>,
     theirs: &BTreeMap<String, String>,
@@ -353,7 +372,10 @@ pub fn differences(
     };
     let (a, b): (Vec<String>, Vec<String>) = ours
         .iter()
-        .filter(|(k, v)| theirs.get(**k) != Some(*v))
+        .filter(|(k, v)| match theirs.get(**k) {
+            Some(t) => t != *v,
+            None => v.as_str() != "off",
+        })
         .map(|(k, v)| (show(k, Some(v)), show(k, theirs.get(*k))))
         .unzip();
     (!a.is_empty()).then(|| (a.join(", "), b.join(", ")))
@@ -385,6 +407,15 @@ mod tests {
         theirs.insert("--max-depth".into(), "2".into());
         theirs.insert("seeds".into(), "a b".into());
         assert_eq!(differences(&ours, &theirs), None);
+        // An option the earlier crawl did not know agrees only when ours is off.
+        let mut ours = ours;
+        ours.insert("--text", "off".into());
+        assert_eq!(differences(&ours, &theirs), None);
+        ours.insert("--text", "plain".into());
+        assert_eq!(
+            differences(&ours, &theirs),
+            Some(("--text plain".into(), "--text (not set)".into()))
+        );
     }
 
     #[test]

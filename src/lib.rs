@@ -27,6 +27,7 @@ pub mod man;
 pub mod meta;
 pub mod output;
 pub mod paths;
+pub(crate) mod packed_text;
 pub(crate) mod record;
 pub(crate) mod robots;
 pub mod robots_meta;

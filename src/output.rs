@@ -143,7 +143,12 @@ pub struct OutputOptions {
     /// `--meta`: the [`META_COLUMNS`] follow the 13 columns (empty cells for a row without
     /// metadata, such as a failed page).
     pub meta: bool,
+    /// `--text`: the [`TEXT_COLUMN`] comes last (after the metadata columns with `--meta`).
+    pub text: bool,
 }
+
+/// The `--text` column's name.
+pub const TEXT_COLUMN: &str = "text";
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn excel_safe(cell: &str) -> std::borrow::Cow<'_, str> {
@@ -575,6 +580,9 @@ impl FileSink {
             if self.options.meta {
                 cells.extend(META_COLUMNS.map(String::from));
             }
+            if self.options.text {
+                cells.push(TEXT_COLUMN.into());
+            }
             self.csv_line(&cells, false)?;
         }
         Ok(())
@@ -625,9 +633,14 @@ impl FileSink {
 impl RowSink for FileSink {
     fn write_row(&mut self, row: &Row) -> Result<(), CrawlError> {
         match self.options.format {
-            Format::Csv if self.options.meta => {
+            Format::Csv if self.options.meta || self.options.text => {
                 let mut cells: Vec<String> = row.record().into();
-                cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
+                if self.options.meta {
+                    cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
+                }
+                if self.options.text {
+                    cells.push(row.text.clone());
+                }
                 self.csv_line(&cells, self.options.excel_safe)
             }
             Format::Csv => {
@@ -640,6 +653,10 @@ impl RowSink for FileSink {
                 if self.options.meta {
                     cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
                     names.extend(META_COLUMNS);
+                }
+                if self.options.text {
+                    cells.push(row.text.clone());
+                    names.push(TEXT_COLUMN);
                 }
                 self.record.clear();
                 jsonl_line(&mut self.record, &names, &cells).map_err(|e| CrawlError::Write {
@@ -970,6 +987,59 @@ mod tests {
     }
 
     #[test]
+    fn the_text_column_comes_last_only_with_text() {
+        let mut row = with_meta();
+        row.text = "First paragraph, \"quoted\".\n\nSecond one.".into();
+        for meta in [false, true] {
+            let options = OutputOptions {
+                meta,
+                text: true,
+                ..OutputOptions::default()
+            };
+            let dir = tempfile::tempdir().expect("tmp");
+            let path = write(dir.path(), options, &[row.clone(), Row::default()]);
+            let mut r = csv::Reader::from_path(&path).expect("read");
+            let headers: Vec<String> = r
+                .headers()
+                .expect("headers")
+                .iter()
+                .map(String::from)
+                .collect();
+            let mut want: Vec<&str> = COLUMNS.to_vec();
+            if meta {
+                want.extend(META_COLUMNS);
+            }
+            want.push(TEXT_COLUMN);
+            assert_eq!(headers, want);
+            let rows: Vec<csv::StringRecord> = r.records().map(|r| r.expect("record")).collect();
+            assert_eq!(rows[0].len(), want.len());
+            assert_eq!(&rows[0][want.len() - 1], row.text);
+            assert_eq!(&rows[1][want.len() - 1], "", "a row without text");
+            if meta {
+                assert_eq!(&rows[0][13], "2026-11-30T13:05:00Z");
+            }
+
+            let options = OutputOptions {
+                format: Format::Jsonl,
+                ..options
+            };
+            let dir = tempfile::tempdir().expect("tmp");
+            let path = write(dir.path(), options, &[row.clone(), Row::default()]);
+            let text = std::fs::read_to_string(&path).expect("read");
+            for (line, cell) in text.lines().zip([row.text.as_str(), ""]) {
+                let at: Vec<usize> = want
+                    .iter()
+                    .map(|k| line.find(&format!("\"{k}\":")).expect("field"))
+                    .collect();
+                assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
+                let v: serde_json::Value = serde_json::from_str(line).expect("json");
+                assert_eq!(v.as_object().expect("object").len(), want.len());
+                assert_eq!(v["text"], cell);
+            }
+        }
+    }
+
+    #[test]
     fn titles_with_commas_quotes_and_newlines_round_trip() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = write(dir.path(), OutputOptions::default(), &[sample()]);
@@ -1017,6 +1087,7 @@ mod tests {
             bom: true,
             excel_safe: true,
             meta: false,
+            text: false,
         };
         let path = write(dir.path(), options, &[sample(), Row::default()]);
         let text = std::fs::read_to_string(&path).expect("read");

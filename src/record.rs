@@ -43,6 +43,10 @@ pub struct Row {
     /// The metadata columns (`--meta` only; written by `output` only when it is on).
     #[serde(skip)]
     pub meta: Option<Box<Meta>>,
+    /// The article's text (`--text` only; written by `output` only when it is on): empty for a
+    /// page that is not an article, a failed page and a non-HTML one.
+    #[serde(skip)]
+    pub text: String,
     /// With `--dedup-canonical`: the page's canonical URL (its final URL when it names none).
     /// At most one row per key is written; never an output column.
     #[serde(skip)]

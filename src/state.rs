@@ -18,8 +18,9 @@
 //!   ones included. Resume order is `depth, seq`; upserting a key (a promotion) deletes and
 //!   reinserts the row, so it gets a fresh `seq` and goes to the back of its new depth.
 //! - `seen(key)`, `done(key)`: the current crawl's sets of URL keys.
-//! - `rows(seq, 13 columns, meta)`: the current crawl's row log, `seq` 0-based and dense; `meta`
-//!   is the row's 12 `--meta` cells as a JSON array of strings, NULL for a row without them.
+//! - `rows(seq, 13 columns, meta, text)`: the current crawl's row log, `seq` 0-based and dense;
+//!   `meta` is the row's 12 `--meta` cells as a JSON array of strings, NULL for a row without
+//!   them; `text` is its `--text` cell packed (DEFLATE, `crate::packed_text`), NULL when empty.
 //! - `history(key, etag, last_modified, fetched_at)`: pages remembered across crawls;
 //!   `fetched_at` is when the page was last fetched or marked seen again (a known link a new-only
 //!   run dropped, a redirect's final URL): the clock of the history's window, which
@@ -37,7 +38,8 @@
 //! the canonical bytes and 0xFF, `url_norm::key_of_canonical`), which equal every key version 1
 //! stored; a version 1 file is migrated on open by stamping version 2, in one transaction. 3 adds
 //! the nullable `rows.meta` column (a version 1 or 2 file gets it on open, NULL in every row it
-//! has, in the same transaction). A file of a newer version is refused.
+//! has, in the same transaction). 4 adds the nullable `rows.text` column the same way. A file of
+//! a newer version is refused.
 
 use crate::error::ErrorClass;
 use crate::meta::Meta;
@@ -56,7 +58,7 @@ use url::Url;
 
 /// The schema version this build reads and writes. Older versions are migrated on open
 /// ([`OLDEST_MIGRATABLE`] and up).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The oldest schema version this build migrates to [`SCHEMA_VERSION`]: version 1's tables are
 /// version 2's, and its keys are equal (see the module documentation).
@@ -105,7 +107,8 @@ CREATE TABLE rows (
     fetched_at    TEXT NOT NULL,
     encoding      TEXT NOT NULL,
     error         TEXT,
-    meta          TEXT
+    meta          TEXT,
+    text          BLOB
 );
 CREATE TABLE history (
     key            INTEGER PRIMARY KEY,
@@ -553,6 +556,15 @@ impl StateStore {
         if !has_meta {
             tx.execute_batch("ALTER TABLE rows ADD COLUMN meta TEXT")?;
         }
+        // 3 -> 4: the rows' `--text` cells (NULL, that is empty, for the rows already logged).
+        let has_text: bool = tx.query_row(
+            "SELECT count(*) FROM pragma_table_info('rows') WHERE name = 'text'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !has_text {
+            tx.execute_batch("ALTER TABLE rows ADD COLUMN text BLOB")?;
+        }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
         Ok(())
@@ -747,8 +759,9 @@ impl StateStore {
                     tx.prepare_cached("INSERT OR IGNORE INTO done (key) VALUES (?1)")?;
                 let mut log_row = tx.prepare_cached(
                     "INSERT INTO rows (seq, url, final_url, depth, parent, status, content_type,
-                        title, links, bytes, elapsed_ms, fetched_at, encoding, error, meta)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                        title, links, bytes, elapsed_ms, fetched_at, encoding, error, meta, text)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                        ?16)",
                 )?;
                 let mut remember = tx.prepare_cached(
                     "INSERT INTO history (key, etag, last_modified, fetched_at)
@@ -793,6 +806,7 @@ impl StateStore {
                             r.encoding,
                             r.error.map(ErrorClass::as_str),
                             meta_to_db(r.meta.as_deref()),
+                            (!r.text.is_empty()).then(|| crate::packed_text::pack(&r.text)),
                         ])?;
                         next_row += 1;
                     }
@@ -821,7 +835,7 @@ impl StateStore {
     fn read_rows(&self, from: u64) -> rusqlite::Result<Vec<Row>> {
         let mut st = self.conn.prepare_cached(
             "SELECT url, final_url, depth, parent, status, content_type, title, links, bytes,
-                elapsed_ms, fetched_at, encoding, error, meta
+                elapsed_ms, fetched_at, encoding, error, meta, text
              FROM rows WHERE seq >= ?1 ORDER BY seq",
         )?;
         let from = i64::try_from(from).unwrap_or(i64::MAX);
@@ -848,6 +862,11 @@ impl StateStore {
                     encoding: r.get(11)?,
                     error,
                     meta: meta_from_db(r.get(13)?).map_err(|e| conversion(13, Type::Text, e))?,
+                    text: match r.get::<_, Option<Vec<u8>>>(14)? {
+                        Some(packed) => crate::packed_text::unpack(&packed)
+                            .map_err(|e| conversion(14, Type::Blob, e.to_string()))?,
+                        None => String::new(),
+                    },
                     dedup_key: None,
                 })
             })?
@@ -1181,6 +1200,9 @@ mod tests {
             };
             d.row.encoding = "windows-1251".into();
             d.row.title = String::new();
+            if i % 3 == 1 {
+                d.row.text = format!("Paragraph {i}, «quoted».\n\n- item\n- item").repeat(i);
+            }
             dones.push(d);
         }
         let mut empty = done(&entry("empty", 0, None), None);
@@ -1700,7 +1722,7 @@ mod tests {
     }
 
     /// Rewind a state file to an older schema version, as an older trawl left it (before 3, the
-    /// rows had no `meta` column).
+    /// rows had no `meta` column; before 4, no `text` column).
     fn set_version(path: &Path, version: i64) {
         let c = Connection::open(path).expect("sqlite");
         let has_meta: i64 = c
@@ -1713,6 +1735,17 @@ mod tests {
         if version < 3 && has_meta > 0 {
             c.execute_batch("ALTER TABLE rows DROP COLUMN meta")
                 .expect("drop meta");
+        }
+        let has_text: i64 = c
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('rows') WHERE name = 'text'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("table_info");
+        if version < 4 && has_text > 0 {
+            c.execute_batch("ALTER TABLE rows DROP COLUMN text")
+                .expect("drop text");
         }
         c.pragma_update(None, "user_version", version)
             .expect("user_version");
@@ -1795,6 +1828,66 @@ mod tests {
         let s = StateStore::open(&path).expect("reopen");
         let rows = s.rows_from(0).expect("rows");
         assert_eq!(rows, vec![old[0].clone(), d.row]);
+    }
+
+    #[test]
+    fn a_version_3_state_gets_the_text_column_and_rows_keep_their_text() {
+        let (_dir, path) = state_path();
+        let a = entry("a", 1, Some("https://h.test/"));
+        let b = entry("b", 1, Some("https://h.test/"));
+        {
+            let mut s = StateStore::open(&path).expect("create");
+            s.start(&meta()).expect("start");
+            s.commit(Batch {
+                queued: vec![a.clone(), b.clone()],
+                done: vec![done(&a, Some(200))],
+                ..Batch::default()
+            })
+            .expect("commit");
+        }
+        set_version(&path, 3);
+        let mut s = StateStore::open(&path).expect("migrated");
+        assert_eq!(version_of(&path), SCHEMA_VERSION);
+        let old = s.rows_from(0).expect("rows");
+        assert_eq!(old.len(), 1);
+        assert_eq!(old[0].text, "");
+        let mut d = done(&b, Some(200));
+        d.row.text = "Первый абзац статьи.\n\nSecond paragraph.".repeat(50);
+        s.commit(done_batch(vec![d.clone()])).expect("commit");
+        drop(s);
+        let s = StateStore::open(&path).expect("reopen");
+        assert_eq!(
+            s.rows_from(0).expect("rows"),
+            vec![old[0].clone(), d.row.clone()]
+        );
+        // Kept compressed: the stored bytes are a fraction of the text.
+        let c = Connection::open(&path).expect("sqlite");
+        let stored: i64 = c
+            .query_row("SELECT length(text) FROM rows WHERE seq = 1", [], |r| {
+                r.get(0)
+            })
+            .expect("length");
+        assert!(stored * 10 < d.row.text.len() as i64, "{stored}");
+    }
+
+    #[test]
+    fn damaged_stored_text_is_an_error_naming_it() {
+        let (_dir, path) = state_path();
+        let a = entry("a", 0, None);
+        {
+            let mut s = StateStore::open(&path).expect("create");
+            s.start(&meta()).expect("start");
+            let mut d = done(&a, Some(200));
+            d.row.text = "text".into();
+            s.commit(done_batch(vec![d])).expect("commit");
+        }
+        let c = Connection::open(&path).expect("sqlite");
+        c.execute("UPDATE rows SET text = x'ffffffff'", [])
+            .expect("damage");
+        drop(c);
+        let s = StateStore::open(&path).expect("open");
+        let err = s.rows_from(0).expect_err("damaged").to_string();
+        assert!(err.contains("stored text"), "{err}");
     }
 
     #[test]

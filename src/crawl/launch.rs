@@ -95,6 +95,7 @@ pub fn context(
         want_feeds: config.feeds,
         memo: LinkMemo::new(),
         meta: worker::PageMeta::for_config(config),
+        text: config.output_options.text.then_some(config.text_format),
         stopping: stop.flag(),
         robots_token: config.robots.then_some(token),
         retry: super::retry::RetryRules {

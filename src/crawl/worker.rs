@@ -14,6 +14,7 @@ use super::link_memo::LinkMemo;
 use super::page_links::{self, Link};
 pub use super::page_meta::PageMeta;
 use super::robots_cache::{RobotsAnswer, RobotsCache};
+use crate::article::TextFormat;
 use crate::charset;
 use crate::discover::{feeds, sitemap};
 use crate::error::ErrorClass;
@@ -46,6 +47,8 @@ pub struct WorkerContext {
     pub memo: LinkMemo,
     /// `--meta`: the metadata columns are built (see `page_meta`).
     pub meta: Option<PageMeta>,
+    /// `--text`: the article's text is extracted, in this form (see `page_text`).
+    pub text: Option<TextFormat>,
     /// Set when the crawl stops: no request starts after it.
     pub stopping: Arc<AtomicBool>,
     /// The robots product token whose page directives (robots meta, `X-Robots-Tag`) are obeyed;
@@ -368,6 +371,9 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         row.title = page.title;
         row.links = Some(page.count);
         follow = page.follow;
+        if let Some(format) = ctx.text {
+            row.text = page_text(&text, &fetched.final_url, row.error, format);
+        }
     }
     let final_key = (fetched.final_url != entry.url).then(|| url_norm::key(&fetched.final_url));
     PageResult {
@@ -385,6 +391,16 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         },
         cause,
     }
+}
+
+/// `--text`: the article's text of a page that came whole (no error: not an HTTP error, not cut
+/// at `--max-bytes`, not a failed read), and empty otherwise. The decoded body is parsed once
+/// more, into the DOM the scorer reads; nothing of it is done without `--text`.
+fn page_text(html: &str, final_url: &Url, error: Option<ErrorClass>, format: TextFormat) -> String {
+    if error.is_some() {
+        return String::new();
+    }
+    crate::article::article_text(html, final_url, format)
 }
 
 /// Fetch and parse a sitemap or a feed: the pages it lists that may be followed, and (for a

@@ -226,11 +226,16 @@ pub fn rules_of(verdict: &VerdictJson, body: Vec<u8>, user_agent: &str) -> Robot
     }
 }
 
-/// A row as kept in Redis: its 13 cells, then the 12 `--meta` cells when it has them.
+/// A row as kept in Redis: its 13 cells, then the 12 `--meta` cells when it has them, then its
+/// `--text` cell packed (`crate::packed_text::to_cell`) when it has a text. So 13, 14, 25 or 26
+/// cells.
 pub fn row_json(row: &Row) -> String {
     let mut cells: Vec<String> = row.record().to_vec();
     if let Some(m) = &row.meta {
         cells.extend(m.cells());
+    }
+    if !row.text.is_empty() {
+        cells.push(crate::packed_text::to_cell(&row.text));
     }
     serde_json::to_string(&cells).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -238,9 +243,15 @@ pub fn row_json(row: &Row) -> String {
 /// A kept row back.
 pub fn row_from_json(text: &str) -> Result<Row, String> {
     let cells: Vec<String> = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if cells.len() != 13 && cells.len() != 25 {
+    if ![13, 14, 25, 26].contains(&cells.len()) {
         return Err(format!("a row of {} cells", cells.len()));
     }
+    let text = match cells.len() {
+        14 | 26 => {
+            crate::packed_text::from_cell(&cells[cells.len() - 1]).map_err(|e| e.to_string())?
+        }
+        _ => String::new(),
+    };
     fn opt<T: std::str::FromStr>(s: &str) -> Result<Option<T>, String> {
         if s.is_empty() {
             return Ok(None);
@@ -253,7 +264,7 @@ pub fn row_from_json(text: &str) -> Result<Row, String> {
     } else {
         Some(ErrorClass::parse(&c[12]).ok_or_else(|| format!("bad error {:?}", c[12]))?)
     };
-    let meta = (cells.len() == 25).then(|| {
+    let meta = (cells.len() >= 25).then(|| {
         Box::new(Meta {
             published: c[13].clone(),
             modified: c[14].clone(),
@@ -284,6 +295,7 @@ pub fn row_from_json(text: &str) -> Result<Row, String> {
         encoding: c[11].clone(),
         error,
         meta,
+        text,
         dedup_key: None,
     })
 }
@@ -336,9 +348,13 @@ mod tests {
             encoding: "utf-8".into(),
             error: Some(ErrorClass::Http),
             meta: None,
+            text: String::new(),
             dedup_key: None,
         };
         assert_eq!(row_from_json(&row_json(&row)), Ok(row.clone()));
+        let mut with_text = row.clone();
+        with_text.text = "Un paragraphe, « cité ».\n\n- un\n- deux".into();
+        assert_eq!(row_from_json(&row_json(&with_text)), Ok(with_text));
         row.meta = Some(Box::new(Meta {
             headline: "h".into(),
             canonical: "http://a.test/c".into(),
@@ -346,8 +362,20 @@ mod tests {
         }));
         row.status = None;
         row.error = None;
-        assert_eq!(row_from_json(&row_json(&row)), Ok(row));
+        assert_eq!(row_from_json(&row_json(&row)), Ok(row.clone()));
+        row.text = "Text with metadata.".repeat(100);
+        let json = row_json(&row);
+        assert!(json.len() < 1000, "the text is kept packed: {json}");
+        assert_eq!(row_from_json(&json), Ok(row));
         assert!(row_from_json("[\"only one\"]").is_err());
+        let mut cells: Vec<String> = serde_json::from_str(&json).expect("cells");
+        if let Some(last) = cells.last_mut() {
+            *last = "!!".into();
+        }
+        let damaged = serde_json::to_string(&cells).expect("json");
+        assert!(row_from_json(&damaged)
+            .expect_err("damaged text")
+            .contains("stored text"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod common;
 
 mod budget;
+mod charset_late;
 mod cli;
 mod coordinator;
 mod crawl;
@@ -30,3 +31,5 @@ mod state_history;
 mod stop;
 mod stop_report;
 mod unattended;
+mod text_cli;
+mod text_resume;

@@ -169,6 +169,10 @@ pub fn extract_with_meta(html: &str, page_url: &Url) -> Option<(Extracted, RawMe
     let html = normalize_newlines(html);
     let mut scan = scan(&html, true)?;
     let raw = scan.meta.take()?.finish();
+    // The body's date pieces need the tree: the DOM reads them.
+    if crate::meta::needs_body_dates(&raw, page_url) && meta::may_have_body_dates(&html) {
+        return None;
+    }
     Some((resolve_links(scan, &html, page_url), raw))
 }
 

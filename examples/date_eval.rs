@@ -1,0 +1,107 @@
+//! How often `--meta` gets an article's publication day right on real pages.
+//!
+//! Reads `../shared/corpora/readability-test-pages/*/` from the project's root (or the folder
+//! given as the first argument): each page's `source.html` and the `publishedTime` of its
+//! `expected-metadata.json`. Each page goes through the crawl's own reading (the HTML pass with
+//! the metadata pieces, then `meta::build`) as if served at `http://localhost/<folder>/` (the
+//! corpus does not keep the pages' addresses, so the URL gives no date here) and fetched now.
+//! The day of `published` (its first ten characters: the day in the publisher's offset) is
+//! compared with the day of `publishedTime`.
+//!
+//! Prints right / given / total over the pages that have a `publishedTime`, the dates given on
+//! pages that have none, and every miss. `DATE_EVAL_SHOW=<folder>` also prints that page's body
+//! date pieces and columns. Skips with a message, exit status 0, when the corpus
+//! is absent.
+//!
+//! ```sh
+//! cargo run --release --example date_eval
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use trawl::{charset, extract, meta};
+
+fn main() {
+    let dir = std::env::args_os().nth(1).map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/readability-test-pages"),
+        PathBuf::from,
+    );
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        println!("date_eval: no corpus at {}, skipped", dir.display());
+        return;
+    };
+    let mut pages: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("source.html").is_file())
+        .collect();
+    pages.sort();
+    let now = chrono::Utc::now();
+    let (mut total, mut given, mut right) = (0usize, 0usize, 0usize);
+    let mut extra = Vec::new();
+    let mut misses = Vec::new();
+    for page in &pages {
+        let name = page
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Ok(bytes) = std::fs::read(page.join("source.html")) else {
+            continue;
+        };
+        let expected = std::fs::read_to_string(page.join("expected-metadata.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v.get("publishedTime")?.as_str().map(str::to_owned));
+        let (html, _) = charset::decode_html(&bytes, None);
+        let Ok(url) = url::Url::parse(&format!("http://localhost/{name}/")) else {
+            continue;
+        };
+        let (_, raw) = extract::extract_with_meta(&html, &url);
+        let got = meta::build(&raw, &url, None, now, None);
+        if std::env::var("DATE_EVAL_SHOW").is_ok_and(|show| show == name) {
+            println!("{name}: {:#?}\n{got:#?}", raw.body);
+        }
+        let day = |s: &str| s.get(..10).map(str::to_owned);
+        match expected {
+            Some(want) => {
+                total += 1;
+                if !got.published.is_empty() {
+                    given += 1;
+                }
+                if day(&got.published).is_some() && day(&got.published) == day(&want) {
+                    right += 1;
+                } else {
+                    misses.push(format!(
+                        "{name}: want {want}, got {:?} ({})",
+                        got.published, got.date_source
+                    ));
+                }
+            }
+            None if !got.published.is_empty() => {
+                extra.push(format!("{name}: {} ({})", got.published, got.date_source));
+            }
+            None => {}
+        }
+    }
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            0.0
+        } else {
+            100.0 * a as f64 / b as f64
+        }
+    };
+    println!("corpus: {} ({} pages)", dir.display(), pages.len());
+    println!(
+        "published day: right {right} / given {given} / total {total}: {:.1}% of all, {:.1}% where given",
+        pct(right, total),
+        pct(right, given)
+    );
+    println!("misses ({}):", misses.len());
+    for m in &misses {
+        println!("  {m}");
+    }
+    println!("dates on pages without a publishedTime ({}):", extra.len());
+    for e in &extra {
+        println!("  {e}");
+    }
+}

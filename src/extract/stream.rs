@@ -227,6 +227,10 @@ pub fn scan_hrefs_with_meta(
     let html = normalize_newlines(html);
     let mut scan = scan(&html, true)?;
     let raw = scan.meta.take()?.finish();
+    // The body's date pieces need the tree: the DOM reads them (before any `each`).
+    if crate::meta::needs_body_dates(&raw, page_url) && meta::may_have_body_dates(&html) {
+        return None;
+    }
     Some((scan.visit(&html, page_url, each), raw))
 }
 

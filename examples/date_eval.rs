@@ -9,7 +9,7 @@
 //! compared with the day of `publishedTime`.
 //!
 //! Prints right / given / total over the pages that have a `publishedTime`, the dates given on
-//! pages that have none, and every miss. `DATE_EVAL_SHOW=<folder>` also prints that page's body
+//! pages that have none, how many pages the streaming pass left to the DOM, and every miss. `DATE_EVAL_SHOW=<folder>` also prints that page's body
 //! date pieces and columns. Skips with a message, exit status 0, when the corpus
 //! is absent.
 //!
@@ -39,6 +39,8 @@ fn main() {
     let now = chrono::Utc::now();
     let (mut total, mut given, mut right) = (0usize, 0usize, 0usize);
     let mut extra = Vec::new();
+    // Pages the stream left to the DOM, and of those, pages whose body gave date pieces.
+    let (mut declined, mut body_read) = (0usize, 0usize);
     let mut misses = Vec::new();
     for page in &pages {
         let name = page
@@ -57,6 +59,15 @@ fn main() {
             continue;
         };
         let (_, raw) = extract::extract_with_meta(&html, &url);
+        if extract::stream::extract_with_meta(&html, &url).is_none() {
+            declined += 1;
+            if !raw.body.markup.is_empty()
+                || !raw.body.times.is_empty()
+                || !raw.body.text.is_empty()
+            {
+                body_read += 1;
+            }
+        }
         let got = meta::build(&raw, &url, None, now, None);
         if std::env::var("DATE_EVAL_SHOW").is_ok_and(|show| show == name) {
             println!("{name}: {:#?}\n{got:#?}", raw.body);
@@ -95,6 +106,10 @@ fn main() {
         "published day: right {right} / given {given} / total {total}: {:.1}% of all, {:.1}% where given",
         pct(right, total),
         pct(right, given)
+    );
+    println!(
+        "read by the DOM with --meta: {declined} of {} pages ({body_read} with body date pieces)",
+        pages.len()
     );
     println!("misses ({}):", misses.len());
     for m in &misses {

@@ -94,6 +94,9 @@ fn main() {
             None => {}
         }
     }
+    if std::env::var("DATE_EVAL_TIME").is_ok() {
+        time_paths(&pages);
+    }
     let pct = |a: usize, b: usize| {
         if b == 0 {
             0.0
@@ -119,4 +122,48 @@ fn main() {
     for e in &extra {
         println!("  {e}");
     }
+}
+
+/// `DATE_EVAL_TIME=1`: wall time over the corpus (three rounds, the fastest) of the streaming
+/// pass with the metadata pieces (what a page with a structured date costs), the public
+/// `extract_with_meta` (the DOM for pages whose body must be read) and the DOM alone. A rough
+/// guide for the docs, not a benchmark: run it in a release build.
+fn time_paths(pages: &[PathBuf]) {
+    let docs: Vec<(url::Url, String)> = pages
+        .iter()
+        .filter_map(|p| {
+            let bytes = std::fs::read(p.join("source.html")).ok()?;
+            let url = url::Url::parse("http://localhost/page/").ok()?;
+            Some((url, charset::decode_html(&bytes, None).0))
+        })
+        .collect();
+    let best = |f: &dyn Fn(&str, &url::Url)| {
+        (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                for (url, html) in &docs {
+                    f(html, url);
+                }
+                start.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    let stream = best(&|h, u| {
+        std::hint::black_box(extract::stream::extract_with_meta(h, u));
+    });
+    let public = best(&|h, u| {
+        std::hint::black_box(extract::extract_with_meta(h, u));
+    });
+    let dom = best(&|h, u| {
+        std::hint::black_box(extract::extract_exact(h, u));
+    });
+    let per = |d: std::time::Duration| d.as_secs_f64() * 1000.0 / docs.len().max(1) as f64;
+    println!(
+        "ms per page over {} pages: stream with meta pieces {:.2}, extract_with_meta {:.2}, DOM alone {:.2}",
+        docs.len(),
+        per(stream),
+        per(public),
+        per(dom)
+    );
 }

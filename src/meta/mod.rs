@@ -1,11 +1,12 @@
 //! Metadata columns (`--meta`): from the raw pieces the HTML pass collects ([`RawMeta`]) to the
-//! final column values ([`Meta`]). Pure rules, no I/O; `src/meta/README-section.md` states them
-//! for users.
+//! final column values ([`Meta`]). Pure rules, no I/O; the README's metadata section states them
+//! for users, `docs/METADATA.md` explains the date rules.
 //!
 //! Sources, strongest first: the page's JSON-LD main entity, then `<meta>` tags of the first
-//! `<head>`, then (dates only) `<time datetime>` inside `<article>`, then a date a news sitemap or
-//! a feed gave for the URL. An empty, invalid or out-of-range candidate is skipped and the next
-//! one tried; a column with no usable candidate is empty.
+//! `<head>`, then (dates only) the body's microdata and the article's `<time>` ([`BodyDates`]),
+//! a date a news sitemap or a feed gave for the URL, the URL path, and the visible text next to
+//! the headline and in bylines. An empty, invalid or out-of-range candidate is skipped and the
+//! next one tried; a column with no usable candidate is empty.
 //!
 //! **JSON-LD.** Each block is parsed on its own with serde_json (an HTML comment or CDATA
 //! wrapper is dropped first); a block that does not parse is skipped. Top-level arrays and
@@ -32,12 +33,14 @@
 //!
 //! **Columns.**
 //!
-//! - `published`: main entity `datePublished`, then `dateCreated` (so `dateCreated` counts only
-//!   when there is no usable `datePublished`), source `jsonld`; then the meta keys
-//!   [`PUBLISHED_KEYS`] in that order, source `meta`; then the first valid `<time>` in an
-//!   `<article>`, source `time`; then the fallback, with its source. `date_source` is empty when
-//!   `published` is.
-//! - `modified`: `dateModified`, then the meta keys [`MODIFIED_KEYS`].
+//! - `published`: main entity `datePublished`, `uploadDate`, then `dateCreated`, source `jsonld`
+//!   (a UTC time takes the offset another structured candidate gives for the same instant); then
+//!   the meta keys [`PUBLISHED_KEYS`] in that order, source `meta`; then the body's markup
+//!   (`microdata`), the article's `<time>`s (`time`), the fallback (`sitemap`/`feed`), the URL
+//!   path's day (`url`), and the first date in the visible text not labelled an update (`text`).
+//!   `date_source` is empty when `published` is.
+//! - `modified`: `dateModified`, the meta keys [`MODIFIED_KEYS`], then the body's update dates
+//!   (markup, `<time>`, text labelled "Updated" or the like).
 //! - Dates are normalized by [`normalize_date`], whose docs give the forms and the output.
 //! - `author`: the main entity's `author`: strings, Person objects' names (objects without a type
 //!   count as persons), arrays of them; organizations' names only if there is no person. A name

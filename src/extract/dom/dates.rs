@@ -152,12 +152,13 @@ fn class_words(e: ElementRef<'_>) -> String {
     out
 }
 
-/// Does `words` (from [`class_words`], spaces kept between tokens) contain one of `list`, within
-/// a token after its separators are removed?
-fn names_one(words: &str, list: &[&str]) -> bool {
+/// Does `words` (from [`class_words`], spaces kept between tokens) name a side zone: a token
+/// containing one of [`SIDE_WORDS`] once its separators are removed (`related-posts`,
+/// `mostRead`)? `commentary` (an opinion section's class) is not a comment.
+fn names_side_zone(words: &str) -> bool {
     words
         .split_whitespace()
-        .any(|token| list.iter().any(|w| token.contains(w)) && !token.contains("commentary"))
+        .any(|token| SIDE_WORDS.iter().any(|w| token.contains(w)) && !token.contains("commentary"))
 }
 
 fn attr_is(e: ElementRef<'_>, name: &str, values: &[&str]) -> bool {
@@ -228,7 +229,7 @@ impl<'a> Page<'a> {
         {
             return true;
         }
-        names_one(&class_words(e), SIDE_WORDS)
+        names_side_zone(&class_words(e))
     }
 
     /// Is the element in a side zone (itself or an ancestor)?

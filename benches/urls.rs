@@ -149,18 +149,32 @@ fn bench_page_links(c: &mut Criterion) {
         b.iter(|| {
             let memo = LinkMemo::new();
             for (url, html) in &pages {
-                black_box(page_links::read(html, url, Some(1), &filter, &memo));
+                black_box(page_links::read(
+                    html,
+                    url,
+                    Some(1),
+                    &filter,
+                    &memo,
+                    Some("trawl"),
+                ));
             }
         });
     });
     let warm = LinkMemo::new();
     for (url, html) in &pages {
-        page_links::read(html, url, Some(1), &filter, &warm);
+        page_links::read(html, url, Some(1), &filter, &warm, Some("trawl"));
     }
     group.bench_function("page_links::read, warm memo", |b| {
         b.iter(|| {
             for (url, html) in &pages {
-                black_box(page_links::read(html, url, Some(1), &filter, &warm));
+                black_box(page_links::read(
+                    html,
+                    url,
+                    Some(1),
+                    &filter,
+                    &warm,
+                    Some("trawl"),
+                ));
             }
         });
     });

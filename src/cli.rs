@@ -3,12 +3,23 @@
 
 use crate::config::{defaults, Config, OutputTarget};
 use crate::error::ConfigError;
+use crate::paths;
 use crate::scope::ScopeKind;
 use crate::seeds;
 use clap::{Parser, ValueEnum};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// The most `--workers`: each is a thread with its own stack and connection pool, and the pages
+/// they hold share one `--body-memory` budget (8 MiB by default, so past a few hundred workers
+/// most would wait on it); with the default `--per-host` 2, 1024 workers need 512 hosts at once
+/// to be busy. A limit, so that a typo (`-w 100000`) is a usage error, not a process aborted
+/// while spawning threads.
+pub const MAX_WORKERS: usize = 1024;
+
+/// The most `--queue-capacity`: the channel's slots are allocated up front.
+pub const MAX_QUEUE_CAPACITY: usize = 65_536;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -21,11 +32,15 @@ Examples:
 
 Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal error;
 2 bad input (seed, option, output path, state); 3 not a single page could be fetched;
+4 a seed's host gave no page while others did (one line says which and why, even with -q);
 75 another trawl holds the --state lock; 130 SIGINT; 143 SIGTERM.";
 
 /// trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.
 #[derive(Debug, Parser)]
 #[command(name = "trawl", version, about, after_help = EXAMPLES)]
+#[command(
+    override_usage = "trawl [OPTIONS] <SEED>...\n       trawl export [OPTIONS] --redis <URL> --crawl-id <ID>"
+)]
 #[command(subcommand_negates_reqs = true)]
 #[command(group(clap::ArgGroup::new("store").args(["state", "redis"])))]
 pub struct Cli {
@@ -37,15 +52,18 @@ pub struct Cli {
     pub seeds: Vec<String>,
 
     /// File to write (`-` for standard output); `{date}` and `{time}` expand to the UTC start
-    /// (YYYY-MM-DD, HHMMSS) [default: output/trawl-YYYYMMDD-HHMMSS.csv]
+    /// (YYYY-MM-DD, HHMMSS), and such a name gets `-N` when taken; a literal PATH being written
+    /// by another run is refused [default: output/trawl-YYYYMMDD-HHMMSS.csv (.jsonl with --format
+    /// jsonl)]
     #[arg(short = 'o', long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
-    /// Number of worker threads fetching pages.
+    /// Number of worker threads fetching pages (at most 1024).
     #[arg(short = 'w', long, value_name = "N", default_value_t = defaults::WORKERS)]
     pub workers: usize,
 
-    /// Capacity of the bounded job channel between the coordinator and the workers.
+    /// Capacity of the bounded job channel between the coordinator and the workers (at most
+    /// 65536).
     #[arg(long, value_name = "N", default_value_t = defaults::QUEUE_CAPACITY)]
     pub queue_capacity: usize,
 
@@ -67,15 +85,42 @@ pub struct Cli {
     #[arg(long, value_name = "SECS")]
     pub max_duration: Option<f64>,
 
-    /// The User-Agent header [default: trawl/<version> (+https://crates.io/crates/trawl)]
+    /// The User-Agent header; put your contact in it, e.g. "trawl/0.1 (+mailto:you@example.org)"
+    /// [default: trawl/<version>]
     #[arg(long, value_name = "UA")]
     pub user_agent: Option<String>,
+
+    /// The product token matched against robots.txt `User-agent:` groups and robots meta names
+    /// (letters, `_`, `-`). Without it, the User-Agent's first word, or for a
+    /// `Mozilla/5.0 (compatible; MyBot/1.0; ...)` one the word after `compatible;` [default: from
+    /// --user-agent]
+    #[arg(long, value_name = "TOKEN")]
+    pub robots_agent: Option<String>,
+
+    /// Add this header to every request, to every host (repeatable), e.g.
+    /// -H 'Accept-Language: de'. The User-Agent is set with --user-agent, cookies with --cookies.
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Neither keep nor send cookies. By default the cookies sites set are kept in memory for
+    /// the crawl and sent back to their own site only, as a browser does.
+    #[arg(long)]
+    pub no_cookies: bool,
+
+    /// Also send the cookies of this Netscape cookies.txt file (each to its own site only).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_cookies")]
+    pub cookies: Option<PathBuf>,
+
+    /// Also trust the certificate authorities in this PEM file for https pages (a private CA).
+    #[arg(long, value_name = "PATH")]
+    pub ca_cert: Option<PathBuf>,
 
     /// Which discovered links are followed: the seeds' hosts, their registrable domains, or any.
     #[arg(long, value_enum, default_value_t = ScopeArg::from(defaults::SCOPE))]
     pub scope: ScopeArg,
 
-    /// Also write every link found as an edge to this CSV (`from,to`).
+    /// Also write every link found as an edge to this CSV (`from,to`; `-` for standard output;
+    /// `{date}` and `{time}` as for -o).
     #[arg(long, value_name = "PATH")]
     pub links_output: Option<PathBuf>,
 
@@ -97,12 +142,12 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = defaults::PER_HOST)]
     pub per_host: usize,
 
-    /// Least gap in milliseconds between two request starts to one host (robots.txt Crawl-delay
-    /// when larger).
-    #[arg(long, value_name = "MS", default_value_t = defaults::DELAY_MS)]
-    pub delay: u64,
+    /// Least gap between two request starts to one host (robots.txt Crawl-delay when larger):
+    /// `500ms`, `1.5s`, `2s`; a bare number is milliseconds.
+    #[arg(long, value_name = "TIME", default_value = DELAY_DEFAULT, value_parser = parse_delay)]
+    pub delay: Duration,
 
-    /// Do not fetch or obey robots.txt.
+    /// Do not fetch or obey robots.txt (nor robots meta tags and X-Robots-Tag headers).
     #[arg(long)]
     pub ignore_robots: bool,
 
@@ -114,13 +159,18 @@ pub struct Cli {
     #[arg(long)]
     pub feeds: bool,
 
-    /// Retry transient failures (connect errors, timeouts, broken responses, 429, 5xx) up to N times.
+    /// Retry transient failures (connect errors, timeouts, broken responses, 429, 5xx) up to N times, robots.txt too.
     #[arg(long, value_name = "N", default_value_t = defaults::RETRIES)]
     pub retries: u32,
 
     /// Honour a server's Retry-After up to this many seconds; a longer one ends the retries.
     #[arg(long, value_name = "SECS", default_value_t = defaults::MAX_RETRY_AFTER_SECS)]
     pub max_retry_after: u64,
+
+    /// Give up a host that keeps answering 429/503 once its pauses would add up to more than this
+    /// many seconds; its remaining pages get rows with error host_gave_up.
+    #[arg(long, value_name = "SECS", default_value_t = defaults::MAX_HOST_PAUSE_SECS)]
+    pub max_host_pause: u64,
 
     /// Request at most N pages from one host [default: no limit].
     #[arg(long, value_name = "N")]
@@ -179,19 +229,42 @@ pub struct Cli {
     #[arg(long, requires = "store")]
     pub only_new: bool,
 
-    /// With --only-new, fetch known pages again up to this many links from the seeds.
-    #[arg(long, value_name = "N", default_value_t = defaults::REVISIT_DEPTH)]
-    pub revisit_depth: u32,
+    /// With --only-new, fetch known pages again up to this many links from the seeds
+    /// [default: 0]
+    #[arg(long, value_name = "N")]
+    pub revisit_depth: Option<u32>,
+
+    /// With --state: forget the pages an earlier crawl remembered once they have been neither
+    /// fetched nor found linked for this many days (checked when the state is opened).
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = defaults::HISTORY_DAYS,
+        requires = "state"
+    )]
+    pub history_days: u32,
+
+    /// With --redis: keep the crawl's rows (for `trawl export`), its metadata and the pages
+    /// --only-new remembers this many days after the end of its last run, then Redis deletes
+    /// them.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = defaults::REDIS_TTL_DAYS,
+        requires = "redis"
+    )]
+    pub redis_ttl: u32,
 
     /// Row format.
     #[arg(long, value_enum, default_value_t = FormatArg::from(crate::output::Format::default()))]
     pub format: FormatArg,
 
-    /// Prefix ' to CSV cells that begin with =, +, -, @, tab or CR (formula injection).
+    /// Prefix ' to CSV cells that begin with =, +, -, @, tab or CR (formula injection; CSV
+    /// only).
     #[arg(long)]
     pub excel_safe: bool,
 
-    /// Start the CSV with a UTF-8 byte-order mark (for spreadsheets).
+    /// Start the CSV with a UTF-8 byte-order mark (for spreadsheets; CSV only).
     #[arg(long)]
     pub bom: bool,
 
@@ -205,25 +278,34 @@ pub struct Cli {
     #[arg(long, requires = "meta")]
     pub dedup_canonical: bool,
 
-    /// Also write the end-of-crawl summary as JSON to this file.
+    /// Also write the end-of-crawl summary as JSON to this file (`-` for standard output;
+    /// `{date}` and `{time}` as for -o).
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
 
     /// Print nothing but fatal errors (no progress line, no summary).
-    #[arg(short = 'q', long, conflicts_with = "verbose", global = true)]
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Log more (-v: hosts and retries, -vv: one line per request); RUST_LOG also works.
-    #[arg(short = 'v', long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
     /// Print a shell completion script and exit.
     #[arg(long, value_name = "SHELL", exclusive = true)]
     pub completions: Option<clap_complete::Shell>,
 
-    /// Print the man page (roff) and exit.
-    #[arg(long, exclusive = true)]
-    pub man: bool,
+    /// Print a man page (roff) and exit: trawl(1), or trawl-export(1) or trawl-forget(1)
+    /// (`trawl --man export > trawl-export.1`).
+    #[arg(
+        long,
+        value_name = "PAGE",
+        exclusive = true,
+        num_args = 0..=1,
+        default_missing_value = "trawl",
+        value_enum
+    )]
+    pub man: Option<crate::man::Page>,
 }
 
 /// `--format` values.
@@ -251,6 +333,32 @@ pub enum ScopeArg {
 pub enum Command {
     /// Write the rows of one run of a --redis crawl, from every process, to one file.
     Export(ExportArgs),
+    /// Delete every Redis key of a --redis crawl: its runs, rows and remembered pages. Refused
+    /// while a run of it is running, unless --force. Exit 0 when the keys are gone (or there were
+    /// none), 2 for bad input or keys that are not a trawl crawl, 75 while it is running.
+    Forget(ForgetArgs),
+}
+
+/// `trawl forget`.
+#[derive(Debug, clap::Args)]
+pub struct ForgetArgs {
+    /// The Redis server of the crawl (as given to the crawl).
+    #[arg(long, value_name = "URL", env = "TRAWL_REDIS", hide_env_values = true)]
+    pub redis: String,
+
+    /// The crawl's id.
+    #[arg(long, value_name = "ID")]
+    pub crawl_id: String,
+
+    /// Trust the certificate authority in this PEM file for a rediss:// --redis.
+    #[arg(long, value_name = "PATH")]
+    pub redis_ca: Option<PathBuf>,
+
+    /// Delete the keys even while a run is running (its processes stop at their next step, as
+    /// at the end of a run, dropping the pages they have in flight) or
+    /// when they are not a trawl crawl's.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `trawl export`.
@@ -291,6 +399,147 @@ pub struct ExportArgs {
     /// Start the CSV with a UTF-8 byte order mark (for Excel).
     #[arg(long)]
     pub bom: bool,
+
+    /// Print nothing but errors.
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also say which run was exported and how many rows (-v); RUST_LOG also works.
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// The command line, parsed (clap's own errors and `--help` exit as usual). `trawl export`
+/// takes only its own options (and the crawl's `-q`/`-v` before it): a crawl option given
+/// with it is refused (exit 2) rather than silently ignored.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut command = Cli::command();
+    let matches = command.get_matches_mut();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if cli.command.is_some() {
+        if let Some(option) = crawl_option_given(&command, &matches) {
+            command
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!(
+                        "{option} is an option of a crawl; `trawl export` does not take it (see trawl export --help)"
+                    ),
+                )
+                .exit();
+        }
+    }
+    cli
+}
+
+/// The first crawl option (or seed) given on the command line, as the user wrote its name.
+fn crawl_option_given(command: &clap::Command, matches: &clap::ArgMatches) -> Option<String> {
+    command
+        .get_arguments()
+        .filter(|a| !matches!(a.get_id().as_str(), "quiet" | "verbose"))
+        .find(|a| {
+            matches!(
+                matches.value_source(a.get_id().as_str()),
+                Some(clap::parser::ValueSource::CommandLine)
+            )
+        })
+        .map(|a| match (a.get_long(), a.get_short()) {
+            (Some(long), _) => format!("--{long}"),
+            (None, Some(short)) => format!("-{short}"),
+            (None, None) => a.get_id().to_string(),
+        })
+}
+
+/// `--delay`'s default, as typed ([`defaults::DELAY_MS`]; a test holds them equal).
+const DELAY_DEFAULT: &str = "200ms";
+
+/// The longest `--delay`: a day.
+const MAX_DELAY: Duration = Duration::from_secs(86_400);
+
+/// A `--delay` value: `500ms`, `1.5s`, `2s`, or a bare number of milliseconds.
+pub fn parse_delay(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 0.001)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| {
+            "a time such as 500ms, 1.5s or 2s (a bare number is milliseconds)".to_owned()
+        })?;
+    // Kept to the millisecond, as a bare number is.
+    let millis = (value * scale * 1000.0).round();
+    if millis > MAX_DELAY.as_millis() as f64 {
+        return Err("at most a day (86400s)".into());
+    }
+    // In [0, 86_400_000]: the cast cannot truncate or wrap.
+    Ok(Duration::from_millis(millis as u64))
+}
+
+/// Headers trawl sets itself, or that would carry one site's secrets to every site.
+const OWN_HEADERS: &[(&str, &str)] = &[
+    ("user-agent", "use --user-agent"),
+    (
+        "cookie",
+        "use --cookies FILE: a cookie given here would go to every site",
+    ),
+    ("host", "trawl sends each request's own"),
+    ("content-length", "trawl sends each request's own"),
+    ("transfer-encoding", "trawl sends each request's own"),
+    ("connection", "trawl manages its connections"),
+    (
+        "accept-encoding",
+        "trawl asks for the compressions it decodes",
+    ),
+];
+
+/// One `--header` as `Name: value`. The error names the header but never shows its value.
+pub fn parse_header(
+    text: &str,
+) -> Result<(reqwest::header::HeaderName, reqwest::header::HeaderValue), ConfigError> {
+    let bad = |what: String| ConfigError::Invalid(format!("--header {what}"));
+    let Some((name, value)) = text.split_once(':') else {
+        return Err(bad("expects \"Name: value\" (no colon in it)".to_owned()));
+    };
+    let name = name.trim();
+    let header = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| bad(format!("{name:?}: not a valid header name")))?;
+    if let Some((_, why)) = OWN_HEADERS.iter().find(|(n, _)| *n == header.as_str()) {
+        return Err(bad(format!("{name}: not allowed here; {why}")));
+    }
+    let mut value = reqwest::header::HeaderValue::from_str(value.trim()).map_err(|_| {
+        bad(format!(
+            "{name}: its value holds a character a header cannot carry"
+        ))
+    })?;
+    value.set_sensitive(true);
+    Ok((header, value))
+}
+
+/// `--ca-cert`: the certificates of a PEM file, each checked to be one (DER out).
+fn ca_certs(path: &std::path::Path) -> Result<Vec<Vec<u8>>, ConfigError> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let bad = |why: String| ConfigError::Invalid(format!("--ca-cert {path:?}: {why}"));
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let mut out = Vec::new();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| bad(format!("not a PEM file ({e})")))?;
+        rustls::RootCertStore::empty()
+            .add(cert.clone())
+            .map_err(|e| bad(format!("not a usable CA certificate ({e})")))?;
+        out.push(cert.to_vec());
+    }
+    if out.is_empty() {
+        return Err(bad("holds no PEM certificate".into()));
+    }
+    Ok(out)
 }
 
 /// A crawl id: what a key prefix can hold without quoting.
@@ -320,20 +569,31 @@ fn shared_target(
             "--crawl-id {crawl_id:?}: use 1 to 64 letters, digits, `.`, `_` or `-`"
         )));
     }
-    let shown = crate::config::redact(&url);
-    if !(url.starts_with("redis://") || url.starts_with("rediss://"))
-        || url::Url::parse(&url).is_err()
-    {
-        return Err(ConfigError::Invalid(format!(
-            "--redis {shown}: not a redis:// or rediss:// URL"
-        )));
-    }
+    check_redis_url(&url)?;
     Ok(Some(crate::config::SharedTarget {
         url,
         crawl_id,
         patience: Duration::from_secs_f64(patience),
         ca,
     }))
+}
+
+/// A `--redis` value that cannot name a server is refused, saying what is wrong with it (a bad
+/// port, say) and showing it with any password masked.
+pub fn check_redis_url(url: &str) -> Result<(), ConfigError> {
+    let shown = crate::config::redact(url);
+    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        return Err(ConfigError::Invalid(format!(
+            "--redis {shown}: not a redis:// or rediss:// URL"
+        )));
+    }
+    match url::Url::parse(url) {
+        Ok(_) => Ok(()),
+        Err(url::ParseError::InvalidPort) => Err(ConfigError::Invalid(format!(
+            "--redis {shown}: the port is not a number from 1 to 65535"
+        ))),
+        Err(e) => Err(ConfigError::Invalid(format!("--redis {shown}: {e}"))),
+    }
 }
 
 impl From<crate::output::Format> for FormatArg {
@@ -360,8 +620,38 @@ impl Cli {
     pub fn into_config(self) -> Result<Config, ConfigError> {
         let workers = NonZeroUsize::new(self.workers)
             .ok_or_else(|| ConfigError::Invalid("--workers must be at least 1".into()))?;
+        if self.workers > MAX_WORKERS {
+            return Err(ConfigError::Invalid(format!(
+                "--workers {}: at most {MAX_WORKERS} (one thread each)",
+                self.workers
+            )));
+        }
         let queue_capacity = NonZeroUsize::new(self.queue_capacity)
             .ok_or_else(|| ConfigError::Invalid("--queue-capacity must be at least 1".into()))?;
+        if self.queue_capacity > MAX_QUEUE_CAPACITY {
+            return Err(ConfigError::Invalid(format!(
+                "--queue-capacity {}: at most {MAX_QUEUE_CAPACITY}",
+                self.queue_capacity
+            )));
+        }
+        let format = match self.format {
+            FormatArg::Csv => crate::output::Format::Csv,
+            FormatArg::Jsonl => crate::output::Format::Jsonl,
+        };
+        if format == crate::output::Format::Jsonl {
+            for (given, option) in [(self.bom, "--bom"), (self.excel_safe, "--excel-safe")] {
+                if given {
+                    return Err(ConfigError::Invalid(format!(
+                        "{option} applies to CSV only, not to --format jsonl"
+                    )));
+                }
+            }
+        }
+        if self.revisit_depth.is_some() && !self.only_new {
+            return Err(ConfigError::Invalid(
+                "--revisit-depth applies only with --only-new".into(),
+            ));
+        }
         if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
             return Err(ConfigError::Invalid(format!(
                 "--timeout {}: must be a number of seconds above 0 and at most 86400",
@@ -396,16 +686,30 @@ impl Cli {
                 "--max-pages must be at least 1".into(),
             ));
         }
-        let seeds = seeds::load(&self.seeds)?;
         let now = chrono::Utc::now();
-        let output = match self.output {
-            Some(p) if p.as_os_str() == "-" => OutputTarget::Stdout,
-            Some(p) => OutputTarget::File(expand_placeholders(&p, now)),
-            None => OutputTarget::File(default_output_path()),
+        let output = match &self.output {
+            Some(p) => paths::target("-o", p, now)?,
+            None => paths::default_output(now, format.extension()),
         };
+        let links_output = self
+            .links_output
+            .as_deref()
+            .map(|p| paths::target("--links-output", p, now))
+            .transpose()?;
+        let summary_json = self
+            .summary_json
+            .as_deref()
+            .map(|p| paths::target("--summary-json", p, now))
+            .transpose()?
+            // The summary is one small file written whole at the end: never numbered.
+            .map(|t| match t {
+                OutputTarget::NextFree(p) => OutputTarget::File(p),
+                t => t,
+            });
+        let seeds = seeds::load(&self.seeds)?;
         let timeout = Duration::from_secs_f64(self.timeout);
         let mut config = Config::new(seeds, output);
-        config.links_output = self.links_output;
+        config.links_output = links_output;
         config.workers = workers;
         config.queue_capacity = queue_capacity;
         config.max_depth = self.max_depth;
@@ -414,7 +718,42 @@ impl Cli {
         config.max_duration = self.max_duration.map(Duration::from_secs_f64);
         config.connect_timeout = crate::config::connect_timeout(timeout);
         if let Some(ua) = self.user_agent {
+            if reqwest::header::HeaderValue::from_str(&ua).is_err() {
+                return Err(ConfigError::Invalid(
+                    "--user-agent: holds a character a header cannot carry (a control character \
+                     such as a line break)"
+                        .into(),
+                ));
+            }
             config.user_agent = ua;
+        }
+        if let Some(token) = self.robots_agent {
+            let ok = !token.is_empty()
+                && token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-');
+            if !ok {
+                return Err(ConfigError::Invalid(format!(
+                    "--robots-agent {token:?}: a product token is letters, `_` and `-` only \
+                     (as in `User-agent: MyBot`)"
+                )));
+            }
+            config.robots_agent = Some(token);
+        }
+        for text in &self.headers {
+            let (name, value) = parse_header(text)?;
+            config.headers.append(name, value);
+        }
+        config.cookies = match (self.no_cookies, &self.cookies) {
+            (true, _) => None,
+            (false, Some(path)) => Some(std::sync::Arc::new(
+                crate::cookies::Jar::load_netscape(path)
+                    .map_err(|why| ConfigError::Invalid(format!("--cookies {path:?}: {why}")))?,
+            )),
+            (false, None) => Some(std::sync::Arc::default()),
+        };
+        if let Some(path) = &self.ca_cert {
+            config.ca_certs = ca_certs(path)?;
         }
         config.scope = match self.scope {
             ScopeArg::Host => ScopeKind::Host,
@@ -426,12 +765,13 @@ impl Cli {
         config.max_header_bytes = self.max_header_bytes;
         config.per_host = NonZeroUsize::new(self.per_host)
             .ok_or_else(|| ConfigError::Invalid("--per-host must be at least 1".into()))?;
-        config.delay = Duration::from_millis(self.delay);
+        config.delay = self.delay;
         config.robots = !self.ignore_robots;
         config.sitemaps = self.sitemaps;
         config.feeds = self.feeds;
         config.retries = self.retries;
         config.max_retry_after = Duration::from_secs(self.max_retry_after);
+        config.max_host_pause = Duration::from_secs(self.max_host_pause);
         if self.max_pages_per_host == Some(0) {
             return Err(ConfigError::Invalid(
                 "--max-pages-per-host must be at least 1".into(),
@@ -446,21 +786,30 @@ impl Cli {
         config.shared =
             shared_target(self.redis, self.crawl_id, self.redis_timeout, self.redis_ca)?;
         config.only_new = self.only_new;
-        config.revisit_depth = self.revisit_depth;
+        config.revisit_depth = self.revisit_depth.unwrap_or(defaults::REVISIT_DEPTH);
+        config.history_window = within_days("--history-days", self.history_days)?;
+        config.redis_ttl = within_days("--redis-ttl", self.redis_ttl)?;
         config.output_options = crate::output::OutputOptions {
-            format: match self.format {
-                FormatArg::Csv => crate::output::Format::Csv,
-                FormatArg::Jsonl => crate::output::Format::Jsonl,
-            },
+            format,
             excel_safe: self.excel_safe,
             bom: self.bom,
             meta: self.meta,
         };
         config.dedup_canonical = self.dedup_canonical;
-        config.summary_json = self.summary_json;
+        config.summary_json = summary_json;
         config.quiet = self.quiet;
         Ok(config)
     }
+}
+
+/// A number of days from 1 to 36500 (a hundred years).
+fn within_days(option: &str, n: u32) -> Result<Duration, ConfigError> {
+    if !(1..=36_500).contains(&n) {
+        return Err(ConfigError::Invalid(format!(
+            "{option} {n}: must be a number of days from 1 to 36500"
+        )));
+    }
+    Ok(crate::config::days(n))
 }
 
 fn regexes(option: &str, patterns: &[String]) -> Result<Vec<regex::Regex>, ConfigError> {
@@ -477,31 +826,6 @@ fn regexes(option: &str, patterns: &[String]) -> Result<Vec<regex::Regex>, Confi
         .collect()
 }
 
-/// `{date}` -> `YYYY-MM-DD` and `{time}` -> `HHMMSS`, in UTC.
-pub fn expand_placeholders(path: &std::path::Path, now: chrono::DateTime<chrono::Utc>) -> PathBuf {
-    let text = path.to_string_lossy();
-    if !text.contains('{') {
-        return path.to_owned();
-    }
-    PathBuf::from(
-        text.replace("{date}", &now.format("%Y-%m-%d").to_string())
-            .replace("{time}", &now.format("%H%M%S").to_string()),
-    )
-}
-
-/// `output/trawl-YYYYMMDD-HHMMSS.csv` in UTC, with `-N` added if that name is taken.
-fn default_output_path() -> PathBuf {
-    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-    let dir = PathBuf::from("output");
-    let mut path = dir.join(format!("trawl-{stamp}.csv"));
-    let mut n = 1;
-    while path.exists() {
-        path = dir.join(format!("trawl-{stamp}-{n}.csv"));
-        n += 1;
-    }
-    path
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,6 +834,59 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_lifetime_options_need_their_store_and_a_day_or_more() {
+        for args in [
+            &["trawl", "--history-days", "5", "https://a.org/"][..],
+            &["trawl", "--redis-ttl", "5", "https://a.org/"][..],
+        ] {
+            let err = Cli::try_parse_from(args).expect_err("needs its store");
+            assert_eq!(err.kind(), clap::error::ErrorKind::MissingRequiredArgument);
+        }
+        let c = Cli::parse_from(["trawl", "https://a.org/"])
+            .into_config()
+            .expect("defaults");
+        assert_eq!(c.history_window, Duration::from_secs(90 * 86_400));
+        assert_eq!(c.redis_ttl, Duration::from_secs(7 * 86_400));
+        let cli = Cli::parse_from([
+            "trawl",
+            "--state",
+            "s.db",
+            "--history-days",
+            "0",
+            "https://a.org/",
+        ]);
+        let err = cli.into_config().expect_err("zero days").to_string();
+        assert_eq!(
+            err,
+            "--history-days 0: must be a number of days from 1 to 36500"
+        );
+    }
+
+    #[test]
+    fn workers_and_queue_have_an_upper_bound() {
+        let cli = Cli::parse_from(["trawl", "-w", "1025", "https://a.org/"]);
+        let err = cli.into_config().expect_err("too many").to_string();
+        assert_eq!(err, "--workers 1025: at most 1024 (one thread each)");
+        let cli = Cli::parse_from(["trawl", "-w", "1024", "https://a.org/"]);
+        assert_eq!(cli.into_config().expect("bound").workers.get(), 1024);
+        let cli = Cli::parse_from(["trawl", "--queue-capacity", "65537", "https://a.org/"]);
+        let err = cli.into_config().expect_err("too many").to_string();
+        assert_eq!(err, "--queue-capacity 65537: at most 65536");
+    }
+
+    #[test]
+    fn a_bad_redis_port_is_named() {
+        let err = check_redis_url("redis://:pw@127.0.0.1:70000/0")
+            .expect_err("port")
+            .to_string();
+        assert_eq!(
+            err,
+            "--redis redis://***: the port is not a number from 1 to 65535"
+        );
+        assert!(check_redis_url("redis://:pw@127.0.0.1:6379/0").is_ok());
     }
 
     #[test]
@@ -541,14 +918,45 @@ mod tests {
     }
 
     #[test]
-    fn date_and_time_placeholders_expand_in_utc() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T03:04:05Z")
-            .expect("date")
-            .with_timezone(&chrono::Utc);
+    fn delay_takes_units_and_a_bare_number_is_milliseconds() {
+        let ms = |v: u64| Ok(Duration::from_millis(v));
+        assert_eq!(parse_delay("500ms"), ms(500));
+        assert_eq!(parse_delay("1.5s"), ms(1500));
+        assert_eq!(parse_delay("2s"), ms(2000));
+        assert_eq!(parse_delay("250"), ms(250));
+        assert_eq!(parse_delay(" 0 "), ms(0));
+        assert_eq!(parse_delay("0.0004s"), ms(0));
+        assert_eq!(parse_delay(DELAY_DEFAULT), ms(defaults::DELAY_MS));
+        for bad in ["", "s", "-1", "1m", "NaN", "infs", "2 days", "86401s"] {
+            assert!(parse_delay(bad).is_err(), "{bad:?}");
+        }
+        let err = Cli::try_parse_from(["trawl", "--delay", "5min", "https://a.org/"])
+            .expect_err("bad delay")
+            .to_string();
+        assert!(err.contains("--delay"), "{err}");
+    }
+
+    #[test]
+    fn headers_are_checked_and_their_values_never_shown() {
+        let (name, value) = parse_header("Accept-Language:  de-DE ").expect("header");
         assert_eq!(
-            expand_placeholders(std::path::Path::new("output/news-{date}-{time}.csv"), now),
-            PathBuf::from("output/news-2026-11-22-030405.csv")
+            (name.as_str(), value.to_str().ok()),
+            ("accept-language", Some("de-DE"))
         );
+        assert!(value.is_sensitive());
+        for (text, starts) in [
+            ("no colon", "--header expects"),
+            (": x", "--header \"\": not a valid header name"),
+            (
+                "user-agent: x",
+                "--header user-agent: not allowed here; use --user-agent",
+            ),
+            ("X-Key: a\u{1}secret", "--header X-Key: its value"),
+        ] {
+            let err = parse_header(text).expect_err(text).to_string();
+            assert!(err.starts_with(starts), "{err:?}");
+            assert!(!err.contains("secret"), "{err}");
+        }
     }
 
     #[test]
@@ -560,6 +968,8 @@ mod tests {
         assert_eq!(c.max_depth, 1);
         assert_eq!(c.scope, ScopeKind::Host);
         assert_eq!(c.timeout, Duration::from_secs(20));
-        assert!(matches!(c.output, OutputTarget::File(ref p) if p.starts_with("output")));
+        assert!(
+            matches!(c.output, OutputTarget::NextFree(ref p) if p.starts_with("output") && p.extension() == Some("csv".as_ref()))
+        );
     }
 }

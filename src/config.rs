@@ -42,10 +42,18 @@ pub mod defaults {
     pub const RETRIES: u32 = 2;
     /// `--max-retry-after`, in seconds.
     pub const MAX_RETRY_AFTER_SECS: u64 = 10;
+    /// `--max-host-pause`, in seconds: the breaker's pauses 5+10+20+40+80 s pass, the next
+    /// (160 s) would not fit, so a host that refuses everything is given up after ~2.5 minutes.
+    pub const MAX_HOST_PAUSE_SECS: u64 = 300;
     /// `--revisit-depth`: the seeds only.
     pub const REVISIT_DEPTH: u32 = 0;
     /// `--scope`.
     pub const SCOPE: crate::scope::ScopeKind = crate::scope::ScopeKind::Host;
+    /// `--history-days`: a `--state` forgets pages neither fetched nor found linked this long.
+    pub const HISTORY_DAYS: u32 = 90;
+    /// `--redis-ttl`, in days: a shared crawl's rows, metadata and known pages are kept this
+    /// long after the end of its last run.
+    pub const REDIS_TTL_DAYS: u32 = 7;
 }
 
 /// Everything a crawl needs to run.
@@ -56,7 +64,7 @@ pub struct Config {
     /// The rows' destination.
     pub output: OutputTarget,
     /// The optional edges CSV (`from,to`).
-    pub links_output: Option<PathBuf>,
+    pub links_output: Option<OutputTarget>,
     /// Worker threads.
     pub workers: NonZeroUsize,
     /// Capacity of the bounded job channel.
@@ -73,6 +81,15 @@ pub struct Config {
     pub connect_timeout: Duration,
     /// The User-Agent header.
     pub user_agent: String,
+    /// `--robots-agent`: the product token matched against robots.txt groups and robots meta
+    /// names; `None`: the one [`crate::robots::product_token`] reads from the User-Agent.
+    pub robots_agent: Option<String>,
+    /// `--header`: added to every request (values marked sensitive: never shown by `Debug`).
+    pub headers: reqwest::header::HeaderMap,
+    /// The crawl's cookie jar (`--cookies` loads it); `None` with `--no-cookies`.
+    pub cookies: Option<std::sync::Arc<crate::cookies::Jar>>,
+    /// `--ca-cert`: certificate authorities (DER) trusted besides the public ones.
+    pub ca_certs: Vec<Vec<u8>>,
     /// Which discovered links are followed.
     pub scope: ScopeKind,
     /// Cap on a body's decoded size; past it the page is cut with `error=too_large`.
@@ -96,6 +113,8 @@ pub struct Config {
     pub retries: u32,
     /// A longer `Retry-After` ends the retries for that URL.
     pub max_retry_after: Duration,
+    /// A host whose circuit-breaker pauses would add up to more than this is given up.
+    pub max_host_pause: Duration,
     /// At most this many pages are requested from one host.
     pub max_pages_per_host: Option<u64>,
     /// Only links matching one of these are followed (all when empty).
@@ -114,22 +133,31 @@ pub struct Config {
     pub only_new: bool,
     /// In a new-only run, known pages up to this many links from the seeds are fetched again.
     pub revisit_depth: u32,
+    /// `--state`: pages of the history neither fetched nor found linked for this long are
+    /// forgotten when the state is opened.
+    pub history_window: Duration,
+    /// `--redis`: how long the crawl's rows, metadata and known pages outlive its last run.
+    pub redis_ttl: Duration,
     /// How rows are written (format, spreadsheet safety, BOM).
     pub output_options: crate::output::OutputOptions,
     /// `--dedup-canonical`: at most one row per canonical URL (needs `output_options.meta`).
     pub dedup_canonical: bool,
-    /// Also write the summary as JSON here.
-    pub summary_json: Option<PathBuf>,
+    /// Also write the summary as JSON here (a literal path or standard output).
+    pub summary_json: Option<OutputTarget>,
     /// Print nothing but fatal errors.
     pub quiet: bool,
 }
 
-/// The default User-Agent: names trawl, its version and where to read about it.
+/// The default User-Agent: trawl and its version, nothing more. trawl has no public home to
+/// point at (it is not published), and a contact URL must be the operator's own: the README asks
+/// operators to give one with `--user-agent "trawl/0.1 (+mailto:you@example.org)"`.
 pub fn default_user_agent() -> String {
-    format!(
-        "trawl/{} (+https://crates.io/crates/trawl)",
-        env!("CARGO_PKG_VERSION")
-    )
+    format!("trawl/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// `n` days.
+pub fn days(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n) * 86_400)
 }
 
 /// The limit on connecting for a whole-fetch `timeout`: the smaller of it and
@@ -154,6 +182,10 @@ impl Config {
             max_duration: None,
             connect_timeout: connect_timeout(Duration::from_secs_f64(defaults::TIMEOUT_SECS)),
             user_agent: default_user_agent(),
+            robots_agent: None,
+            headers: reqwest::header::HeaderMap::new(),
+            cookies: Some(std::sync::Arc::default()),
+            ca_certs: Vec::new(),
             scope: defaults::SCOPE,
             max_bytes: defaults::MAX_BYTES,
             body_memory: defaults::BODY_MEMORY,
@@ -165,6 +197,7 @@ impl Config {
             feeds: false,
             retries: defaults::RETRIES,
             max_retry_after: Duration::from_secs(defaults::MAX_RETRY_AFTER_SECS),
+            max_host_pause: Duration::from_secs(defaults::MAX_HOST_PAUSE_SECS),
             max_pages_per_host: None,
             include: Vec::new(),
             exclude: Vec::new(),
@@ -174,6 +207,8 @@ impl Config {
             shared: None,
             only_new: false,
             revisit_depth: defaults::REVISIT_DEPTH,
+            history_window: days(defaults::HISTORY_DAYS),
+            redis_ttl: days(defaults::REDIS_TTL_DAYS),
             output_options: crate::output::OutputOptions::default(),
             dedup_canonical: false,
             summary_json: None,
@@ -242,6 +277,14 @@ pub enum Agreement {
 }
 
 impl Config {
+    /// The robots product token of this crawl: `--robots-agent`, or the User-Agent's (see
+    /// [`crate::robots::product_token`]).
+    pub fn robots_token(&self) -> String {
+        self.robots_agent
+            .clone()
+            .unwrap_or_else(|| crate::robots::product_token(&self.user_agent))
+    }
+
     /// The options that decide what a crawl crawls and writes, as (option, value) in the form a
     /// message shows them: a resume (`--state`) or a joining process (`--redis`) must have the
     /// same ones. With [`Agreement::Shared`] the politeness rules are added.
@@ -281,10 +324,15 @@ impl Config {
                 ("--per-host", self.per_host.to_string()),
                 ("--delay", self.delay.as_millis().to_string()),
                 ("--user-agent", self.user_agent.clone()),
+                ("--robots-agent", self.robots_token()),
                 ("--retries", self.retries.to_string()),
                 (
                     "--max-retry-after",
                     self.max_retry_after.as_secs().to_string(),
+                ),
+                (
+                    "--max-host-pause",
+                    self.max_host_pause.as_secs().to_string(),
                 ),
             ]);
         }

@@ -69,11 +69,14 @@ pub enum ErrorClass {
     Request,
     /// The worker panicked on this page (a bug in trawl); the crawl went on.
     Panic,
+    /// The host kept answering 429/503 and its pauses passed `--max-host-pause`: the crawl gave
+    /// up on it; the URL was not requested (or not again).
+    HostGaveUp,
 }
 
 impl ErrorClass {
     /// Every class, in declaration order.
-    pub const ALL: [ErrorClass; 15] = [
+    pub const ALL: [ErrorClass; 16] = [
         ErrorClass::Timeout,
         ErrorClass::Dns,
         ErrorClass::Connect,
@@ -89,6 +92,7 @@ impl ErrorClass {
         ErrorClass::Truncated,
         ErrorClass::Request,
         ErrorClass::Panic,
+        ErrorClass::HostGaveUp,
     ];
 
     /// The class whose CSV form is `s`.
@@ -114,6 +118,7 @@ impl ErrorClass {
             ErrorClass::Truncated => "truncated",
             ErrorClass::Request => "request",
             ErrorClass::Panic => "panic",
+            ErrorClass::HostGaveUp => "host_gave_up",
         }
     }
 }
@@ -169,6 +174,10 @@ pub enum SharedError {
     /// No connection at the start (exit 2).
     #[error("cannot reach Redis at {url}: {reason}")]
     Unreachable { url: String, reason: String },
+    /// Redis refused the password of the URL, or wants one it was not given (exit 2). The
+    /// password is never part of the message.
+    #[error("Redis at {url} {what}; check the password in --redis (or TRAWL_REDIS)")]
+    Auth { url: String, what: &'static str },
     /// `--redis-ca` cannot be read (exit 2).
     #[error("--redis-ca {path:?}: {reason}")]
     Ca {
@@ -201,6 +210,14 @@ pub enum SharedError {
     /// `trawl export` of a crawl id Redis does not have (exit 2).
     #[error("Redis at {url} has no crawl {id}")]
     NoCrawl { url: String, id: String },
+    /// `trawl export --run N` of a run the crawl never had, or whose keys are gone (exit 2).
+    #[error("crawl {id} at {url} has no run {run} ({why})")]
+    NoRun {
+        url: String,
+        id: String,
+        run: u64,
+        why: String,
+    },
     /// Redis answered something the script never sends: a bug, or another program's script.
     #[error("unexpected answer from Redis at {url}: {what}")]
     Protocol { url: String, what: String },
@@ -215,10 +232,12 @@ impl SharedError {
         matches!(
             self,
             SharedError::Unreachable { .. }
+                | SharedError::Auth { .. }
                 | SharedError::Ca { .. }
                 | SharedError::Foreign { .. }
                 | SharedError::Mismatch { .. }
                 | SharedError::NoCrawl { .. }
+                | SharedError::NoRun { .. }
         )
     }
 }

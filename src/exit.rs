@@ -12,6 +12,9 @@ pub enum Exit {
     Usage = 2,
     /// The crawl ran, but not a single page could be fetched (no HTTP response at all).
     NothingFetched = 3,
+    /// The crawl ran to its end, but at least one seed's host gave no page (a 2xx or 304): its
+    /// robots.txt was unreachable, its name did not resolve, every page failed, ...
+    SeedGaveNothing = 4,
     /// Another trawl process holds the `--state` file (EX_TEMPFAIL): try again later.
     Locked = 75,
     /// Stopped by SIGINT (Ctrl-C).

@@ -2,13 +2,19 @@
 //! redirects followed by hand so each hop is checked against scope, a deadline on the whole fetch
 //! (connect to last body byte, all hops), Content-Type checks and sniffing so non-HTML bodies are
 //! never downloaded, and a cap on the decoded body size. It never parses HTML and never panics on
-//! what a server sends; every failure becomes an [`ErrorClass`].
+//! what a server sends; every failure becomes an [`ErrorClass`]. Cookies (the crawl's [`Jar`]) are
+//! sent and kept hop by hop, since redirects are followed here: a response that sets a cookie
+//! and redirects to its own URL (a consent wall) is requested again with the cookie. A redirect
+//! loop is a request repeated within one page's fetch: the same URL with the same cookies.
 
 use crate::budget::{BodyBudget, Reservation};
+use crate::cookies::Jar;
 use crate::dns_guard::LookupError;
 use crate::error::{CrawlError, ErrorClass};
 use std::collections::HashSet;
+use std::hash::Hasher;
 use std::io::Read;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -32,6 +38,13 @@ pub struct FetchConfig {
     /// response heads up to this size are always read, a larger one may fail with `too_large`
     /// (hyper gives up on a head only when it is still incomplete once the buffer is full).
     pub max_header_bytes: u64,
+    /// Headers added to every request (`--header`; values marked sensitive). An `Accept` here
+    /// replaces trawl's own.
+    pub headers: reqwest::header::HeaderMap,
+    /// The crawl's cookies; `None` sends and keeps none (`--no-cookies`).
+    pub cookies: Option<Arc<Jar>>,
+    /// Certificate authorities trusted besides the public ones (`--ca-cert`), DER.
+    pub root_certs: Vec<Vec<u8>>,
 }
 
 /// The least `--max-header-bytes` (hyper's smallest read buffer).
@@ -58,6 +71,9 @@ pub struct Fetched {
     pub elapsed: Duration,
     /// Why the fetch failed, if it did.
     pub error: Option<ErrorClass>,
+    /// The failure in words when no response came (`TLS: certificate has expired`), for the
+    /// log and the summary (see `failure`).
+    pub cause: Option<String>,
     /// The final response's `Retry-After`, as a wait from now (seconds or an HTTP date).
     pub retry_after: Option<Duration>,
     /// The final response's `ETag`.
@@ -71,6 +87,10 @@ pub struct Fetched {
     pub handed_back: Option<Url>,
     /// Redirects followed (including the ones before `prior_hops` of a continued fetch).
     pub hops: usize,
+    /// The requests made for this page so far ([`request_key`]), earlier hops included.
+    pub seen: Vec<u64>,
+    /// The final response's `X-Robots-Tag` values (see `robots_meta::header_nofollow`).
+    pub robots_tags: Vec<String>,
 }
 
 /// Validators for a conditional GET (`If-None-Match` / `If-Modified-Since`).
@@ -120,7 +140,13 @@ impl Fetcher {
         let resolver = crate::dns_guard::GuardedResolver {
             block_private: config.block_private,
         };
-        let client = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder();
+        for der in &config.root_certs {
+            let cert = reqwest::Certificate::from_der(der).map_err(CrawlError::Client)?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder
+            .default_headers(config.headers.clone())
             .dns_resolver(std::sync::Arc::new(resolver))
             .user_agent(config.user_agent.clone())
             .redirect(reqwest::redirect::Policy::none())
@@ -164,19 +190,21 @@ impl Fetcher {
         want: Want,
         validators: Option<&Validators>,
     ) -> Fetched {
-        self.fetch_from(url, hop_ok, want, validators, 0)
+        self.fetch_from(url, hop_ok, want, validators, (0, &[]))
     }
 
-    /// [`Fetcher::fetch_with`] for a fetch that already followed `prior_hops` redirects before
-    /// it was handed back (they count towards [`MAX_REDIRECTS`]).
+    /// [`Fetcher::fetch_with`] for a fetch that already followed `prior.0` redirects before it
+    /// was handed back (they count towards [`MAX_REDIRECTS`]) and made the requests `prior.1`
+    /// ([`Fetched::seen`]; repeating one is a loop).
     pub fn fetch_from(
         &self,
         url: &Url,
         hop_ok: HopCheck<'_>,
         want: Want,
         validators: Option<&Validators>,
-        prior_hops: usize,
+        prior: (usize, &[u64]),
     ) -> Fetched {
+        let (prior_hops, prior_seen) = prior;
         let start = Instant::now();
         let deadline = start + self.config.timeout;
         let mut out = Fetched {
@@ -189,28 +217,42 @@ impl Fetcher {
             started: chrono::Utc::now(),
             elapsed: Duration::ZERO,
             error: None,
+            cause: None,
             retry_after: None,
             etag: None,
             last_modified: None,
             reservation: None,
             handed_back: None,
             hops: prior_hops,
+            seen: Vec::new(),
+            robots_tags: Vec::new(),
         };
-        let mut visited: HashSet<Url> = HashSet::new();
+        // Every request of this page's fetch, earlier hops included: the same URL asked again
+        // with the same cookies would get the same answer, so a redirect to it is a loop. (A
+        // consent wall's redirect to its own URL after setting a cookie is not.)
+        let mut visited: HashSet<u64> = prior_seen.iter().copied().collect();
         let mut current = url.clone();
+        let mut cookie = self.cookie_header(&current);
         loop {
-            visited.insert(current.clone());
+            visited.insert(request_key(&current, cookie.as_deref()));
             out.final_url = current.clone();
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 out.error = Some(ErrorClass::Timeout);
                 break;
             }
-            let mut req = self
-                .client
-                .get(current.clone())
-                .header(reqwest::header::ACCEPT, ACCEPT)
-                .timeout(remaining);
+            let mut req = self.client.get(current.clone()).timeout(remaining);
+            if !self.config.headers.contains_key(reqwest::header::ACCEPT) {
+                req = req.header(reqwest::header::ACCEPT, ACCEPT);
+            }
+            if let Some(value) = cookie
+                .as_deref()
+                .and_then(|c| reqwest::header::HeaderValue::from_str(c).ok())
+            {
+                let mut value = value;
+                value.set_sensitive(true);
+                req = req.header(reqwest::header::COOKIE, value);
+            }
             if let Some(v) = validators {
                 if let Some(etag) = &v.etag {
                     req = req.header(reqwest::header::IF_NONE_MATCH, etag.as_str());
@@ -223,12 +265,24 @@ impl Fetcher {
             let mut resp = match resp {
                 Ok(r) => r,
                 Err(e) => {
-                    out.error = Some(classify(&e));
+                    let class = classify(&e);
+                    out.error = Some(class);
+                    out.cause = Some(crate::failure::describe(&e, class));
                     break;
                 }
             };
             let status = resp.status().as_u16();
             out.status = Some(status);
+            if let Some(jar) = &self.config.cookies {
+                let set = resp.headers().get_all(reqwest::header::SET_COOKIE);
+                jar.store(&current, set.iter().map(|v| v.as_bytes()));
+            }
+            out.robots_tags = resp
+                .headers()
+                .get_all("x-robots-tag")
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
             let header = |name: reqwest::header::HeaderName| {
                 resp.headers()
                     .get(name)
@@ -249,7 +303,9 @@ impl Fetcher {
                     .and_then(|loc| current.join(loc.trim()).ok());
                 if let Some(mut next) = location {
                     next.set_fragment(None);
-                    if visited.contains(&next) || out.hops >= MAX_REDIRECTS {
+                    let next_cookie = self.cookie_header(&next);
+                    let repeated = visited.contains(&request_key(&next, next_cookie.as_deref()));
+                    if repeated || out.hops >= MAX_REDIRECTS {
                         out.error = Some(ErrorClass::RedirectLoop);
                         break;
                     }
@@ -270,6 +326,7 @@ impl Fetcher {
                     }
                     out.hops += 1;
                     current = next;
+                    cookie = next_cookie;
                     continue;
                 }
                 // A redirect without a usable Location is the final response.
@@ -288,7 +345,13 @@ impl Fetcher {
             break;
         }
         out.elapsed = start.elapsed();
+        out.seen = visited.into_iter().collect();
         out
+    }
+
+    /// The `Cookie` header a request to `url` carries now.
+    fn cookie_header(&self, url: &Url) -> Option<String> {
+        self.config.cookies.as_ref()?.header_for(url)
     }
 
     /// Read the body of the final response if it is HTML, up to `max_bytes`.
@@ -344,20 +407,66 @@ impl Fetcher {
         if head_len as u64 > max {
             out.error = Some(ErrorClass::TooLarge);
         } else {
-            let limit = max - body.len() as u64 + 1;
-            let result = resp.by_ref().take(limit).read_to_end(&mut body);
+            let result = read_within(resp, &mut body, max);
             out.bytes = body.len() as u64;
-            if let Err(e) = result {
-                out.error = Some(classify_io(&e));
-            } else if body.len() as u64 > max {
-                body.truncate(max as usize);
-                out.bytes = max;
-                out.error = Some(ErrorClass::TooLarge);
+            match result {
+                Err(e) => out.error = Some(classify_io(&e)),
+                Ok(true) => out.error = Some(ErrorClass::TooLarge),
+                Ok(false) => {}
             }
         }
+        // The buffer never grew past `max` (see `read_within`): what is held is at most that.
         reservation.resize(body.capacity() as u64);
         out.body = Some(body);
     }
+}
+
+/// Read `r` to its end into `body`, whose capacity never passes `max` (nor grows at all when the
+/// body fits the room it has: the end is found with a one-byte probe before any growth). True
+/// when there was more than `max`, which is left unread. `read_to_end` on a full buffer would
+/// double it: a page of exactly its declared length, or one cut at `max`, then held twice its
+/// size (with the defaults, 16 MiB for an 8 MiB `--body-memory`).
+fn read_within(r: &mut impl Read, body: &mut Vec<u8>, max: u64) -> std::io::Result<bool> {
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
+    loop {
+        let room = body.capacity().min(max).saturating_sub(body.len());
+        if room > 0 {
+            // `take(room)` ends at the capacity: `read_to_end` never grows the buffer then.
+            let n = r.by_ref().take(room as u64).read_to_end(body)?;
+            if n < room {
+                return Ok(false);
+            }
+            continue;
+        }
+        let mut probe = [0u8; 1];
+        let n = loop {
+            match r.read(&mut probe) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            return Ok(false);
+        }
+        if body.len() >= max {
+            return Ok(true);
+        }
+        let grown = body.capacity().max(8 * 1024).saturating_mul(2).min(max);
+        body.reserve_exact(grown - body.len());
+        body.push(probe[0]);
+    }
+}
+
+/// One request of a page's fetch, as a number: its URL and the `Cookie` header it carries
+/// (SipHash-1-3 with fixed keys, so every process of a shared crawl computes the same one).
+pub fn request_key(url: &Url, cookie: Option<&str>) -> u64 {
+    let mut h = siphasher::sip::SipHasher13::new_with_keys(0x7472_6177_6c00_0001, 0);
+    h.write(url.as_str().as_bytes());
+    h.write_u8(0xff);
+    if let Some(c) = cookie {
+        h.write(c.as_bytes());
+    }
+    h.finish()
 }
 
 /// What a body without a Content-Length reserves before it is read (then resized to its size).
@@ -568,6 +677,34 @@ fn is_broken_connection(cause: &(dyn std::error::Error + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(body_len: usize, capacity: usize, max: u64) -> (Vec<u8>, bool) {
+        let mut r = std::io::Cursor::new(vec![b'x'; body_len]);
+        let mut body = Vec::with_capacity(capacity);
+        let more = read_within(&mut r, &mut body, max).expect("read");
+        (body, more)
+    }
+
+    #[test]
+    fn a_body_is_read_without_its_buffer_ever_passing_max_bytes() {
+        // Declared length exact: no growth at all.
+        let (b, more) = read(100_000, 100_000, 1 << 20);
+        assert_eq!((b.len(), b.capacity(), more), (100_000, 100_000, false));
+        // Longer than max: cut at max, the buffer max (read_to_end made it twice max).
+        let (b, more) = read(150_000, 100_000, 100_000);
+        assert_eq!((b.len(), b.capacity(), more), (100_000, 100_000, true));
+        // No length (a small guess): grows by doubling, never past max.
+        let (b, more) = read(90_000, 8 * 1024, 100_000);
+        assert_eq!((b.len(), more), (90_000, false));
+        assert!(b.capacity() <= 100_000, "{}", b.capacity());
+        let (b, more) = read(1 << 20, 8 * 1024, 100_000);
+        assert_eq!((b.len(), b.capacity(), more), (100_000, 100_000, true));
+        // A max below the smallest buffer: still cut at max.
+        let (b, more) = read(500, 8 * 1024, 100);
+        assert_eq!((b.len(), more), (100, true));
+        let (b, more) = read(100, 8 * 1024, 100);
+        assert_eq!((b.len(), more), (100, false));
+    }
 
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {

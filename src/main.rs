@@ -1,11 +1,10 @@
 //! The `trawl` binary: parse arguments, call the library, map the outcome to an exit status.
 
-use clap::Parser;
 use std::process::ExitCode;
 use trawl::exit::Exit;
 
 fn main() -> ExitCode {
-    let cli = trawl::cli::Cli::parse();
+    let cli = trawl::cli::parse();
     match trawl::app::run(cli) {
         Ok(exit) => ExitCode::from(exit.code()),
         // `trawl -o - SEEDS | head`: the reader has all it wanted. Not an error (the crawl stops

@@ -2,12 +2,15 @@
 //! the optional `from,to` edges CSV. Owned by the coordinator thread alone; never shared by
 //! workers. Files are written as `<OUT>.partial` beside their final name and renamed into place by
 //! [`FileSink::finish`], so a reader never sees half a file at the final name; they are created
-//! before the first request so a bad path fails at once.
+//! before the first request so a bad path fails at once, exclusively and locked, so no two
+//! processes ever write one file (see [`OutputTarget`] for the names a run may take). What was
+//! written can be handed to the kernel and taken back ([`RowSink::mark`], [`RowSink::retract`]):
+//! a shared crawl writes each row before Redis hears of it.
 
 use crate::error::{ConfigError, CrawlError};
-use crate::meta::Meta;
 pub use crate::meta::META_COLUMNS;
 pub use crate::record::Row;
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -15,10 +18,23 @@ use std::path::{Path, PathBuf};
 /// Where rows go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutputTarget {
-    /// A CSV file (created before the first request).
+    /// This file (created before the first request); refused while `<PATH>.partial` exists.
     File(PathBuf),
-    /// Standard output (`-o -`).
+    /// This file or, when it or its `.partial` exists, the first free `<stem>-N.<ext>` beside
+    /// it (the default name and names made with `{date}`/`{time}`).
+    NextFree(PathBuf),
+    /// Standard output (`-`).
     Stdout,
+}
+
+impl OutputTarget {
+    /// The file's path as given (`None` for standard output).
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            OutputTarget::File(p) | OutputTarget::NextFree(p) => Some(p),
+            OutputTarget::Stdout => None,
+        }
+    }
 }
 
 /// The CSV columns, in order. Their names are a stable interface (also the JSONL field names).
@@ -76,6 +92,25 @@ pub trait RowSink {
     ) -> Result<(), CrawlError>;
     /// Push everything written so far to the operating system.
     fn flush(&mut self) -> Result<(), CrawlError>;
+    /// Hand everything written to the kernel and say where the files end, so that what is
+    /// written next can be taken back ([`RowSink::retract`]); `None` when this sink cannot take
+    /// anything back (standard output).
+    fn mark(&mut self) -> Result<Option<Mark>, CrawlError> {
+        Ok(None)
+    }
+    /// Take back everything written after `mark` (no other writer appends to a file, so that is
+    /// exactly what this process wrote since).
+    fn retract(&mut self, mark: Mark) -> Result<(), CrawlError> {
+        let _ = mark;
+        Ok(())
+    }
+}
+
+/// Where a sink's files ended at [`RowSink::mark`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    rows: u64,
+    links: Option<u64>,
 }
 
 /// The row file's format (`--format`).
@@ -85,6 +120,16 @@ pub enum Format {
     Csv,
     /// One JSON object per line, with the CSV's field names.
     Jsonl,
+}
+
+impl Format {
+    /// The default file name's extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
 }
 
 /// How rows are written.
@@ -115,77 +160,222 @@ pub fn partial_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Most `-N` names tried for a numbered output before giving up.
+const MAX_NUMBERED: u32 = 10_000;
+
+/// Remove `<path>.partial` if no process holds it: the file of an unfinished `--state` crawl
+/// that `--restart` discards.
+pub fn reclaim_partial(path: &Path) {
+    let partial = partial_path(path);
+    if let Ok(f) = OpenOptions::new().write(true).open(&partial) {
+        if f.try_lock().is_ok() {
+            let _ = std::fs::remove_file(&partial);
+        }
+    }
+}
+
 /// One output file being written at `<final>.partial` (or standard output).
+///
+/// Invariant: one writer per file. A `.partial` is created exclusively (`O_EXCL`) and locked
+/// (`flock`) for as long as it is written; a resume reopens its own `.partial` only under that
+/// lock (and under the `--state` lock that names the file), so no two trawl processes ever
+/// write one file.
 struct OutFile {
     writer: BufWriter<Box<dyn Write + Send>>,
+    /// The open `.partial` (the same open file as the writer's, so one offset): it holds the
+    /// lock, and rows are taken back through it (`truncate`). `None` for standard output.
+    file: Option<File>,
     /// Final path, `None` for standard output.
     path: Option<PathBuf>,
     name: String,
 }
 
+/// `option PATH: why` (exit 2).
+fn refused(option: &str, path: &Path, why: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid(format!("{option} {}: {why}", path.display()))
+}
+
+/// Why `<path>.partial` cannot be had: a running trawl holds its lock, or a run that did not
+/// finish left it.
+fn in_use(option: &str, path: &Path, partial: &Path) -> ConfigError {
+    let locked = File::open(partial).is_ok_and(|f| f.try_lock().is_err());
+    if locked {
+        refused(
+            option,
+            path,
+            format!(
+                "another trawl process is writing it ({} is locked)",
+                partial.display()
+            ),
+        )
+    } else {
+        refused(
+            option,
+            path,
+            format!(
+                "{} was left by a run that did not finish; resume that run with its --state, \
+                 or remove the file",
+                partial.display()
+            ),
+        )
+    }
+}
+
+/// Is `file` still the file at `path` (not renamed away by the process that held it)?
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
 impl OutFile {
-    /// Create (truncate) `<path>.partial`, or use standard output.
-    fn create(target: &OutputTarget) -> Result<OutFile, ConfigError> {
-        match target {
-            OutputTarget::Stdout => Ok(OutFile {
-                writer: BufWriter::with_capacity(64 * 1024, Box::new(io::stdout())),
-                path: None,
-                name: "standard output".into(),
-            }),
-            OutputTarget::File(path) => {
-                if let Some(dir) = path.parent().filter(|d| *d == Path::new("output")) {
-                    // The default directory is created on demand; any other must exist.
-                    std::fs::create_dir_all(dir).map_err(|source| ConfigError::Output {
-                        path: path.clone(),
-                        source,
-                    })?;
-                }
-                let partial = partial_path(path);
-                let file = File::create(&partial).map_err(|source| ConfigError::Output {
-                    path: path.clone(),
-                    source,
-                })?;
-                Ok(OutFile {
-                    writer: BufWriter::with_capacity(64 * 1024, Box::new(file)),
-                    path: Some(path.clone()),
-                    name: partial.display().to_string(),
-                })
-            }
+    fn stdout() -> OutFile {
+        OutFile {
+            writer: BufWriter::with_capacity(64 * 1024, Box::new(io::stdout())),
+            file: None,
+            path: None,
+            name: "standard output".into(),
         }
     }
 
-    /// Open `<path>.partial` to append (a resumed crawl's edges), cutting a torn last line.
-    fn append(path: &Path) -> Result<(OutFile, bool), ConfigError> {
+    fn of(file: File, path: PathBuf, partial: &Path) -> Result<OutFile, io::Error> {
+        let writer: Box<dyn Write + Send> = Box::new(file.try_clone()?);
+        Ok(OutFile {
+            writer: BufWriter::with_capacity(64 * 1024, writer),
+            file: Some(file),
+            path: Some(path),
+            name: partial.display().to_string(),
+        })
+    }
+
+    /// Create `<path>.partial` exclusively and lock it (or use standard output). A literal path
+    /// whose `.partial` exists is refused; a numbered one takes the first free `-N` name (one
+    /// whose final file and `.partial` are both absent).
+    fn create(option: &'static str, target: &OutputTarget) -> Result<OutFile, ConfigError> {
+        let (path, numbered) = match target {
+            OutputTarget::Stdout => return Ok(OutFile::stdout()),
+            OutputTarget::File(p) => (p, false),
+            OutputTarget::NextFree(p) => (p, true),
+        };
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| *d == Path::new(crate::paths::DEFAULT_DIR))
+        {
+            // The default directory is created on demand; any other must exist.
+            std::fs::create_dir_all(dir).map_err(|e| refused(option, path, e))?;
+        }
+        let last = if numbered { MAX_NUMBERED } else { 0 };
+        for n in 0..=last {
+            let candidate = crate::paths::numbered(path, n);
+            if numbered && candidate.exists() {
+                continue;
+            }
+            let partial = partial_path(&candidate);
+            let file = match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&partial)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && numbered => continue,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    return Err(in_use(option, path, &partial))
+                }
+                Err(e) => return Err(refused(option, path, e)),
+            };
+            // Another process may have opened the new file (a resume naming it) and locked it
+            // first: then it is that one's.
+            if file.try_lock().is_err() {
+                if numbered {
+                    continue;
+                }
+                return Err(in_use(option, path, &partial));
+            }
+            return OutFile::of(file, candidate, &partial).map_err(|e| refused(option, path, e));
+        }
+        Err(refused(
+            option,
+            path,
+            format!("every name up to -{MAX_NUMBERED} is taken"),
+        ))
+    }
+
+    /// Open `<path>.partial` of a resumed crawl (creating it if it is gone) and lock it;
+    /// `append` keeps what it holds, otherwise it is emptied. Refused while another process
+    /// holds it.
+    fn reopen(option: &'static str, path: &Path, append: bool) -> Result<OutFile, ConfigError> {
         let partial = partial_path(path);
-        let err = |source| ConfigError::Output {
-            path: path.to_owned(),
-            source,
+        for _ in 0..3 {
+            let file = OpenOptions::new()
+                .write(true)
+                .append(append)
+                .create(true)
+                .truncate(false)
+                .open(&partial)
+                .map_err(|e| refused(option, path, e))?;
+            if file.try_lock().is_err() {
+                return Err(in_use(option, path, &partial));
+            }
+            if !same_file(&file, &partial) {
+                // Renamed into place by the process that held it: open the name again.
+                continue;
+            }
+            if !append {
+                file.set_len(0).map_err(|e| refused(option, path, e))?;
+            }
+            return OutFile::of(file, path.to_owned(), &partial)
+                .map_err(|e| refused(option, path, e));
+        }
+        Err(in_use(option, path, &partial))
+    }
+
+    /// Keep only the complete lines of the (locked) `.partial` whose first field is in `keep`,
+    /// and the header: a resumed crawl's edges are those of the pages the state logged a row
+    /// for (the pages written before their commit are fetched again and write theirs again).
+    /// Lines are records: a URL holds no line break. Filtered in place, front to back.
+    fn keep_edges_of(&mut self, keep: &HashSet<&str>) -> io::Result<bool> {
+        use std::io::BufRead;
+        use std::os::unix::fs::FileExt;
+        let Some(path) = &self.path else {
+            return Ok(false);
         };
-        let existing = match std::fs::read(&partial) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(err(e)),
-        };
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&partial)
-            .map_err(err)?;
-        let had_content = existing.as_ref().is_some_and(|b| !b.is_empty());
-        if let Some(bytes) = &existing {
-            let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            if keep < bytes.len() {
-                file.set_len(keep as u64).map_err(err)?;
+        let partial = partial_path(path);
+        let mut reader = io::BufReader::new(File::open(&partial)?);
+        let out = OpenOptions::new().write(true).open(&partial)?;
+        let mut line = Vec::new();
+        let (mut at, mut first) = (0u64, true);
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 || line.last() != Some(&b'\n') {
+                break;
+            }
+            let keep_it = first || {
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(&line[..]);
+                r.records()
+                    .next()
+                    .and_then(Result::ok)
+                    .is_some_and(|rec| rec.get(0).is_some_and(|from| keep.contains(from)))
+            };
+            first = false;
+            if keep_it {
+                out.write_all_at(&line, at)?;
+                at += line.len() as u64;
             }
         }
-        Ok((
-            OutFile {
-                writer: BufWriter::with_capacity(64 * 1024, Box::new(file)),
-                path: Some(path.to_owned()),
-                name: partial.display().to_string(),
-            },
-            had_content,
-        ))
+        out.set_len(at)?;
+        Ok(at > 0)
     }
 
     fn write_err(&self, source: io::Error) -> CrawlError {
@@ -199,18 +389,49 @@ impl OutFile {
         self.writer.flush().map_err(|e| self.write_err(e))
     }
 
-    /// Flush, sync and rename `<path>.partial` to `<path>`.
+    /// Everything written handed to the kernel; where the file ends now (`None` for standard
+    /// output, which cannot take anything back).
+    fn position(&mut self) -> Result<Option<u64>, CrawlError> {
+        use std::io::Seek;
+        self.flush()?;
+        match self.file.as_ref() {
+            Some(mut f) => f.stream_position().map(Some).map_err(|e| self.write_err(e)),
+            None => Ok(None),
+        }
+    }
+
+    /// Take back everything written after `at` (a [`OutFile::position`]).
+    fn truncate(&mut self, at: u64) -> Result<(), CrawlError> {
+        use std::io::Seek;
+        self.flush()?;
+        if let Some(mut f) = self.file.as_ref() {
+            f.set_len(at)
+                .and_then(|()| f.seek(io::SeekFrom::Start(at)).map(|_| ()))
+                .map_err(|e| self.write_err(e))?;
+        }
+        Ok(())
+    }
+
+    /// Remove the `.partial` of a run refused after its files were made.
+    fn discard(self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(partial_path(path));
+        }
+    }
+
+    /// Flush and rename `<path>.partial` to `<path>` (the lock is let go after the rename).
     fn finish(mut self) -> Result<Option<PathBuf>, CrawlError> {
         self.flush()?;
         let Some(path) = self.path.take() else {
             return Ok(None);
         };
         let partial = partial_path(&path);
-        drop(self.writer);
         std::fs::rename(&partial, &path).map_err(|source| CrawlError::Write {
             what: format!("renaming {} to {}", partial.display(), path.display()),
             source,
         })?;
+        drop(self.writer);
+        drop(self.file);
         Ok(Some(path))
     }
 }
@@ -239,42 +460,62 @@ fn csv_io(e: csv::Error) -> io::Error {
 
 impl FileSink {
     /// Create the output files of a new crawl and write their headers. Fails fast on an
-    /// unwritable path.
+    /// unwritable path or a name in use (see [`OutputTarget`]); a failure leaves no file.
     pub fn create(
         target: &OutputTarget,
-        links: Option<&PathBuf>,
+        links: Option<&OutputTarget>,
         options: OutputOptions,
     ) -> Result<FileSink, ConfigError> {
-        let rows = OutFile::create(target)?;
-        let links = links
-            .map(|p| OutFile::create(&OutputTarget::File(p.clone())))
-            .transpose()?;
+        let rows = OutFile::create("-o", target)?;
+        let links = match links
+            .map(|t| OutFile::create("--links-output", t))
+            .transpose()
+        {
+            Ok(l) => l,
+            Err(e) => {
+                rows.discard();
+                return Err(e);
+            }
+        };
         let mut sink = FileSink {
             rows,
             options,
             links,
             record: Vec::with_capacity(1024),
         };
-        sink.headers().map_err(|e| ConfigError::Output {
-            path: PathBuf::from(sink.rows.name.clone()),
-            source: io::Error::other(e),
-        })?;
+        if let Err(e) = sink.headers() {
+            let name = sink.rows.name.clone();
+            sink.discard();
+            return Err(ConfigError::Invalid(format!("-o {name}: {e}")));
+        }
         Ok(sink)
     }
 
     /// Reopen the output of a resumed crawl: the rows file is written anew from `rows` (the
     /// state's log of every row already done, so nothing is lost or doubled whatever the kill
-    /// left in the file), and the edges file is appended to.
+    /// left in the file), and the edges file keeps the edges of those rows' pages (each page's
+    /// edges reach the file before its page is committed as done, so none is missing; those of
+    /// pages not committed are dropped, as the pages are fetched again).
     pub fn resume(
         target: &OutputTarget,
-        links: Option<&PathBuf>,
+        links: Option<&OutputTarget>,
         options: OutputOptions,
         rows: &[Row],
     ) -> Result<FileSink, ConfigError> {
-        let out = OutFile::create(target)?;
+        let out = match target.path() {
+            Some(p) => OutFile::reopen("-o", p, false)?,
+            None => OutFile::stdout(),
+        };
         let (links, links_had_header) = match links {
-            Some(p) => {
-                let (f, had) = OutFile::append(p)?;
+            Some(t) => {
+                let mut f = match t.path() {
+                    Some(p) => OutFile::reopen("--links-output", p, true)?,
+                    None => OutFile::stdout(),
+                };
+                let keep: HashSet<&str> = rows.iter().map(|r| r.url.as_str()).collect();
+                let had = f
+                    .keep_edges_of(&keep)
+                    .map_err(|e| ConfigError::Invalid(format!("--links-output {}: {e}", f.name)))?;
                 (Some(f), had)
             }
             None => (None, false),
@@ -295,11 +536,26 @@ impl FileSink {
             }
             sink.flush()
         })();
-        result.map_err(|e| ConfigError::Output {
-            path: PathBuf::from(sink.rows.name.clone()),
-            source: io::Error::other(e),
-        })?;
+        result.map_err(|e| ConfigError::Invalid(format!("-o {}: {e}", sink.rows.name)))?;
         Ok(sink)
+    }
+
+    /// The final path of the rows file (`None` for standard output): a numbered name as chosen.
+    pub fn rows_path(&self) -> Option<&Path> {
+        self.rows.path.as_deref()
+    }
+
+    /// The final path of the edges file, if it is a file.
+    pub fn links_path(&self) -> Option<&Path> {
+        self.links.as_ref().and_then(|l| l.path.as_deref())
+    }
+
+    /// Remove the files of a run refused after they were made (nothing of it is in them).
+    pub fn discard(self) {
+        if let Some(l) = self.links {
+            l.discard();
+        }
+        self.rows.discard();
     }
 
     fn headers(&mut self) -> Result<(), CrawlError> {
@@ -379,19 +635,17 @@ impl RowSink for FileSink {
                 self.csv_line(&cells, self.options.excel_safe)
             }
             Format::Jsonl => {
+                let mut cells: Vec<String> = row.record().into();
+                let mut names: Vec<&str> = COLUMNS.into();
+                if self.options.meta {
+                    cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
+                    names.extend(META_COLUMNS);
+                }
                 self.record.clear();
-                let empty = Meta::default();
-                let written = if self.options.meta {
-                    let meta = row.meta.as_deref().unwrap_or(&empty);
-                    serde_json::to_writer(&mut self.record, &WithMeta { row, meta })
-                } else {
-                    serde_json::to_writer(&mut self.record, row)
-                };
-                written.map_err(|e| CrawlError::Write {
+                jsonl_line(&mut self.record, &names, &cells).map_err(|e| CrawlError::Write {
                     what: self.rows.name.clone(),
                     source: io::Error::other(e),
                 })?;
-                self.record.push(b'\n');
                 self.rows
                     .writer
                     .write_all(&self.record)
@@ -431,15 +685,53 @@ impl RowSink for FileSink {
         }
         Ok(())
     }
+
+    fn mark(&mut self) -> Result<Option<Mark>, CrawlError> {
+        let Some(rows) = self.rows.position()? else {
+            return Ok(None);
+        };
+        let links = match &mut self.links {
+            Some(l) => match l.position()? {
+                Some(at) => Some(at),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        Ok(Some(Mark { rows, links }))
+    }
+
+    fn retract(&mut self, mark: Mark) -> Result<(), CrawlError> {
+        self.rows.truncate(mark.rows)?;
+        if let (Some(l), Some(at)) = (&mut self.links, mark.links) {
+            l.truncate(at)?;
+        }
+        Ok(())
+    }
 }
 
-/// A JSONL line with the metadata fields after the row's.
-#[derive(serde::Serialize)]
-struct WithMeta<'a> {
-    #[serde(flatten)]
-    row: &'a Row,
-    #[serde(flatten)]
-    meta: &'a Meta,
+/// The JSONL fields that are numbers; every other field is a string.
+const NUMERIC: [&str; 5] = ["depth", "status", "links", "bytes", "elapsed_ms"];
+
+/// One JSONL line: the fields in column order, named as the CSV's columns; a value the CSV leaves
+/// empty is `null` (so `select(.error)` picks the failed rows), a number is a number.
+fn jsonl_line(out: &mut Vec<u8>, names: &[&str], cells: &[String]) -> serde_json::Result<()> {
+    out.push(b'{');
+    for (i, (name, cell)) in names.iter().zip(cells).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut *out, name)?;
+        out.push(b':');
+        if cell.is_empty() {
+            out.extend_from_slice(b"null");
+        } else if NUMERIC.contains(name) && cell.bytes().all(|b| b.is_ascii_digit()) {
+            out.extend_from_slice(cell.as_bytes());
+        } else {
+            serde_json::to_writer(&mut *out, cell)?;
+        }
+    }
+    out.extend_from_slice(b"}\n");
+    Ok(())
 }
 
 /// A [`FileSink`] that the coordinator writes through and that a signal handler can close from
@@ -502,6 +794,20 @@ impl RowSink for SharedSink {
             None => Ok(()),
         }
     }
+
+    fn mark(&mut self) -> Result<Option<Mark>, CrawlError> {
+        match self.lock().as_mut() {
+            Some(s) => s.mark(),
+            None => Ok(None),
+        }
+    }
+
+    fn retract(&mut self, mark: Mark) -> Result<(), CrawlError> {
+        match self.lock().as_mut() {
+            Some(s) => s.retract(mark),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A sink that keeps rows in memory (tests, benches, library users).
@@ -530,12 +836,26 @@ impl RowSink for MemorySink {
     fn flush(&mut self) -> Result<(), CrawlError> {
         Ok(())
     }
+
+    fn mark(&mut self) -> Result<Option<Mark>, CrawlError> {
+        Ok(Some(Mark {
+            rows: self.rows.len() as u64,
+            links: Some(self.edges.len() as u64),
+        }))
+    }
+
+    fn retract(&mut self, mark: Mark) -> Result<(), CrawlError> {
+        self.rows.truncate(mark.rows as usize);
+        self.edges.truncate(mark.links.unwrap_or(0) as usize);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ErrorClass;
+    use crate::meta::Meta;
 
     fn sample() -> Row {
         Row {
@@ -637,7 +957,7 @@ mod tests {
             assert_eq!(lines[0].as_object().expect("object").len(), 25);
         }
         assert_eq!(lines[0]["published"], "2026-11-30T13:05:00Z");
-        assert_eq!(lines[1]["published"], "");
+        assert_eq!(lines[1]["published"], serde_json::Value::Null);
         let options = OutputOptions {
             format: Format::Jsonl,
             ..OutputOptions::default()
@@ -747,11 +1067,17 @@ mod tests {
             "url,final_url\nhttps://a.org/,torn-row-without-end",
         )
         .expect("w");
-        std::fs::write(partial_path(&edges), "from,to\na,b\nc,d-torn").expect("w");
+        // The edges of a logged row's page are kept; those of a page not logged (written before
+        // a commit the kill prevented) and a torn line go.
+        std::fs::write(
+            partial_path(&edges),
+            "from,to\nhttps://a.org/,b\nc,d\nhttps://a.org/,d-torn",
+        )
+        .expect("w");
         let rows = [sample()];
         let mut sink = FileSink::resume(
             &OutputTarget::File(path.clone()),
-            Some(&edges),
+            Some(&OutputTarget::File(edges.clone())),
             OutputOptions::default(),
             &rows,
         )
@@ -764,7 +1090,96 @@ mod tests {
         assert_eq!(&recs[0][6], sample().title);
         assert_eq!(
             std::fs::read_to_string(&edges).expect("edges"),
-            "from,to\na,b\ne,f\n"
+            "from,to\nhttps://a.org/,b\ne,f\n"
         );
+    }
+
+    #[test]
+    fn a_literal_name_in_use_is_refused_and_a_numbered_one_moves_on() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("out.csv");
+        let first = FileSink::create(
+            &OutputTarget::File(path.clone()),
+            None,
+            OutputOptions::default(),
+        )
+        .expect("first");
+        let err = FileSink::create(
+            &OutputTarget::File(path.clone()),
+            None,
+            OutputOptions::default(),
+        )
+        .err()
+        .expect("in use")
+        .to_string();
+        assert!(err.contains("another trawl process is writing it"), "{err}");
+        let second = FileSink::create(
+            &OutputTarget::NextFree(path.clone()),
+            None,
+            OutputOptions::default(),
+        )
+        .expect("numbered");
+        assert_eq!(
+            second.rows_path(),
+            Some(dir.path().join("out-1.csv").as_path())
+        );
+        // A finished file's name is taken too, for a numbered name.
+        assert_eq!(first.finish().expect("finish"), Some(path.clone()));
+        let third = FileSink::create(
+            &OutputTarget::NextFree(path.clone()),
+            None,
+            OutputOptions::default(),
+        )
+        .expect("numbered");
+        assert_eq!(
+            third.rows_path(),
+            Some(dir.path().join("out-2.csv").as_path())
+        );
+        // Rows links failing: the rows file made first is removed.
+        let err = FileSink::create(
+            &OutputTarget::File(dir.path().join("x.csv")),
+            Some(&OutputTarget::File(dir.path().join("no/e.csv"))),
+            OutputOptions::default(),
+        );
+        assert!(err.is_err());
+        assert!(!partial_path(&dir.path().join("x.csv")).exists());
+    }
+
+    #[test]
+    fn rows_written_after_a_mark_are_taken_back() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("out.csv");
+        let edges = dir.path().join("e.csv");
+        let mut sink = FileSink::create(
+            &OutputTarget::File(path.clone()),
+            Some(&OutputTarget::File(edges.clone())),
+            OutputOptions::default(),
+        )
+        .expect("sink");
+        let kept = Row {
+            url: "https://a.org/kept".into(),
+            ..Row::default()
+        };
+        sink.write_row(&kept).expect("row");
+        let mark = sink
+            .mark()
+            .expect("mark")
+            .expect("a file can take rows back");
+        let on_disk = std::fs::read_to_string(partial_path(&path)).expect("r");
+        assert!(on_disk.contains("https://a.org/kept"), "marked = on disk");
+        sink.write_row(&sample()).expect("row");
+        sink.write_links("https://a.org/", &mut ["https://b.org/"].into_iter())
+            .expect("edge");
+        sink.flush().expect("flush");
+        sink.retract(mark).expect("retract");
+        sink.write_row(&kept).expect("row");
+        sink.finish().expect("finish");
+        let recs = csv::Reader::from_path(&path)
+            .expect("read")
+            .records()
+            .map(|r| r.expect("whole")[0].to_owned())
+            .collect::<Vec<_>>();
+        assert_eq!(recs, ["https://a.org/kept", "https://a.org/kept"]);
+        assert_eq!(std::fs::read_to_string(&edges).expect("e"), "from,to\n");
     }
 }

@@ -231,14 +231,28 @@ pub fn robots_url(url: &Url) -> Url {
 }
 
 /// The product token of a User-Agent string: the leading run of `[A-Za-z_-]` characters (after
-/// leading whitespace), e.g. `trawl` from `trawl/0.1.0 (+https://...)`, `Mozilla` from a browser's.
-/// Empty when the string does not start with such a character.
+/// leading whitespace), e.g. `trawl` from `trawl/0.1.0 (+https://...)`. A browser-like string
+/// that starts with `Mozilla` and names itself after `compatible;` (as Googlebot's and Bingbot's
+/// do: `Mozilla/5.0 (compatible; MyBot/1.0; +https://...)`) gives the token after `compatible;`
+/// (`MyBot`); any other browser's gives `Mozilla`. Empty when the string does not start with
+/// such a character. (`--robots-agent` sets the token outright.)
 pub fn product_token(user_agent: &str) -> String {
-    user_agent
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic() || *c == '_' || *c == '-')
-        .collect()
+    let leading = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '_' || *c == '-')
+            .collect()
+    };
+    let first = leading(user_agent);
+    if first == "Mozilla" {
+        if let Some((_, after)) = user_agent.split_once("compatible;") {
+            let named = leading(after);
+            if !named.is_empty() {
+                return named;
+            }
+        }
+    }
+    first
 }
 
 /// A Crawl-delay in seconds as a duration: NaN and negative ignored, above 60 s clamped, kept to
@@ -449,7 +463,7 @@ fn prepare_body(body: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    const UA: &str = "trawl/0.1.0 (+https://crates.io/crates/trawl)";
+    const UA: &str = "trawl/0.1.0 (+mailto:ops@example.org)";
 
     fn url(s: &str) -> Url {
         Url::parse(s).expect("test URL")
@@ -473,6 +487,18 @@ mod tests {
         assert_eq!(product_token("Foo_Bar-baz/2"), "Foo_Bar-baz");
         assert_eq!(product_token("  trawl"), "trawl");
         assert_eq!(product_token("123bot"), "");
+        assert_eq!(
+            product_token("Mozilla/5.0 (compatible; MyBot/1.0; +https://my.example/bot)"),
+            "MyBot"
+        );
+        assert_eq!(
+            product_token(
+                "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+            ),
+            "Googlebot"
+        );
+        assert_eq!(product_token("Mozilla/5.0 (compatible; 2bot)"), "Mozilla");
+        assert_eq!(product_token("trawl/1 (compatible; Other)"), "trawl");
         assert_eq!(product_token(""), "");
     }
 

@@ -1,7 +1,11 @@
-//! Which discovered links a crawl follows (`--scope`). Built once from the seeds and then only
-//! read (shared by the workers). It decides nothing about robots, depth or duplicates.
+//! Which discovered links a crawl follows (`--scope`). Built once from the seeds and shared by the
+//! workers; it only grows, and only by [`Scope::widen`]: a seed that redirects to another host
+//! brings that host in (`bbc.com` -> `www.bbc.com`). It decides nothing about robots, depth or
+//! duplicates.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
 use url::{Host, Url};
 
 /// The `--scope` setting.
@@ -16,11 +20,16 @@ pub enum ScopeKind {
     Any,
 }
 
-/// The scope of a crawl: the seeds' hosts or registrable domains.
-#[derive(Debug, Clone)]
+/// The scope of a crawl: the seeds' hosts or registrable domains, and those that seeds
+/// redirected to.
+#[derive(Debug)]
 pub struct Scope {
     kind: ScopeKind,
     names: HashSet<String>,
+    /// Names added by [`Scope::widen`] (rarely written: once per redirecting seed).
+    added: RwLock<HashSet<String>>,
+    /// Set once `added` holds something: until then a link out of the seeds' names costs no lock.
+    widened: AtomicBool,
 }
 
 impl Scope {
@@ -34,7 +43,55 @@ impl Scope {
                 ScopeKind::Any => None,
             })
             .collect();
-        Scope { kind, names }
+        Scope {
+            kind,
+            names,
+            added: RwLock::new(HashSet::new()),
+            widened: AtomicBool::new(false),
+        }
+    }
+
+    /// The name `url` is judged by: its host, or its registrable domain (`None` under `any`).
+    fn name_of(&self, url: &Url) -> Option<String> {
+        match self.kind {
+            ScopeKind::Host => url.host_str().map(str::to_owned),
+            ScopeKind::Domain => registrable_domain(url),
+            ScopeKind::Any => None,
+        }
+    }
+
+    /// Bring `url`'s host (or registrable domain) into the scope. Returns true when it was not
+    /// in it before.
+    pub fn widen(&self, url: &Url) -> bool {
+        if self.contains(url) {
+            return false;
+        }
+        let Some(name) = self.name_of(url) else {
+            return false;
+        };
+        let mut added = self.added.write().unwrap_or_else(|e| e.into_inner());
+        let new = added.insert(name);
+        self.widened.store(true, Ordering::SeqCst);
+        new
+    }
+
+    /// The names added by [`Scope::widen`], sorted.
+    pub fn added(&self) -> Vec<String> {
+        let added = self.added.read().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<String> = added.iter().cloned().collect();
+        v.sort();
+        v
+    }
+
+    fn added_contains(&self, name: Option<&str>) -> bool {
+        if !self.widened.load(Ordering::SeqCst) {
+            return false;
+        }
+        let Some(name) = name else {
+            return false;
+        };
+        let added = self.added.read().unwrap_or_else(|e| e.into_inner());
+        added.contains(name)
     }
 
     pub fn kind(&self) -> ScopeKind {
@@ -45,9 +102,13 @@ impl Scope {
     pub fn contains(&self, url: &Url) -> bool {
         match self.kind {
             ScopeKind::Any => true,
-            ScopeKind::Host => url.host_str().is_some_and(|h| self.names.contains(h)),
+            ScopeKind::Host => {
+                let host = url.host_str();
+                host.is_some_and(|h| self.names.contains(h)) || self.added_contains(host)
+            }
             ScopeKind::Domain => {
-                registrable_domain_str(url).is_some_and(|d| self.names.contains(d))
+                let domain = registrable_domain_str(url);
+                domain.is_some_and(|d| self.names.contains(d)) || self.added_contains(domain)
             }
         }
     }
@@ -95,6 +156,23 @@ mod tests {
         let ip = Scope::new(ScopeKind::Domain, [&u("http://127.0.0.1:8080/")]);
         assert!(ip.contains(&u("http://127.0.0.1:9/")));
         assert!(!ip.contains(&u("http://127.0.0.2/")));
+    }
+
+    #[test]
+    fn widening_adds_the_host_or_the_domain() {
+        let s = Scope::new(ScopeKind::Host, [&u("http://bbc.com/")]);
+        assert!(!s.contains(&u("https://www.bbc.com/news")));
+        assert!(s.widen(&u("https://www.bbc.com/")));
+        assert!(!s.widen(&u("https://www.bbc.com/other")), "already in");
+        assert!(s.contains(&u("https://www.bbc.com/news")));
+        assert!(!s.contains(&u("https://m.bbc.com/")));
+        assert_eq!(s.added(), vec!["www.bbc.com".to_owned()]);
+        let d = Scope::new(ScopeKind::Domain, [&u("http://cnn.com/")]);
+        assert!(!d.widen(&u("https://edition.cnn.com/")), "same domain");
+        assert!(d.widen(&u("https://www.cnn.co.uk/")));
+        assert!(d.contains(&u("https://sport.cnn.co.uk/")));
+        let any = Scope::new(ScopeKind::Any, [&u("http://a.org/")]);
+        assert!(!any.widen(&u("http://b.org/")));
     }
 
     #[test]

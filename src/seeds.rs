@@ -1,5 +1,8 @@
 //! Reading seeds: each command-line SEED is an http(s) URL or a path to a seed file (one URL per
-//! line, blank lines and `#` comments allowed). Every bad entry is refused with its file and line.
+//! line, blank lines and `#` comments allowed: a line starting with `#`, or a `#` after whitespace
+//! to the end of the line, as in `https://example.com/  # front page`; a `#` right after URL text
+//! is its fragment). Every bad entry is refused with its file and line; one without a scheme
+//! (`www.example.com`) is told the URL it probably means.
 //! This module only reads and validates; it never requests anything.
 
 use crate::error::ConfigError;
@@ -16,6 +19,11 @@ pub fn load(args: &[String]) -> Result<Vec<Url>, ConfigError> {
                 text: arg.clone(),
                 reason,
             })?);
+        } else if let Some(meant) = host_without_scheme(arg).filter(|_| !Path::new(arg).exists()) {
+            return Err(ConfigError::BadSeedUrl {
+                text: arg.clone(),
+                reason: format!("no such seed file, and no scheme: did you mean {meant}?"),
+            });
         } else {
             seeds.extend(read_file(Path::new(arg))?);
         }
@@ -40,8 +48,9 @@ pub fn read_file(path: &Path) -> Result<Vec<Url>, ConfigError> {
     let text = String::from_utf8_lossy(&text);
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let line = line.trim().trim_start_matches('\u{feff}');
-        if line.is_empty() || line.starts_with('#') {
+        let line = line.trim_start_matches('\u{feff}');
+        let line = without_comment(line).trim();
+        if line.is_empty() {
             continue;
         }
         let url = parse_seed(line).map_err(|reason| ConfigError::BadSeedLine {
@@ -60,8 +69,34 @@ fn looks_like_url(arg: &str) -> bool {
     arg.contains("://")
 }
 
+/// The line up to its comment: a `#` at its start or after whitespace.
+fn without_comment(line: &str) -> &str {
+    let mut prev_ws = true;
+    for (i, c) in line.char_indices() {
+        if c == '#' && prev_ws {
+            return &line[..i];
+        }
+        prev_ws = c.is_whitespace();
+    }
+    line
+}
+
+/// `www.example.com/news` -> `https://www.example.com/news`: the URL a seed without a scheme
+/// probably means (a host name with a dot, or localhost), if it is one.
+fn host_without_scheme(text: &str) -> Option<String> {
+    if text.contains("://") || text.starts_with('/') || text.starts_with('.') {
+        return None;
+    }
+    let url = Url::parse(&format!("https://{text}")).ok()?;
+    let host = url.host_str()?;
+    (host.contains('.') || host == "localhost").then(|| url.to_string())
+}
+
 fn parse_seed(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| e.to_string())?;
+    let url = Url::parse(text).map_err(|e| match host_without_scheme(text) {
+        Some(meant) => format!("no scheme: did you mean {meant}?"),
+        None => e.to_string(),
+    })?;
     if !url_norm::is_http(&url) {
         return Err(format!("scheme {:?} is not http or https", url.scheme()));
     }
@@ -98,6 +133,43 @@ mod tests {
             .to_string();
         assert!(
             err.starts_with(&format!("{}:3: \"lenta.ru/news\"", f.path().display())),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_comment_after_whitespace_ends_the_line() {
+        let mut f = tempfile::NamedTempFile::new().expect("tmp");
+        writeln!(
+            f,
+            "https://example.com/  # front page\nhttps://example.com/a#frag\t#tab\n\t# only"
+        )
+        .expect("write");
+        let seeds = load(&[f.path().display().to_string()]).expect("seeds");
+        let got: Vec<&str> = seeds.iter().map(Url::as_str).collect();
+        assert_eq!(got, ["https://example.com/", "https://example.com/a"]);
+    }
+
+    #[test]
+    fn a_line_without_a_scheme_is_told_the_url_it_means() {
+        let mut f = tempfile::NamedTempFile::new().expect("tmp");
+        writeln!(f, "https://lenta.ru/\n\nwww.example.com  # typed by hand").expect("write");
+        let err = load(&[f.path().display().to_string()])
+            .expect_err("must fail")
+            .to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}:3: \"www.example.com\" is not an http(s) URL: no scheme: did you mean \
+                 https://www.example.com/?",
+                f.path().display()
+            )
+        );
+        let err = load(&["www.example.com".into()])
+            .expect_err("no file")
+            .to_string();
+        assert!(
+            err.contains("did you mean https://www.example.com/?"),
             "{err}"
         );
     }

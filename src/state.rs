@@ -20,7 +20,14 @@
 //! - `seen(key)`, `done(key)`: the current crawl's sets of URL keys.
 //! - `rows(seq, 13 columns, meta)`: the current crawl's row log, `seq` 0-based and dense; `meta`
 //!   is the row's 12 `--meta` cells as a JSON array of strings, NULL for a row without them.
-//! - `history(key, etag, last_modified, fetched_at)`: pages remembered across crawls.
+//! - `history(key, etag, last_modified, fetched_at)`: pages remembered across crawls;
+//!   `fetched_at` is when the page was last fetched or marked seen again (a known link a new-only
+//!   run dropped, a redirect's final URL): the clock of the history's window, which
+//!   [`StateStore::forget_before`] prunes.
+//! - `failed(key, fetched_at)`: pages whose failure row (no response, 5xx, 429, robots.txt) a
+//!   crawl wrote and that no crawl has fetched well since (a new-only run does not write them
+//!   again). Created on open when missing (a file of an older build has none; nothing else
+//!   changes, so the schema version stays). Pruned by the same window.
 //!
 //! URL keys (`u64`, [`crate::url_norm::key`]) are stored as the `i64` with the same bits.
 //!
@@ -107,6 +114,14 @@ CREATE TABLE history (
 ) WITHOUT ROWID;
 ";
 
+/// The `failed` table (see the module documentation), made on open when missing.
+const FAILED_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS failed (
+    key         INTEGER PRIMARY KEY,
+    fetched_at  TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
 /// Why the state store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -175,6 +190,9 @@ pub struct Done {
     pub last_modified: Option<String>,
     /// Whether the row goes to the output (and so to the row log).
     pub write_row: bool,
+    /// The row written is a failure's (`remember` is false): the page goes into `failed`
+    /// unless the history knows it. A remembered page leaves `failed`.
+    pub failed: bool,
 }
 
 /// Everything the coordinator changed since the last commit; applied in one transaction, in this
@@ -489,6 +507,10 @@ impl StateStore {
             })?,
             Found::Trawl => {}
         }
+        store
+            .conn
+            .execute_batch(FAILED_TABLE)
+            .map_err(|e| open_err(path, e))?;
         let (active, next_row) = store.load_counters().map_err(|e| store.db(e))?;
         store.active = active;
         store.next_row = next_row;
@@ -707,10 +729,17 @@ impl StateStore {
                     add_seen.execute([key])?;
                 }
             }
-            for &key in &batch.seen {
-                let key = key_to_db(key);
-                add_seen.execute([key])?;
-                unqueue.execute([key])?;
+            if !batch.seen.is_empty() {
+                // A remembered page seen again stays in the history's window.
+                let mut touch =
+                    tx.prepare_cached("UPDATE history SET fetched_at = ?1 WHERE key = ?2")?;
+                let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                for &key in &batch.seen {
+                    let key = key_to_db(key);
+                    add_seen.execute([key])?;
+                    unqueue.execute([key])?;
+                    touch.execute(params![now, key])?;
+                }
             }
             if !batch.done.is_empty() {
                 let mut add_done =
@@ -731,8 +760,16 @@ impl StateStore {
                                     ELSE excluded.last_modified END,
                         fetched_at = excluded.fetched_at",
                 )?;
+                let mut fail = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO failed (key, fetched_at)
+                     SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM history WHERE key = ?1)",
+                )?;
+                let mut unfail = tx.prepare_cached("DELETE FROM failed WHERE key = ?1")?;
                 for d in &batch.done {
                     let key = key_to_db(d.key);
+                    if d.failed {
+                        fail.execute(params![key, d.row.fetched_at])?;
+                    }
                     unqueue.execute([key])?;
                     add_done.execute([key])?;
                     add_seen.execute([key])?;
@@ -758,6 +795,7 @@ impl StateStore {
                         next_row += 1;
                     }
                     if d.remember {
+                        unfail.execute([key])?;
                         remember.execute(params![
                             key,
                             d.etag,
@@ -831,6 +869,19 @@ impl StateStore {
         read().map_err(|e| self.db(e))
     }
 
+    /// Did an earlier crawl (or this one) write a failure row for this page, which no crawl has
+    /// fetched well since?
+    pub fn failed_before(&self, key: UrlKey) -> Result<bool, StateError> {
+        let read = || -> rusqlite::Result<bool> {
+            self.conn
+                .prepare_cached("SELECT 1 FROM failed WHERE key = ?1")?
+                .query_row([key_to_db(key)], |_| Ok(()))
+                .optional()
+                .map(|found| found.is_some())
+        };
+        read().map_err(|e| self.db(e))
+    }
+
     /// Mark the current crawl finished: clear its queue, seen and done sets and row log (the
     /// history stays). Afterwards `unfinished()` is `None`.
     pub fn finish(&mut self) -> Result<(), StateError> {
@@ -848,8 +899,33 @@ impl StateStore {
         Ok(())
     }
 
+    /// Forget the pages of the history last fetched or seen before `cutoff` (an RFC 3339 UTC
+    /// time, as `fetched_at` is written); returns how many. The file's freed pages are reused by
+    /// later writes, so the file stops growing rather than shrinking.
+    pub fn forget_before(&mut self, cutoff: &str) -> Result<u64, StateError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM history WHERE fetched_at < ?1", [cutoff])
+            .map_err(|e| self.db(e))?;
+        // A failure written that long ago is forgotten too: the page is new again.
+        self.conn
+            .execute("DELETE FROM failed WHERE fetched_at < ?1", [cutoff])
+            .map_err(|e| self.db(e))?;
+        Ok(n as u64)
+    }
+
+    /// Bytes the state takes on disk: the file and its write-ahead log.
+    pub fn file_bytes(&self) -> u64 {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        [self.path.as_os_str(), wal.as_os_str()]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// Number of pages in the history.
-    #[cfg(test)]
     pub fn history_len(&self) -> Result<u64, StateError> {
         self.conn
             .query_row("SELECT count(*) FROM history", [], |r| r.get(0))
@@ -921,6 +997,7 @@ mod tests {
             etag: None,
             last_modified: None,
             write_row: true,
+            failed: false,
         }
     }
 

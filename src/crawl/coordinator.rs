@@ -18,16 +18,19 @@
 //! - After a stop no job is sent: the job held and the jobs still in the channel are taken back
 //!   (no row; with `--state` they stay pending), workers send back unstarted any job they take,
 //!   and the pages in flight get their rows if they finish within the grace period.
+//! - A shared store (`--redis`) hears of a finished page (fetched or refused by robots.txt) only
+//!   after its row is in this process's file (`Ledger::write_ahead`).
 //! - Sentinels are sent as room appears; with pages abandoned in flight, only as many as fit now
 //!   (the busy workers leave when the channel closes), so shutting down never waits for a fetch.
 
 use super::jobs::{Job, Outcome, PageResult};
-use super::ledger::Ledger;
+use super::ledger::{Ahead, Ledger};
 use super::page_links::Link;
 use super::scheduler::{Answered, Completion, Finished, Next, Schedule};
 use super::stop::{Stop, StopCause};
 use crate::config::Config;
-use crate::error::{CrawlError, ErrorClass};
+use crate::error::CrawlError;
+use crate::record::Row;
 use crossbeam_channel::{Receiver, Select, Sender, TrySendError};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -148,7 +151,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                     }
                     self.held = Some(job);
                 }
-                Next::Row(key, row) => self.ledger.finish_page(key, row, Vec::new(), None)?,
+                Next::Row(key, row) => self.refused_row(key, row)?,
                 Next::Nothing => break,
             }
         }
@@ -290,10 +293,44 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
                 self.sched.take_back(job);
                 self.ledger.summary.taken_back += 1;
             }
-            Outcome::Robots(origin, rules) => {
+            Outcome::Robots {
+                origin,
+                rules,
+                cause,
+                tries,
+            } => {
                 self.sched
                     .answered(&origin, Answered::Robots, None, None, now);
+                if let Some(cause) = cause {
+                    let tries = if tries > 1 {
+                        format!(" ({tries} tries)")
+                    } else {
+                        String::new()
+                    };
+                    let host = super::summary::host_of_origin(&origin);
+                    tracing::info!(%host, "robots.txt unreachable: {cause}{tries}");
+                    self.ledger
+                        .summary
+                        .note_cause(&host, format!("robots.txt unreachable: {cause}{tries}"));
+                }
+                if let Some(d) = rules.crawl_delay().filter(|&d| d > self.config.delay) {
+                    let host = super::summary::host_of_origin(&origin);
+                    tracing::info!(%host, "robots.txt Crawl-delay {d:?}: one request every {d:?}");
+                    self.ledger.summary.crawl_delayed.insert(host, d);
+                }
                 self.sched.robots_known(&origin, rules);
+            }
+            Outcome::RobotsRetry {
+                origin,
+                url,
+                attempt,
+                status,
+                wait,
+            } => {
+                self.sched
+                    .answered(&origin, Answered::Robots, status, None, now);
+                self.sched
+                    .robots_later(&origin, url, attempt + 1, now + wait);
             }
             Outcome::Resource {
                 origin,
@@ -344,11 +381,35 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
         Ok(())
     }
 
+    /// The row of a page robots.txt refused. A shared store counts it done only once the row is
+    /// in this process's file.
+    fn refused_row(&mut self, key: crate::url_norm::UrlKey, row: Row) -> Result<(), CrawlError> {
+        if !self.sched.completes_elsewhere() {
+            return self.ledger.finish_page(key, row, Vec::new(), None);
+        }
+        let ahead = self.ledger.write_ahead(&row, &[])?;
+        match self.sched.refused(key, &row) {
+            Completion::Done {
+                verdict: Some(v), ..
+            } => self.ledger.finish_shared(row, Vec::new(), v, ahead),
+            Completion::Done { verdict: None, .. } => {
+                self.ledger.take_back(ahead)?;
+                self.ledger.finish_page(key, row, Vec::new(), None)
+            }
+            Completion::Dropped => self.ledger.take_back(ahead),
+        }
+    }
+
     fn take_page(&mut self, page: PageResult, now: Instant) -> Result<(), CrawlError> {
         if let Some(wait) = self.retry_wait(&page) {
             self.sched
                 .retry_later(page.entry, page.attempt + 1, now + wait);
             return Ok(());
+        }
+        if page.row.error.is_some() {
+            self.ledger
+                .summary
+                .note_failure(&page.row, page.cause.as_deref());
         }
         // The page's links and feeds go with its completion, in one step of the schedule: a
         // shared crawl can never look finished between the two.
@@ -356,6 +417,13 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
         let follow = self
             .ledger
             .drop_known(page.follow, depth + 1, &mut self.sched);
+        // A shared store counts the page done for every process: its row is in this process's
+        // file before that (a 304 has none).
+        let ahead = if self.sched.completes_elsewhere() && page.row.status != Some(304) {
+            self.ledger.write_ahead(&page.row, &page.edges)?
+        } else {
+            Ahead::NotWritten
+        };
         let completion = self.sched.complete(Finished {
             entry: &page.entry,
             final_key: page.final_key,
@@ -365,15 +433,17 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
             feeds: page.feeds,
             mirror: self.ledger.mirrors(),
         });
-        let Completion::Done {
-            final_new,
-            verdict,
-            queued,
-        } = completion
-        else {
-            // Another process has the page now: its row and links are that one's.
-            self.ledger.summary.dropped += 1;
-            return Ok(());
+        let (final_new, verdict, queued) = match completion {
+            Completion::Done {
+                final_new,
+                verdict,
+                queued,
+            } => (final_new, verdict, queued),
+            Completion::Dropped => {
+                // Another process has the page now: its row and links are that one's.
+                self.ledger.summary.dropped += 1;
+                return self.ledger.take_back(ahead);
+            }
         };
         if final_new {
             if let Some(key) = page.final_key {
@@ -382,41 +452,35 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
         }
         self.ledger.queued(queued);
         match verdict {
-            None => self.ledger.finish_page(
-                page.entry.key,
-                page.row,
-                page.edges,
-                Some(page.validators),
-            )?,
-            Some(v) => self.ledger.finish_shared(page.row, page.edges, v)?,
+            None => {
+                self.ledger.take_back(ahead)?;
+                self.ledger.finish_page(
+                    page.entry.key,
+                    page.row,
+                    page.edges,
+                    Some(page.validators),
+                )?
+            }
+            Some(v) => self.ledger.finish_shared(page.row, page.edges, v, ahead)?,
         }
         Ok(())
     }
 
     /// If the page failed in a way worth another try, how long to wait first.
     fn retry_wait(&self, page: &PageResult) -> Option<Duration> {
-        if page.attempt >= self.config.retries {
-            return None;
-        }
-        let status = page.row.status;
-        let transient = matches!(
+        super::retry::wait(
+            self.retry_rules(),
+            page.attempt,
             page.row.error,
-            Some(ErrorClass::Timeout | ErrorClass::Connect | ErrorClass::Truncated)
-        ) || status.is_some_and(|s| s == 429 || s >= 500);
-        if !transient {
-            return None;
-        }
-        if let Some(after) = page.retry_after {
-            // A longer wait than we accept ends the retries for this URL.
-            return (after <= self.config.max_retry_after).then_some(after);
-        }
-        Some(backoff(page.attempt))
+            page.row.status,
+            page.retry_after,
+        )
     }
-}
 
-/// Exponential backoff with jitter: about 0.5 s, 1 s, 2 s, … (±50%), at most 30 s.
-pub fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_millis(500).saturating_mul(1 << attempt.min(6));
-    base.mul_f64(0.5 + fastrand::f64())
-        .min(Duration::from_secs(30))
+    fn retry_rules(&self) -> super::retry::RetryRules {
+        super::retry::RetryRules {
+            retries: self.config.retries,
+            max_retry_after: self.config.max_retry_after,
+        }
+    }
 }

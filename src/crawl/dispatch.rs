@@ -1,8 +1,9 @@
 //! How the in-process scheduler picks the next job of a host: robots.txt first; then, once the
 //! host's pause, spacing, `--per-host` limit and (for a host with a delay) a free worker allow, a
 //! page handed over after a redirect, a sitemap or feed, a due retry, or the next page of the
-//! frontier that the depth gate and the page limits let through. A page robots.txt refuses
-//! becomes a row here, without a request.
+//! frontier that the depth gate and the page limits let through. A page robots.txt refuses, and
+//! every remaining page of a host given up (`--max-host-pause`), becomes a row here, without a
+//! request.
 
 use super::frontier::Frontier;
 use super::hosts::RobotsState;
@@ -31,6 +32,9 @@ impl LocalScheduler {
         let limit_reached = self.limit_reached();
         let has_pages = !limit_reached && self.frontier.next_depth(origin).is_some();
         let host = self.hosts.get_mut(origin)?;
+        if host.gave_up {
+            return self.give_up_one(origin, has_pages);
+        }
         if host.in_flight >= per_host {
             return None; // woken by the answer
         }
@@ -60,9 +64,13 @@ impl LocalScheduler {
             RobotsState::Unknown => {
                 host.robots = RobotsState::Pending;
                 self.counts.resources += 1;
+                if host.robots_attempt > 0 {
+                    self.counts.retries += 1;
+                }
                 Job::Robots {
                     origin: origin.clone(),
                     url: host.sample.clone(),
+                    attempt: host.robots_attempt,
                 }
             }
             RobotsState::Pending => return None,
@@ -175,6 +183,35 @@ impl LocalScheduler {
             gap,
             resume: None,
         }))
+    }
+
+    /// A host given up (`--max-host-pause`): the row of one of its remaining pages (a page
+    /// handed over, a retry, the next of the frontier), none requested; sitemaps and feeds are
+    /// dropped. Looked at again until nothing is left.
+    fn give_up_one(&mut self, origin: &Origin, has_pages: bool) -> Option<Next> {
+        let gave_up = |entry: &Entry| crate::record::Row {
+            error: Some(crate::error::ErrorClass::HostGaveUp),
+            ..crate::record::Row::for_entry(entry)
+        };
+        let host = self.hosts.get_mut(origin)?;
+        self.waiting -= host.resources.len();
+        host.resources.clear();
+        let (entry, held) = if let Some(h) = host.handoffs.pop_front() {
+            (h.entry, true)
+        } else if let Some(r) = host.retries.pop() {
+            (r.entry, true)
+        } else if has_pages {
+            (self.frontier.pop(origin)?, false)
+        } else {
+            return None;
+        };
+        if held {
+            self.waiting -= 1;
+            self.release_home(&entry);
+        }
+        self.hosts.wake(origin);
+        let row = gave_up(&entry);
+        Some(Next::Row(entry.key, row))
     }
 
     /// The page no longer holds its home host's depth gate.

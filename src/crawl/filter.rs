@@ -53,6 +53,23 @@ impl LinkFilter {
         self.scope.contains(url) && !(self.block_private && is_private_host(url))
     }
 
+    /// May a seed's redirect chain pass through (and end on) `url` although it is out of scope?
+    /// Any http(s) URL but one of the crawler's own network that the scope refuses.
+    pub fn seed_may_reach(&self, url: &Url) -> bool {
+        !(self.block_private && is_private_host(url))
+    }
+
+    /// Bring `url`'s host (or domain) into the scope (see [`Scope::widen`]); true if it was not
+    /// in it before. Links judged before this are judged again (the caller clears the memo).
+    pub fn widen(&self, url: &Url) -> bool {
+        self.seed_may_reach(url) && self.scope.widen(url)
+    }
+
+    /// The hosts (or domains) seeds brought into the scope.
+    pub fn widened(&self) -> Vec<String> {
+        self.scope.added()
+    }
+
     /// Should a link found on a page be followed?
     pub fn follow(&self, url: &Url) -> bool {
         let text = url.as_str();

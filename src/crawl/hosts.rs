@@ -1,6 +1,7 @@
 //! Per-host politeness state and the scheduler's bookkeeping: for each origin (scheme, host,
 //! port) its robots.txt state, requests in flight, the earliest time the next request may start,
-//! retries waiting for their time, sitemaps/feeds to fetch, and the circuit breaker; plus the
+//! retries waiting for their time, sitemaps/feeds to fetch, and the circuit breaker (which gives
+//! a host up once its pauses would pass `--max-host-pause`); plus the
 //! queue of hosts that may be ready now, the hosts waiting for a free worker, and the timers of
 //! hosts waiting for a moment. Owned by the scheduler; it never sends jobs, reads a clock or
 //! sleeps: every moment comes in as an argument.
@@ -84,6 +85,12 @@ pub struct Host {
     pub trips: u32,
     /// Pages requested (first attempts).
     pub pages: u64,
+    /// The attempt of its next robots.txt request (after transient failures).
+    pub robots_attempt: u32,
+    /// The breaker's pauses so far.
+    pub paused_total: Duration,
+    /// Given up (`--max-host-pause`): its remaining pages get `host_gave_up` rows.
+    pub gave_up: bool,
     in_ready: bool,
 }
 
@@ -107,6 +114,9 @@ impl Host {
             overloads: 0,
             trips: 0,
             pages: 0,
+            robots_attempt: 0,
+            paused_total: Duration::ZERO,
+            gave_up: false,
             in_ready: false,
         }
     }
@@ -128,6 +138,19 @@ impl Host {
         if let Some(n) = self.outstanding.get_mut(depth as usize) {
             *n = n.saturating_sub(1);
         }
+    }
+
+    /// The breaker tripped with `pause`: pause the host from `now`, or give it up when its
+    /// pauses would pass `max_total` (`--max-host-pause`). Returns true when it is given up.
+    pub fn trip(&mut self, pause: Duration, now: Instant, max_total: Duration) -> bool {
+        if self.paused_total + pause > max_total {
+            self.gave_up = true;
+            self.paused_until = None;
+            return true;
+        }
+        self.paused_total += pause;
+        self.paused_until = Some(now + pause);
+        false
     }
 
     /// The earliest retry, if any: (index, due).
@@ -306,6 +329,32 @@ mod tests {
             h.record_answer(Some(429), None, MAX);
         }
         assert_eq!(h.record_answer(Some(429), None, MAX), Some(FIRST_PAUSE * 2));
+    }
+
+    #[test]
+    fn a_host_is_given_up_when_its_pauses_would_pass_the_bound() {
+        let now = Instant::now();
+        let mut h = Host::new(
+            Url::parse("http://a.test/").expect("url"),
+            Duration::ZERO,
+            true,
+        );
+        let bound = Duration::from_secs(20);
+        assert!(!h.trip(FIRST_PAUSE, now, bound));
+        assert_eq!(h.paused_until, Some(now + FIRST_PAUSE));
+        assert!(!h.trip(FIRST_PAUSE * 2, now, bound), "15 s in all");
+        assert!(h.trip(FIRST_PAUSE * 4, now, bound), "35 s would pass 20 s");
+        assert!(h.gave_up && h.paused_until.is_none());
+        assert_eq!(h.paused_total, Duration::from_secs(15));
+        let mut zero = Host::new(
+            Url::parse("http://b.test/").expect("url"),
+            Duration::ZERO,
+            true,
+        );
+        assert!(
+            zero.trip(FIRST_PAUSE, now, Duration::ZERO),
+            "0: the first trip"
+        );
     }
 
     #[test]

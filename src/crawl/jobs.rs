@@ -31,6 +31,9 @@ pub struct Continuation {
     pub status: u16,
     /// Redirects followed so far, over every hop of the page.
     pub hops: usize,
+    /// The requests made so far, over every hop of the page (see `fetch::request_key`): one
+    /// repeated is a redirect loop.
+    pub seen: Vec<u64>,
     /// When the page's first request started, and the time its earlier hops took.
     pub started: chrono::DateTime<chrono::Utc>,
     pub elapsed: Duration,
@@ -83,8 +86,12 @@ pub enum Job {
         /// Set when this job continues a page after a redirect to `origin`.
         resume: Option<Box<Continuation>>,
     },
-    /// Fetch the robots.txt of this URL's origin.
-    Robots { origin: Origin, url: Url },
+    /// Fetch the robots.txt of this URL's origin (attempt 0 is the first request).
+    Robots {
+        origin: Origin,
+        url: Url,
+        attempt: u32,
+    },
     /// Fetch a sitemap or a feed; its pages are offered at `depth` with `parent` = the resource URL.
     Resource {
         origin: Origin,
@@ -129,6 +136,8 @@ pub struct PageResult {
     pub retry_after: Option<Duration>,
     /// Validators of the final response, for a later conditional GET.
     pub validators: Validators,
+    /// The failure in words when no response came (for the summary).
+    pub cause: Option<String>,
 }
 
 /// One answer per job.
@@ -144,7 +153,22 @@ pub enum Outcome {
         validators: Option<Validators>,
         next: Box<Continuation>,
     },
-    Robots(Origin, Arc<RobotsRules>),
+    /// robots.txt is known; `cause` says why it was unreachable when it was.
+    Robots {
+        origin: Origin,
+        rules: Arc<RobotsRules>,
+        cause: Option<String>,
+        /// Requests made for it (1 + retries).
+        tries: u32,
+    },
+    /// robots.txt failed in a way that may pass: ask again after `wait`.
+    RobotsRetry {
+        origin: Origin,
+        url: Url,
+        attempt: u32,
+        status: Option<u16>,
+        wait: Duration,
+    },
     Resource {
         origin: Origin,
         kind: ResourceKind,

@@ -76,8 +76,13 @@ pub fn context(
         block_private: filter.blocks_private(),
         body_budget: config.body_memory,
         max_header_bytes: config.max_header_bytes,
+        headers: config.headers.clone(),
+        cookies: config.cookies.clone(),
+        root_certs: config.ca_certs.clone(),
     })?;
-    let mut robots = RobotsCache::new(config.robots, &config.user_agent);
+    // The rules are matched on the token (a token is its own product token).
+    let token = config.robots_token();
+    let mut robots = RobotsCache::new(config.robots, &token);
     if shared {
         robots = robots.keeping_sources();
     }
@@ -91,7 +96,38 @@ pub fn context(
         memo: LinkMemo::new(),
         meta: worker::PageMeta::for_config(config),
         stopping: stop.flag(),
+        robots_token: config.robots.then_some(token),
+        retry: super::retry::RetryRules {
+            retries: config.retries,
+            max_retry_after: config.max_retry_after,
+        },
     }))
+}
+
+/// The hint for workers that can never be busy: with `--scope host` the crawl stays on the seeds'
+/// hosts, and each takes at most `--per-host` workers at once.
+pub fn idle_workers(config: &Config) -> Option<String> {
+    if config.scope != crate::scope::ScopeKind::Host {
+        return None;
+    }
+    // `--per-host` counts per origin (scheme, host and port).
+    let hosts: std::collections::HashSet<String> =
+        config.seeds.iter().map(crate::record::origin_key).collect();
+    let per_host = config.per_host.get();
+    let busy = hosts.len().saturating_mul(per_host);
+    let idle = config.workers.get().checked_sub(busy).filter(|&n| n > 0)?;
+    let which = match hosts.len() {
+        1 => "one host".to_owned(),
+        n => format!("{n} hosts"),
+    };
+    let allows = if hosts.len() == 1 {
+        "the site allows"
+    } else {
+        "the sites allow"
+    };
+    Some(format!(
+        "{which} at --per-host {per_host}: {idle} workers idle; raise --per-host if {allows}"
+    ))
 }
 
 /// Spawn the workers, run the loop, wind down, and sum up.
@@ -151,15 +187,34 @@ pub fn drive<S: Schedule>(
     let persisted = coordinator.ledger.commit(Instant::now());
     let counts = coordinator.sched.counts().clone();
     let seen = coordinator.sched.seen_len() as u64;
+    let queued = coordinator.sched.queued() as u64;
     let mut summary = std::mem::take(&mut coordinator.ledger.summary);
     summary.requested = counts.requested;
     summary.retries = counts.retries;
     summary.resources = counts.resources;
     summary.backed_off = counts.backed_off;
+    for origin in &counts.gave_up {
+        let host = super::summary::host_of_origin(origin);
+        // The reason the host gave nothing, whatever failed there first.
+        summary.host_causes.insert(
+            host.clone(),
+            format!(
+                "it kept answering 429/503: given up (--max-host-pause {} s)",
+                config.max_host_pause.as_secs()
+            ),
+        );
+        summary.gave_up.insert(host);
+    }
+    summary.idle_workers = idle_workers(config);
     summary.abandoned = abandoned as u64;
     summary.seen = seen;
+    summary.queued = queued;
     summary.elapsed = started.elapsed();
     summary.peak_body_bytes = ctx.fetcher.body_usage().1;
+    if coordinator.sched.given_up() && summary.stopped_by.is_none() {
+        summary.interrupted = true;
+        summary.stopped_by = Some(super::stop::StopCause::Restarted);
+    }
     // Rows already written stay written, whatever ended the crawl.
     let flushed = coordinator.ledger.flush(Instant::now());
     outcome?;

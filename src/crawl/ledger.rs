@@ -1,9 +1,20 @@
 //! The row side of a crawl: every finished page is counted in the [`Summary`] and its row written
 //! to the sink, or, with `--state`, recorded in the state's batch and written once that batch is
-//! committed (so a row is never in the output before the state knows its page is done). It also
-//! mirrors into the state what the frontier queued or marked seen, and answers the new-only
-//! questions (was this page known to an earlier crawl, with which validators). It never
-//! schedules and never touches the network.
+//! committed. It also mirrors into the state what the frontier queued or marked seen, and answers
+//! the new-only questions (was this page known to an earlier crawl, with which validators). It
+//! never schedules and never touches the network.
+//!
+//! Invariants (what a kill, SIGKILL included, may not break):
+//! - With `--state`, a page's edges reach the kernel (`--links-output`) before the commit that
+//!   makes the page done; its row is written after it (a resume writes the rows file anew from
+//!   the state's row log, and keeps only the edges of the pages in it).
+//! - With a shared store (`--redis`), a page's row and edges reach the kernel before its
+//!   completion reaches the store ([`Ledger::write_ahead`]), so the union of the processes'
+//!   files holds every row the store counts done; when the store then says the row is not this
+//!   process's to write, they are taken back.
+//! - `new` counts rows of pages no earlier crawl wrote a row for. In a new-only run a page whose
+//!   failure an earlier crawl wrote (no response, 5xx, 429, robots.txt) is fetched again, and
+//!   written only if it now succeeds (not counted as new).
 
 use super::page_links::Link;
 use super::scheduler::Schedule;
@@ -22,6 +33,15 @@ use std::time::{Duration, Instant};
 const COMMIT_EVERY: Duration = Duration::from_millis(500);
 /// Rows are pushed to the operating system at least this often while some are unflushed.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// What [`Ledger::write_ahead`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ahead {
+    /// Written and handed to the kernel; the files ended at the mark before.
+    Written(crate::output::Mark),
+    /// Not written (the sink cannot take rows back): write it once the store says so.
+    NotWritten,
+}
 
 /// The `--state` side of a crawl: the store, what to resume, and the new-only settings.
 pub struct Persist<'a> {
@@ -196,9 +216,13 @@ impl<'a> Ledger<'a> {
             return self.write_out(&row, &edges);
         };
         let known_before = st.store.known(key).map_err(state_err)?.is_some();
+        let failed_before = !known_before && st.store.failed_before(key).map_err(state_err)?;
         let requested = validators.is_some();
         let remember = requested && row.status.is_some_and(|s| s < 500 && s != 429);
-        let mut write_row = row.status != Some(304) && !(st.only_new && known_before);
+        // A new-only run writes no row for a page known before, nor again for a page whose
+        // failure was written before and that failed again.
+        let mut write_row = row.status != Some(304)
+            && !(st.only_new && (known_before || (failed_before && !remember)));
         if write_row
             && row
                 .dedup_key
@@ -210,7 +234,7 @@ impl<'a> Ledger<'a> {
         }
         if write_row {
             self.summary.rows += 1;
-            if !known_before {
+            if !known_before && !failed_before {
                 self.summary.new += 1;
             }
         }
@@ -222,6 +246,7 @@ impl<'a> Ledger<'a> {
             etag: validators.etag,
             last_modified: validators.last_modified,
             write_row,
+            failed: write_row && !remember,
         });
         if write_row {
             st.pending.push((row, edges));
@@ -229,27 +254,53 @@ impl<'a> Ledger<'a> {
         Ok(())
     }
 
+    /// Before a shared store (`--redis`) hears that a page is done: write its row and edges and
+    /// hand them to the kernel (no fsync: a killed process's writes survive, only a crash of the
+    /// machine loses them). Standard output cannot take a row back, so there the row waits for
+    /// the store's verdict ([`Ahead::NotWritten`]).
+    pub fn write_ahead(&mut self, row: &Row, edges: &[String]) -> Result<Ahead, CrawlError> {
+        let Some(mark) = self.sink.mark()? else {
+            return Ok(Ahead::NotWritten);
+        };
+        self.write_out(row, edges)?;
+        self.sink.flush()?;
+        Ok(Ahead::Written(mark))
+    }
+
+    /// The store did not take the completion (another process has the page now): take back
+    /// what [`Ledger::write_ahead`] wrote.
+    pub fn take_back(&mut self, ahead: Ahead) -> Result<(), CrawlError> {
+        match ahead {
+            Ahead::Written(mark) => self.sink.retract(mark),
+            Ahead::NotWritten => Ok(()),
+        }
+    }
+
     /// A page is done and a shared store (`--redis`) decided about its row (it keeps the pages
-    /// known to earlier runs and the canonical URLs written): count it, and write the row if the
-    /// store says so. A shared crawl has no local state, so the row is written at once.
+    /// known to earlier runs and the canonical URLs written): count it, and keep the row written
+    /// ahead (or write it) if the store says so, else take it back.
     pub fn finish_shared(
         &mut self,
         row: Row,
         edges: Vec<String>,
         verdict: super::scheduler::Verdict,
+        ahead: Ahead,
     ) -> Result<(), CrawlError> {
         self.tally(&row);
         if verdict.duplicate {
             self.summary.dedup_skipped += 1;
         }
         if !verdict.write {
-            return Ok(());
+            return self.take_back(ahead);
         }
         self.summary.rows += 1;
         if !verdict.known_before {
             self.summary.new += 1;
         }
-        self.write_out(&row, &edges)
+        match ahead {
+            Ahead::Written(_) => Ok(()),
+            Ahead::NotWritten => self.write_out(&row, &edges),
+        }
     }
 
     /// Write a row and its edges to the sink.
@@ -286,20 +337,33 @@ impl<'a> Ledger<'a> {
         Ok(())
     }
 
-    /// Commit the batch to the state, then write the rows it made safe. Without a state, rows
-    /// were written at once and this does nothing.
+    /// Commit the batch to the state, with the pending pages' edges handed to the kernel first,
+    /// then write the rows it made safe. Without a state, rows were written at once and this does
+    /// nothing.
     pub fn commit(&mut self, now: Instant) -> Result<(), CrawlError> {
         let Some(st) = self.state.as_mut() else {
             return Ok(());
         };
+        let mut edges_written = false;
+        for (row, edges) in &st.pending {
+            if !edges.is_empty() {
+                self.sink
+                    .write_links(&row.url, &mut edges.iter().map(String::as_str))?;
+                edges_written = true;
+            }
+        }
+        if edges_written {
+            self.sink.flush()?;
+        }
         if !st.batch.is_empty() {
             st.store
                 .commit(std::mem::take(&mut st.batch))
                 .map_err(state_err)?;
         }
         st.last_commit = now;
-        for (row, edges) in std::mem::take(&mut st.pending) {
-            self.write_out(&row, &edges)?;
+        for (row, _) in std::mem::take(&mut st.pending) {
+            self.sink.write_row(&row)?;
+            self.unflushed = true;
         }
         Ok(())
     }

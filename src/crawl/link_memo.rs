@@ -24,6 +24,7 @@
 use crate::url_norm::{BuildKeyHasher, UrlKey};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, DefaultHasher, Hasher, RandomState};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use url::Url;
 
@@ -87,6 +88,9 @@ pub struct LinkMemo {
     sip: RandomState,
     fold: foldhash::quality::RandomState,
     url_sip: RandomState,
+    /// Bumped by [`LinkMemo::forget_judgements`] (the scope grew): a link judged under an
+    /// older scope is not remembered.
+    generation: AtomicU64,
 }
 
 impl Default for LinkMemo {
@@ -102,7 +106,44 @@ impl LinkMemo {
             sip: RandomState::new(),
             fold: foldhash::quality::RandomState::default(),
             url_sip: RandomState::new(),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// The scope generation a page's links are judged under: read it before judging, give it to
+    /// [`LinkMemo::insert_judged`].
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The scope grew: forget every judgement (what is followed may have changed). A judgement
+    /// made under the old scope and inserted after this is refused by its generation.
+    pub fn forget_judgements(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        for shard in self.shards.iter() {
+            if let Ok(mut s) = shard.lock() {
+                s.clear();
+            }
+        }
+    }
+
+    /// [`LinkMemo::insert`] of a link judged under scope generation `judged_at`: not remembered
+    /// (and to be sent if wanted) when the scope has grown since.
+    pub fn insert_judged(
+        &self,
+        judged_at: u64,
+        key: MemoKey,
+        resolution: Resolution,
+        sent_at: Option<u32>,
+    ) -> bool {
+        let Ok(mut shard) = self.shard(key).lock() else {
+            return true;
+        };
+        // Checked under the shard lock, which `forget_judgements` takes after bumping.
+        if self.generation.load(Ordering::SeqCst) != judged_at {
+            return true;
+        }
+        insert_locked(&mut shard, key, resolution, sent_at)
     }
 
     /// Hash the parts of `base` that keys hold.
@@ -191,21 +232,7 @@ impl LinkMemo {
         let Ok(mut shard) = self.shard(key).lock() else {
             return true;
         };
-        if shard.len() >= SHARD_CAP && !shard.contains_key(&key) {
-            shard.clear();
-        }
-        let memo = shard.entry(key).or_insert(Memo {
-            resolution,
-            sent_at: u32::MAX,
-        });
-        match sent_at {
-            Some(d) if memo.sent_at <= d => false,
-            Some(d) => {
-                memo.sent_at = d;
-                true
-            }
-            None => true,
-        }
+        insert_locked(&mut shard, key, resolution, sent_at)
     }
 
     /// Entries remembered.
@@ -221,6 +248,30 @@ impl LinkMemo {
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// [`LinkMemo::insert`] in a locked shard.
+fn insert_locked(
+    shard: &mut HashMap<MemoKey, Memo, BuildKeyHasher>,
+    key: MemoKey,
+    resolution: Resolution,
+    sent_at: Option<u32>,
+) -> bool {
+    if shard.len() >= SHARD_CAP && !shard.contains_key(&key) {
+        shard.clear();
+    }
+    let memo = shard.entry(key).or_insert(Memo {
+        resolution,
+        sent_at: u32::MAX,
+    });
+    match sent_at {
+        Some(d) if memo.sent_at <= d => false,
+        Some(d) => {
+            memo.sent_at = d;
+            true
+        }
+        None => true,
     }
 }
 

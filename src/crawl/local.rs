@@ -1,6 +1,7 @@
 //! The in-process [`Schedule`]: the [`MemoryFrontier`] (breadth-first per host, the seen-set) and
-//! the [`Hosts`] (robots.txt first, `--per-host`, `--delay`/Crawl-delay, retries, the circuit
-//! breaker, sitemaps and feeds, handed-over redirects, page limits). How it picks the next job is
+//! the [`Hosts`] (robots.txt first and its retries, `--per-host`, `--delay`/Crawl-delay, retries,
+//! the circuit breaker and giving a host up, sitemaps and feeds, handed-over redirects, page
+//! limits). How it picks the next job is
 //! in `dispatch`. It owns no clock: every moment is an argument, so its tests drive it with
 //! made-up instants. It sends nothing and never blocks.
 //!
@@ -191,9 +192,17 @@ impl Schedule for LocalScheduler {
         };
         host.in_flight = host.in_flight.saturating_sub(1);
         if let Some(pause) = host.record_answer(status, retry_after, max) {
-            host.paused_until = Some(now + pause);
-            self.counts.backed_off.insert(origin.to_string());
-            tracing::info!(host = %origin, ?pause, "circuit breaker: host backed off");
+            if host.trip(pause, now, self.rules.max_host_pause) {
+                self.counts.gave_up.insert(origin.to_string());
+                tracing::info!(
+                    host = %origin,
+                    paused = ?host.paused_total,
+                    "given up: it keeps answering 429/503 (--max-host-pause)"
+                );
+            } else {
+                self.counts.backed_off.insert(origin.to_string());
+                tracing::info!(host = %origin, ?pause, "circuit breaker: host backed off");
+            }
         }
         self.hosts.wake(origin);
     }
@@ -214,6 +223,15 @@ impl Schedule for LocalScheduler {
         for url in sitemaps {
             self.add_resource(ResourceKind::Sitemap, url, 1);
         }
+    }
+
+    fn robots_later(&mut self, origin: &Origin, _url: Url, attempt: u32, due: Instant) {
+        if let Some(host) = self.hosts.get_mut(origin) {
+            host.robots = RobotsState::Unknown;
+            host.robots_attempt = attempt;
+            host.next_start = Some(host.next_start.map_or(due, |at| at.max(due)));
+        }
+        self.hosts.wake_at(due, origin);
     }
 
     fn complete(&mut self, page: Finished<'_>) -> Completion {
@@ -325,8 +343,11 @@ impl Schedule for LocalScheduler {
                     }
                 }
             }
-            Job::Robots { .. } => {
+            Job::Robots { attempt, .. } => {
                 self.counts.resources = self.counts.resources.saturating_sub(1);
+                if attempt > 0 {
+                    self.counts.retries = self.counts.retries.saturating_sub(1);
+                }
                 if let Some(host) = self.hosts.get_mut(&origin) {
                     host.robots = RobotsState::Unknown;
                 }

@@ -13,6 +13,7 @@ pub mod link_memo;
 pub(crate) mod local;
 pub mod page_links;
 pub(crate) mod page_meta;
+pub(crate) mod retry;
 pub(crate) mod robots_cache;
 pub(crate) mod scheduler;
 pub(crate) mod stop;

@@ -2,15 +2,36 @@
 //! scheduler sends before anything else of that origin) and shared by the workers, which check
 //! redirect hops against the rules already known. A worker never fetches another origin's
 //! robots.txt on its own: a hop to an origin whose rules are not known yet goes back to the
-//! scheduler. A robots.txt that makes the parser panic is treated like an unreachable one (the
-//! origin is disallowed, rows say `robots_unreachable`). It never decides scheduling.
+//! scheduler. A robots.txt that fails transiently (a timeout, a refused or broken connection, 429
+//! or 5xx) is fetched again later like a page (`--retries`, the scheduler waits) before the origin
+//! is declared unreachable. A robots.txt that makes the parser panic is treated like an
+//! unreachable one (the origin is disallowed, rows say `robots_unreachable`). It never decides
+//! scheduling.
 
-use crate::fetch::{Fetcher, HopCheck};
+use crate::fetch::{Fetched, Fetcher, HopCheck};
 use crate::record::origin_key;
 use crate::robots::{self, RobotsRules, MAX_ROBOTS_BYTES};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 use url::Url;
+
+/// What a robots.txt job learned.
+#[derive(Debug)]
+pub enum RobotsAnswer {
+    /// The origin's rules; `cause` says why robots.txt was unreachable when it was
+    /// (`DNS lookup failed`, `answered 503`).
+    Known {
+        rules: Arc<RobotsRules>,
+        cause: Option<String>,
+    },
+    /// It failed in a way that may pass: ask again after `wait` (nothing is known yet).
+    Retry {
+        wait: Duration,
+        status: Option<u16>,
+        cause: String,
+    },
+}
 
 type Slot = Arc<OnceLock<Arc<RobotsRules>>>;
 
@@ -57,42 +78,70 @@ impl RobotsCache {
     }
 
     /// The rules for `url`'s origin, fetching robots.txt if nobody has yet (blocking); `hop`
-    /// decides its redirects.
-    pub fn rules(&self, url: &Url, fetcher: &Fetcher, hop: HopCheck<'_>) -> Arc<RobotsRules> {
+    /// decides its redirects. `retry` says whether a failed fetch is tried again later (and
+    /// after how long): then nothing is learned yet and the answer says so; otherwise the rules
+    /// are known from now on (disallowing everything when robots.txt was unreachable).
+    pub fn fetch(
+        &self,
+        url: &Url,
+        fetcher: &Fetcher,
+        hop: HopCheck<'_>,
+        retry: &dyn Fn(&Fetched) -> Option<Duration>,
+    ) -> RobotsAnswer {
         if !self.enabled {
-            return Arc::new(RobotsRules::allow_all());
+            return RobotsAnswer::Known {
+                rules: Arc::new(RobotsRules::allow_all()),
+                cause: None,
+            };
         }
         let slot = self.slot(&origin_key(url));
-        slot.get_or_init(|| {
-            let robots_url = robots::robots_url(url);
-            let fetched = fetcher.fetch_resource_with(&robots_url, MAX_ROBOTS_BYTES as u64, hop);
-            tracing::debug!(url = %robots_url, status = ?fetched.status, "robots.txt");
-            let body = fetched.body.unwrap_or_default();
-            // A response cut short is still a response: parse what arrived.
-            let status =
-                match fetched.error {
-                    Some(
-                        crate::error::ErrorClass::Timeout | crate::error::ErrorClass::Truncated,
-                    ) if fetched.status.is_some_and(|s| s < 300) => fetched.status,
-                    Some(e) if fetched.status.is_none() => {
-                        tracing::debug!(error = %e, "robots.txt unreachable");
-                        None
-                    }
-                    _ => fetched.status,
+        if let Some(rules) = slot.get() {
+            return RobotsAnswer::Known {
+                rules: rules.clone(),
+                cause: None,
+            };
+        }
+        let robots_url = robots::robots_url(url);
+        let fetched = fetcher.fetch_resource_with(&robots_url, MAX_ROBOTS_BYTES as u64, hop);
+        let cause =
+            crate::failure::of_fetch(fetched.status, fetched.error, fetched.cause.as_deref());
+        tracing::debug!(url = %robots_url, status = ?fetched.status, "robots.txt");
+        if let Some(wait) = retry(&fetched) {
+            tracing::info!(url = %robots_url, %cause, ?wait, "robots.txt failed: tried again later");
+            return RobotsAnswer::Retry {
+                wait,
+                status: fetched.status,
+                cause,
+            };
+        }
+        let body = fetched.body.unwrap_or_default();
+        // A response cut short is still a response: parse what arrived.
+        let status = match fetched.error {
+            Some(crate::error::ErrorClass::Timeout | crate::error::ErrorClass::Truncated)
+                if fetched.status.is_some_and(|s| s < 300) =>
+            {
+                fetched.status
+            }
+            Some(e) if fetched.status.is_none() => {
+                tracing::debug!(error = %e, "robots.txt unreachable");
+                None
+            }
+            _ => fetched.status,
+        };
+        let parsed = guarded(|| {
+            if self.keep_sources {
+                let source = robots::RobotsSource {
+                    url: fetched.final_url.clone(),
+                    status,
+                    body,
                 };
-            Arc::new(guarded(|| {
-                if self.keep_sources {
-                    let source = robots::RobotsSource {
-                        url: fetched.final_url.clone(),
-                        status,
-                        body,
-                    };
-                    return RobotsRules::from_source(source, &self.user_agent);
-                }
-                RobotsRules::from_response_at(&fetched.final_url, status, &body, &self.user_agent)
-            }))
-        })
-        .clone()
+                return RobotsRules::from_source(source, &self.user_agent);
+            }
+            RobotsRules::from_response_at(&fetched.final_url, status, &body, &self.user_agent)
+        });
+        let rules = slot.get_or_init(|| Arc::new(parsed)).clone();
+        let cause = rules.unreachable().then_some(cause);
+        RobotsAnswer::Known { rules, cause }
     }
 
     /// The rules of `url`'s origin if they are known (always, when robots.txt is ignored);

@@ -26,7 +26,8 @@ use url::Url;
 pub enum Next {
     /// Send this job.
     Job(Job),
-    /// This page is finished without a request (robots.txt disallows it): write its row.
+    /// This page is finished without a request (robots.txt disallows it): write its row (and,
+    /// for a shared store, then tell it with [`Schedule::refused`]).
     Row(UrlKey, Row),
     /// Nothing ready now.
     Nothing,
@@ -61,7 +62,8 @@ pub struct Finished<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completion {
     /// The page is no longer this process's (its lease expired and the page went back to the
-    /// shared frontier, where another process takes it): no row, no links.
+    /// shared frontier, where another process takes it), or the store was lost before it
+    /// answered: no row (one written ahead is taken back), no links.
     Dropped,
     /// Done. `final_new`: its final URL was new to the seen-set or cancelled a queued copy.
     /// `verdict`: `None` when the ledger decides about the row (the in-process scheduler),
@@ -80,7 +82,7 @@ pub struct Verdict {
     /// Write the row (a 304, a page known to an earlier run in a new-only run, or a second
     /// page of a canonical URL with `--dedup-canonical` gets none).
     pub write: bool,
-    /// An earlier run knew the page.
+    /// An earlier run wrote a row for the page (it is not new).
     pub known_before: bool,
     /// Skipped as a second page of the same canonical URL.
     pub duplicate: bool,
@@ -97,6 +99,8 @@ pub struct Counts {
     pub resources: u64,
     /// Hosts whose circuit breaker tripped.
     pub backed_off: BTreeSet<String>,
+    /// Hosts given up after `--max-host-pause` of pauses.
+    pub gave_up: BTreeSet<String>,
 }
 
 /// The interface the coordinator's loop uses (see the module documentation).
@@ -128,9 +132,28 @@ pub trait Schedule {
     );
     /// robots.txt of `origin` is known.
     fn robots_known(&mut self, origin: &Origin, rules: Arc<RobotsRules>);
+    /// robots.txt of `origin` failed in a way that may pass: request it again (`attempt`) at
+    /// `due`; nothing else of the origin goes before it.
+    fn robots_later(&mut self, origin: &Origin, url: Url, attempt: u32, due: Instant);
     /// A page is finished: its links and feeds are offered with it. Says whether the row is
     /// this process's to write.
     fn complete(&mut self, page: Finished<'_>) -> Completion;
+    /// A page robots.txt refused (a [`Next::Row`] this scheduler handed out) is recorded as done;
+    /// says, as [`Schedule::complete`] does, what became of it. The in-process scheduler
+    /// recorded it when it handed the row out.
+    fn refused(&mut self, key: UrlKey, row: &Row) -> Completion {
+        let _ = (key, row);
+        Completion::Done {
+            final_new: false,
+            verdict: None,
+            queued: Vec::new(),
+        }
+    }
+    /// Does a store outside this process count pages done (a shared crawl)? Then each row is
+    /// written to this process's file before [`Schedule::complete`] or [`Schedule::refused`].
+    fn completes_elsewhere(&self) -> bool {
+        false
+    }
     /// Request `entry` again at `due`.
     fn retry_later(&mut self, entry: Entry, attempt: u32, due: Instant);
     /// Continue a page's fetch on the host of `next.url` (its robots.txt and spacing first).
@@ -163,6 +186,11 @@ pub trait Schedule {
     fn failure(&mut self) -> Option<crate::error::CrawlError> {
         None
     }
+    /// The run this scheduler worked in was given up by another process (a shared crawl's
+    /// `--restart`): it ended without its frontier running out.
+    fn given_up(&self) -> bool {
+        false
+    }
 }
 
 /// The settings the scheduler decides by.
@@ -176,6 +204,8 @@ pub struct Rules {
     pub max_pages: Option<u64>,
     pub max_pages_per_host: Option<u64>,
     pub max_retry_after: Duration,
+    /// A host whose breaker pauses would pass this is given up.
+    pub max_host_pause: Duration,
 }
 
 impl Rules {
@@ -189,6 +219,7 @@ impl Rules {
             max_pages: config.max_pages,
             max_pages_per_host: config.max_pages_per_host,
             max_retry_after: config.max_retry_after,
+            max_host_pause: config.max_host_pause,
         }
     }
 }

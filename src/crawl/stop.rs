@@ -15,6 +15,9 @@ pub enum StopCause {
     Signal,
     /// `--max-duration` passed.
     TimeLimit,
+    /// `--redis`: another process's `--restart` gave up the run this process worked in (never
+    /// a cause of [`Stop`]; the summary says it).
+    Restarted,
 }
 
 impl StopCause {
@@ -23,6 +26,7 @@ impl StopCause {
         match self {
             StopCause::Signal => "signal",
             StopCause::TimeLimit => "time_limit",
+            StopCause::Restarted => "restarted",
         }
     }
 }
@@ -32,7 +36,7 @@ impl StopCause {
 pub struct Stop {
     /// Shared with the workers: once set, no request starts.
     flag: Arc<AtomicBool>,
-    /// 0 none, 1 signal, 2 time limit: the first cause wins.
+    /// 0 none, 1 signal, 2 time limit, 3 restarted: the first cause wins.
     cause: AtomicU8,
     /// After a stop, pages still in flight this long are abandoned without a row.
     pub grace: Duration,
@@ -72,6 +76,7 @@ impl Stop {
         let code = match cause {
             StopCause::Signal => 1,
             StopCause::TimeLimit => 2,
+            StopCause::Restarted => 3,
         };
         let _ = self
             .cause
@@ -88,6 +93,7 @@ impl Stop {
         match self.cause.load(Ordering::SeqCst) {
             1 => Some(StopCause::Signal),
             2 => Some(StopCause::TimeLimit),
+            3 => Some(StopCause::Restarted),
             _ => None,
         }
     }

@@ -13,7 +13,7 @@ use super::jobs::{Continuation, Job, Outcome, PageResult, ResourceKind};
 use super::link_memo::LinkMemo;
 use super::page_links::{self, Link};
 pub use super::page_meta::PageMeta;
-use super::robots_cache::RobotsCache;
+use super::robots_cache::{RobotsAnswer, RobotsCache};
 use crate::charset;
 use crate::discover::{feeds, sitemap};
 use crate::error::ErrorClass;
@@ -48,6 +48,11 @@ pub struct WorkerContext {
     pub meta: Option<PageMeta>,
     /// Set when the crawl stops: no request starts after it.
     pub stopping: Arc<AtomicBool>,
+    /// The robots product token whose page directives (robots meta, `X-Robots-Tag`) are obeyed;
+    /// `None` with `--ignore-robots`.
+    pub robots_token: Option<String>,
+    /// When a failed robots.txt is tried again (`--retries`, `--max-retry-after`).
+    pub retry: super::retry::RetryRules,
 }
 
 impl WorkerContext {
@@ -94,6 +99,7 @@ fn perform(job: Job, ctx: &WorkerContext) -> Outcome {
             gap,
             resume,
         } => {
+            admit(&entry, ctx);
             let fetched = catch_unwind(AssertUnwindSafe(|| {
                 fetch_page(
                     &origin,
@@ -113,6 +119,7 @@ fn perform(job: Job, ctx: &WorkerContext) -> Outcome {
                             status: f.status.unwrap_or(0),
                             from: f.final_url,
                             hops: f.hops,
+                            seen: f.seen,
                             started: f.started,
                             elapsed: f.elapsed,
                         }),
@@ -121,6 +128,9 @@ fn perform(job: Job, ctx: &WorkerContext) -> Outcome {
                         validators,
                     },
                     None => {
+                        if is_seed(&entry) && f.status.is_some_and(|s| s < 400) {
+                            widen(&f.final_url, "a seed redirected there", ctx);
+                        }
                         let page =
                             catch_unwind(AssertUnwindSafe(|| process(&entry, attempt, f, ctx)))
                                 .unwrap_or_else(|_| panicked(entry, attempt));
@@ -130,13 +140,38 @@ fn perform(job: Job, ctx: &WorkerContext) -> Outcome {
                 Err(_) => Outcome::Page(origin, Box::new(panicked(entry, attempt))),
             }
         }
-        Job::Robots { origin, url } => {
+        Job::Robots {
+            origin,
+            url,
+            attempt,
+        } => {
             let hop = |_: &Url| ctx.resource_hop();
-            let rules = catch_unwind(AssertUnwindSafe(|| {
-                ctx.robots.rules(&url, &ctx.fetcher, &hop)
+            let retry = |f: &Fetched| {
+                let wait = super::retry::wait(ctx.retry, attempt, f.error, f.status, f.retry_after);
+                wait.filter(|_| !ctx.stopping())
+            };
+            let answer = catch_unwind(AssertUnwindSafe(|| {
+                ctx.robots.fetch(&url, &ctx.fetcher, &hop, &retry)
             }))
-            .unwrap_or_else(|_| Arc::new(RobotsRules::unreachable_rules()));
-            Outcome::Robots(origin, rules)
+            .unwrap_or_else(|_| RobotsAnswer::Known {
+                rules: Arc::new(RobotsRules::unreachable_rules()),
+                cause: Some("trawl's robots.txt reader failed".into()),
+            });
+            match answer {
+                RobotsAnswer::Known { rules, cause } => Outcome::Robots {
+                    origin,
+                    rules,
+                    cause,
+                    tries: attempt + 1,
+                },
+                RobotsAnswer::Retry { wait, status, .. } => Outcome::RobotsRetry {
+                    origin,
+                    url,
+                    attempt,
+                    status,
+                    wait,
+                },
+            }
         }
         Job::Resource {
             origin,
@@ -159,6 +194,28 @@ fn perform(job: Job, ctx: &WorkerContext) -> Outcome {
     }
 }
 
+/// A seed (depth 0, found on no page): its redirect chain may widen the scope.
+fn is_seed(entry: &Entry) -> bool {
+    entry.depth == 0 && entry.parent.is_none()
+}
+
+/// Bring `url`'s host into the scope; the link memo forgets what it judged under the old one.
+fn widen(url: &Url, why: &str, ctx: &WorkerContext) {
+    if ctx.filter.widen(url) {
+        ctx.memo.forget_judgements();
+        tracing::info!(host = url.host_str().unwrap_or(""), "in scope now: {why}");
+    }
+}
+
+/// The frontier holds only URLs in the crawl's scope, so a page handed out whose host is out of
+/// this process's scope was brought in by a seed's redirect seen elsewhere (another process of a
+/// shared crawl, or an earlier run of a resumed one): the scope here grows the same way.
+fn admit(entry: &Entry, ctx: &WorkerContext) {
+    if !is_seed(entry) && !ctx.filter.in_scope(&entry.url) {
+        widen(&entry.url, "the crawl's frontier holds its pages", ctx);
+    }
+}
+
 /// Fetch a page (or its continuation after a redirect), deciding each redirect hop: off scope or
 /// disallowed ends the fetch with that error; a hop to another origin, to this origin when it has
 /// a delay, to an origin whose robots.txt is not known, or any hop once the crawl is stopping,
@@ -171,8 +228,12 @@ fn fetch_page(
     resume: Option<&Continuation>,
     ctx: &WorkerContext,
 ) -> Fetched {
+    let seed = is_seed(entry);
     let hop = |u: &Url| {
-        if !ctx.filter.in_scope(u) {
+        // A seed's own redirect chain may leave the scope: its final host joins it (the hop
+        // goes to another origin, so it is handed back and that origin's robots.txt comes first).
+        let passable = ctx.filter.in_scope(u) || (seed && ctx.filter.seed_may_reach(u));
+        if !passable {
             return Hop::Refuse(ErrorClass::OffScope);
         }
         if ctx.stopping() || !gap.is_zero() || record::origin_key(u) != **origin {
@@ -184,13 +245,13 @@ fn fetch_page(
             None => Hop::HandBack,
         }
     };
-    let (url, hops) = match resume {
-        Some(c) => (&c.url, c.hops + 1),
-        None => (&entry.url, 0),
+    let (url, hops, seen) = match resume {
+        Some(c) => (&c.url, c.hops + 1, c.seen.as_slice()),
+        None => (&entry.url, 0, &[][..]),
     };
     let mut fetched = ctx
         .fetcher
-        .fetch_from(url, &hop, Want::Html, validators, hops);
+        .fetch_from(url, &hop, Want::Html, validators, (hops, seen));
     if let Some(c) = resume {
         fetched.started = c.started;
         fetched.elapsed += c.elapsed;
@@ -220,6 +281,13 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         error: fetched.error,
         ..Row::for_entry(entry)
     };
+    let cause = fetched.cause;
+    match (row.error, &cause) {
+        // What TLS failed on is worth a line at -v (a certificate expired, a wrong name).
+        (Some(ErrorClass::Tls), Some(c)) => tracing::info!(url = %entry.url, "{c}"),
+        (Some(e), Some(c)) => tracing::debug!(url = %entry.url, error = %e, "{c}"),
+        _ => {}
+    }
     let mut follow = Vec::new();
     let mut edges = Vec::new();
     let mut feeds_found = Vec::new();
@@ -231,7 +299,17 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         if ctx.want_feeds && entry.depth == 0 {
             feeds_found = feeds::discover(&text, &fetched.final_url);
         }
-        let followed = entry.depth < ctx.max_depth && fetched.status.is_some_and(|s| s < 400);
+        let robots = ctx.robots_token.as_deref();
+        // `X-Robots-Tag: nofollow`: the links are counted (and written as edges), not followed.
+        let header_nofollow = robots.is_some_and(|token| {
+            crate::robots_meta::header_nofollow(
+                fetched.robots_tags.iter().map(String::as_str),
+                token,
+            )
+        });
+        let followed = entry.depth < ctx.max_depth
+            && fetched.status.is_some_and(|s| s < 400)
+            && !header_nofollow;
         let edges_or_failed = ctx.want_edges || row.error.is_some();
         let page = if let Some(pm) = &ctx.meta {
             // --meta: one pass gives the links and the metadata pieces.
@@ -240,7 +318,10 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
                 if ctx.want_edges {
                     edges = page.links.iter().map(Url::to_string).collect();
                 }
-                (page_links::from_extracted(page, followed, &ctx.filter), raw)
+                (
+                    page_links::from_extracted(page, followed, &ctx.filter, robots),
+                    raw,
+                )
             } else {
                 let link_depth = followed.then_some(entry.depth + 1);
                 page_links::read_with_meta(
@@ -249,6 +330,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
                     link_depth,
                     &ctx.filter,
                     &ctx.memo,
+                    robots,
                 )
             };
             let (meta, dedup_key) = pm.build(
@@ -268,7 +350,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             if ctx.want_edges {
                 edges = page.links.iter().map(Url::to_string).collect();
             }
-            page_links::from_extracted(page, followed, &ctx.filter)
+            page_links::from_extracted(page, followed, &ctx.filter, robots)
         } else {
             let link_depth = followed.then_some(entry.depth + 1);
             page_links::read(
@@ -277,8 +359,12 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
                 link_depth,
                 &ctx.filter,
                 &ctx.memo,
+                robots,
             )
         };
+        if header_nofollow || page.nofollow {
+            tracing::debug!(url = %fetched.final_url, "robots nofollow: links not followed");
+        }
         row.title = page.title;
         row.links = Some(page.count);
         follow = page.follow;
@@ -297,6 +383,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             etag: fetched.etag,
             last_modified: fetched.last_modified,
         },
+        cause,
     }
 }
 
@@ -369,5 +456,6 @@ fn panicked(entry: Entry, attempt: u32) -> PageResult {
         final_key: None,
         retry_after: None,
         validators: Validators::default(),
+        cause: None,
     }
 }

@@ -41,12 +41,18 @@ fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
     let mut title: Option<String> = None;
     let mut base_href: Option<&str> = None;
     let mut hrefs: Vec<&str> = Vec::new();
+    let mut robots = crate::robots_meta::RobotsMeta::default();
     for element in html_elements_in_tree_order(document) {
         let value = element.value();
         match value.name() {
             "title" if title.is_none() => title = Some(collapse_ascii_whitespace(element)),
             "base" if base_href.is_none() => base_href = value.attr("href"),
             "a" | "area" => hrefs.extend(value.attr("href")),
+            "meta" => {
+                if let (Some(name), Some(content)) = (value.attr("name"), value.attr("content")) {
+                    robots.note(name, content);
+                }
+            }
             _ => {}
         }
     }
@@ -70,6 +76,7 @@ fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
     Extracted {
         title: title.unwrap_or_default(),
         links,
+        robots,
     }
 }
 

@@ -22,6 +22,9 @@ pub struct Extracted {
     /// The distinct absolute http(s) URLs that a[href] and area[href] resolve to, in document order of first
     /// appearance, fragment removed (set_fragment(None)). What `document.links` gives, deduplicated.
     pub links: Vec<Url>,
+    /// The robots `<meta>` elements that say `nofollow` or `none` (document tree, HTML
+    /// namespace, template contents left out, as for the links).
+    pub robots: crate::robots_meta::RobotsMeta,
 }
 
 /// Title and links of a page served at `page_url` (the final URL after redirects). Always equal

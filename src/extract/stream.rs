@@ -77,6 +77,7 @@ use url::Url;
 
 use super::Extracted;
 use crate::meta::RawMeta;
+use crate::robots_meta::RobotsMeta;
 use crate::url_norm::http_url;
 
 mod meta;
@@ -190,7 +191,8 @@ fn read_with_meta(html: &str, page_url: &Url) -> Option<(Extracted, RawMeta, boo
 }
 
 /// The scan's title and its resolved, deduplicated links.
-fn resolve_links(scan: Scan, html: &str, page_url: &Url) -> Extracted {
+fn resolve_links(mut scan: Scan, html: &str, page_url: &Url) -> Extracted {
+    let robots = std::mem::take(&mut scan.robots);
     let mut resolved: Vec<Url> = Vec::new();
     let title = scan.visit(html, page_url, |base, href| {
         resolved.extend(http_url(Some(base), href));
@@ -206,7 +208,11 @@ fn resolve_links(scan: Scan, html: &str, page_url: &Url) -> Extracted {
         .zip(first)
         .filter_map(|(url, first)| first.then_some(url))
         .collect();
-    Extracted { title, links }
+    Extracted {
+        title,
+        links,
+        robots,
+    }
 }
 
 /// The stream's reading of a page before any link is resolved: returns the title and calls
@@ -215,14 +221,21 @@ fn resolve_links(scan: Scan, html: &str, page_url: &Url) -> Extracted {
 /// element resolved, or `page_url`). Of the fragment-only hrefs only the first is given: they
 /// all resolve to the base. Resolving each with [`crate::url_norm::http_url`] and keeping the first of
 /// equal URLs gives [`extract`]'s links. `None` when the DOM must decide; `each` is then never
-/// called (the scan completes before the first call).
-pub fn scan_hrefs(html: &str, page_url: &Url, each: impl FnMut(&Url, &str)) -> Option<String> {
+/// called (the scan completes before the first call). `robots` gets the page's robots meta
+/// elements once the scan is complete, before the first `each`.
+pub fn scan_hrefs(
+    html: &str,
+    page_url: &Url,
+    robots: impl FnOnce(&RobotsMeta),
+    each: impl FnMut(&Url, &str),
+) -> Option<String> {
     // memchr's SIMD search: `str::contains(char)` walks a whole page a word at a time.
     if memchr::memchr(0, html.as_bytes()).is_some() {
         return None;
     }
     let html = normalize_newlines(html);
     let scan = scan(&html, false)?;
+    robots(&scan.robots);
     Some(scan.visit(&html, page_url, each))
 }
 
@@ -232,6 +245,7 @@ pub fn scan_hrefs(html: &str, page_url: &Url, each: impl FnMut(&Url, &str)) -> O
 pub fn scan_hrefs_with_meta(
     html: &str,
     page_url: &Url,
+    robots: impl FnOnce(&RobotsMeta),
     each: impl FnMut(&Url, &str),
 ) -> Option<(String, RawMeta)> {
     if memchr::memchr(0, html.as_bytes()).is_some() {
@@ -240,10 +254,12 @@ pub fn scan_hrefs_with_meta(
     let html = normalize_newlines(html);
     let mut scan = scan(&html, true)?;
     let raw = scan.meta.take()?.finish();
-    // The body's date pieces need the tree: the DOM reads them (before any `each`).
+    // The body's date pieces need the tree: the DOM reads them (before `robots` and any
+    // `each`, as on every other way to `None`).
     if crate::meta::needs_body_dates(&raw, page_url) && meta::may_have_body_dates(&html) {
         return None;
     }
+    robots(&scan.robots);
     Some((scan.visit(&html, page_url, each), raw))
 }
 
@@ -280,6 +296,7 @@ struct Selectors {
     select: Selector,
     in_select: Selector,
     unsupported: Selector,
+    robots_meta: Selector,
 }
 
 static SELECTORS: LazyLock<Option<Selectors>> = LazyLock::new(|| {
@@ -298,6 +315,7 @@ static SELECTORS: LazyLock<Option<Selectors>> = LazyLock::new(|| {
         select: "select".parse().ok()?,
         in_select: "select *".parse().ok()?,
         unsupported: "math, frameset".parse().ok()?,
+        robots_meta: "meta[name][content]".parse().ok()?,
     })
 });
 
@@ -328,6 +346,8 @@ struct Scan {
     unsure: bool,
     /// The metadata pieces, when wanted (see the `meta` submodule).
     meta: Option<Box<meta::MetaScan>>,
+    /// The robots meta elements that stop link following (see [`on_robots_meta`]).
+    robots: RobotsMeta,
 }
 
 /// An open `<table>`: where its open cell or caption started, if one is open.
@@ -528,6 +548,37 @@ fn on_link<'h>(
             Ok(())
         })
     }
+}
+
+/// A `<meta name content>` of the document tree (the rules of [`Scan::counts`], as for links):
+/// noted in [`Scan::robots`]. Its place in the tree does not matter, only whether it is in it.
+fn on_robots_meta<'h>(
+    shared: &'h Shared,
+    html: &'h str,
+) -> impl FnMut(&mut Element<'_, '_>) -> HandlerResult + 'h {
+    move |el| {
+        apply(shared, |scan| {
+            if scan.counts(el.namespace_uri(), html, start_of(el))? {
+                let content = attr_value(el, html, "content")?;
+                if crate::robots_meta::says_nofollow(&content) {
+                    scan.robots.note(&attr_value(el, html, "name")?, &content);
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The entity-decoded value of the element's first attribute named `name` (the selector saw it).
+fn attr_value<'a>(el: &Element<'_, '_>, html: &'a str, name: &str) -> Result<Cow<'a, str>, Unsure> {
+    for attr in el.attributes() {
+        let at = attr.name_source_location().ok_or(Unsure)?.bytes();
+        if html.get(at).is_some_and(|n| n.eq_ignore_ascii_case(name)) {
+            let value = attr.value_source_location().map_or(0..0, |v| v.bytes());
+            return Ok(htmlize::unescape_attribute(html.get(value).ok_or(Unsure)?));
+        }
+    }
+    Err(Unsure)
 }
 
 fn on_base<'h>(
@@ -758,6 +809,8 @@ struct Present {
     /// `table` (table parts without a table are ignored by the tree builder and by these rules).
     table: bool,
     select: bool,
+    /// `meta` (the robots meta rule).
+    meta: bool,
 }
 
 impl Present {
@@ -778,7 +831,10 @@ impl Present {
                     p.template |= names(b"template");
                     p.table |= names(b"table");
                 }
-                Some(b'm') => p.unsupported |= names(b"math"),
+                Some(b'm') => {
+                    p.unsupported |= names(b"math");
+                    p.meta |= names(b"meta");
+                }
                 Some(b'f') => p.unsupported |= names(b"frameset"),
                 _ => {}
             }
@@ -855,6 +911,11 @@ fn scan(html: &str, want_meta: bool) -> Option<Scan> {
             settings = settings.append_element_content_handler(handlers(selector, rule()));
         }
     }
+    if present.meta {
+        let robots = element().element(on_robots_meta(&shared, html));
+        settings =
+            settings.append_element_content_handler(handlers(&selectors.robots_meta, robots));
+    }
     if want_meta {
         settings = meta::add_handlers(settings, &shared, html)?;
     }
@@ -918,9 +979,10 @@ mod tests {
             template: true,
             table: true,
             select: true,
+            meta: true,
         };
         assert_eq!(
-            p("<SVG><Template><TABLE><sElEcT><math>"),
+            p("<SVG><Template><TABLE><sElEcT><math><Meta>"),
             all,
             "tag names are case-insensitive"
         );

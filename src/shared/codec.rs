@@ -67,6 +67,9 @@ pub struct ContinuationJson {
     pub hops: usize,
     pub started: String,
     pub elapsed_ms: u64,
+    /// The requests made so far (`Continuation::seen`), in hex: Lua's JSON numbers are doubles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seen: Vec<String>,
 }
 
 impl From<&Continuation> for ContinuationJson {
@@ -80,6 +83,7 @@ impl From<&Continuation> for ContinuationJson {
                 .started
                 .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
             elapsed_ms: c.elapsed.as_millis() as u64,
+            seen: c.seen.iter().map(|k| format!("{k:016x}")).collect(),
         }
     }
 }
@@ -91,6 +95,11 @@ impl ContinuationJson {
             from: Url::parse(&self.from).ok()?,
             status: self.status,
             hops: self.hops,
+            seen: self
+                .seen
+                .iter()
+                .filter_map(|k| u64::from_str_radix(k, 16).ok())
+                .collect(),
             started: chrono::DateTime::parse_from_rfc3339(&self.started)
                 .ok()?
                 .with_timezone(&chrono::Utc),
@@ -115,6 +124,9 @@ pub struct PageJson {
     pub c: Option<ContinuationJson>,
     #[serde(default)]
     pub v: Option<ValidatorsJson>,
+    /// Its host was given up (`--max-host-pause`): the page gets a `host_gave_up` row, no request.
+    #[serde(default)]
+    pub g: u8,
 }
 
 /// A robots.txt job.
@@ -122,6 +134,9 @@ pub struct PageJson {
 pub struct RobotsJson {
     pub o: String,
     pub u: String,
+    /// The attempt (after transient failures; absent: the first).
+    #[serde(default)]
+    pub a: u32,
 }
 
 /// A sitemap or feed, queued or handed out.
@@ -276,6 +291,33 @@ pub fn row_from_json(text: &str) -> Result<Row, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The requests a redirect made so far survive the trip through Redis exactly (as hex
+    /// strings: the Lua side would round large JSON numbers), and a job of an older trawl
+    /// without them decodes with none.
+    #[test]
+    fn a_continuation_keeps_its_requests() {
+        let c = Continuation {
+            url: Url::parse("http://b.test/a").expect("url"),
+            from: Url::parse("http://a.test/").expect("url"),
+            status: 302,
+            hops: 2,
+            seen: vec![u64::MAX, 0, 0x0123_4567_89ab_cdef],
+            started: chrono::Utc::now(),
+            elapsed: Duration::from_millis(12),
+        };
+        let json = serde_json::to_string(&ContinuationJson::from(&c)).expect("json");
+        assert!(json.contains("\"ffffffffffffffff\""), "{json}");
+        let back: ContinuationJson = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back.decode().expect("decode").seen, c.seen);
+        let old = json.replace(
+            ",\"seen\":[\"ffffffffffffffff\",\"0000000000000000\",\"0123456789abcdef\"]",
+            "",
+        );
+        assert!(!old.contains("seen"), "{old}");
+        let back: ContinuationJson = serde_json::from_str(&old).expect("parse");
+        assert!(back.decode().expect("decode").seen.is_empty());
+    }
 
     #[test]
     fn rows_round_trip_with_and_without_meta() {

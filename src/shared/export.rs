@@ -67,10 +67,28 @@ pub fn open(target: &SharedTarget, run: Option<u64>) -> Result<Export, SharedErr
         (other, ..) => return Err(foreign(format!("a {other}"))),
     }
     let latest = latest.unwrap_or(0);
-    Ok(Export {
-        store,
-        run: run.unwrap_or(latest),
-    })
+    let run = run.unwrap_or(latest);
+    let no_run = |store: &Store, why: String| SharedError::NoRun {
+        url: store.shown.clone(),
+        id: store.crawl_id.clone(),
+        run,
+        why,
+    };
+    if run == 0 || run > latest {
+        let why = format!("its runs are 1 to {latest}");
+        return Err(no_run(&store, why));
+    }
+    // A run's rows, or (before its first row) its rules, are there while it is kept.
+    let keys = [
+        format!("{}rows:{run}", store.prefix),
+        format!("{}{run}:cfg", store.prefix),
+    ];
+    let kept: u64 = store.with(|conn, _| redis::cmd("EXISTS").arg(&keys).query(conn))?;
+    if kept == 0 {
+        let why = "its rows have expired from Redis, or it wrote none".to_owned();
+        return Err(no_run(&store, why));
+    }
+    Ok(Export { store, run })
 }
 
 impl Export {

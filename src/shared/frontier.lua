@@ -7,11 +7,20 @@
 -- ARGV[4] = the operation's JSON, ARGV[5] = bytes (robots.txt body) where an operation needs them.
 --
 -- Keys (P = the prefix, R = P .. run .. ':'):
---   P meta         hash: program, schema, run, state (running|done), options, started, ended
---   P rows:N       list: the rows of run N, JSON, in completion order (expire 7 days after the end)
---   P k:BBBB       hash: pages known from every earlier run: 48-bit member -> validators JSON
---   R cfg          hash: the run's rules (per_host, delay, robots, limits, only_new, ...)
---   R c            hash: counters: queued, waiting, requested, retries, resources, sitemaps, seq
+--   P meta         hash: program, schema, run, state (running|done), options, started, ended,
+--                  expires (ms; no expiry while a run is running)
+--   P rows:N       list: the rows of run N, JSON, in completion order
+--   P k:BBBB       hash: pages known from earlier --only-new runs: 48-bit member -> validators
+--                  JSON, or '!' for a page whose failure row (no response, 5xx, 429, robots.txt)
+--                  was written and that has not been fetched well since (written only by runs
+--                  with only_new)
+--   R cfg          hash: the run's rules (per_host, delay, robots, limits, only_new, ttl, ...)
+--   R c            hash: counters: queued, waiting, requested, retries, resources, sitemaps, seq,
+--                  seen; given_up (1 when a --restart gave the run up)
+--
+-- Lifetimes: a run's own keys (R ...) expire 600 s after its end; its rows, the meta key and the
+-- known pages expire cfg.ttl seconds after the end of the last run that wrote them (the meta key
+-- keeps the latest of its expiries). Nothing of a running run expires.
 --   R s:BBBB       set: the seen-set, 65,536 buckets of 48-bit integers (intsets)
 --   R hosts        set: every origin of the run
 --   R h:O          hash: host O: sample, rb (robots u|p|r), inf, next, delay, pause, ovl, trips, pages
@@ -97,12 +106,17 @@ end
 -- go now (it is woken again by the answer, the robots.txt, the retry or the offer that changes
 -- that). Every change to a host ends here.
 local function wake(o)
-  local h = redis.call('HMGET', R .. 'h:' .. o, 'rb', 'inf', 'next', 'pause')
+  local h = redis.call('HMGET', R .. 'h:' .. o, 'rb', 'inf', 'next', 'pause', 'gone')
   if not h[1] then return end
   local rb, inf = h[1], num(h[2])
   local at = math.max(num(h[3]), num(h[4]))
   local work = false
-  if rb == 'p' or inf >= num(cfg.per_host) then
+  if num(h[5]) == 1 then
+    -- Given up: whatever is left of it becomes rows at once.
+    at = 0
+    work = redis.call('LLEN', R .. 'ho:' .. o) > 0 or redis.call('ZCARD', R .. 'rt:' .. o) > 0
+      or redis.call('ZCARD', R .. 'q:' .. o) > 0
+  elseif rb == 'p' or inf >= num(cfg.per_host) then
     work = false
   elseif rb == 'u' then
     work = true
@@ -229,8 +243,60 @@ local function breaker(o, status, retry_after)
     pause = math.max(pause, retry_after)
   end
   redis.call('HINCRBY', h, 'trips', 1)
+  -- --max-host-pause: a pause that would take the host's pauses past it gives the host up
+  -- (a run started by an older trawl has no such rule).
+  local total = num(redis.call('HGET', h, 'ptot'))
+  if cfg.max_host_pause ~= nil and total + pause > num(cfg.max_host_pause) then
+    redis.call('HSET', h, 'gone', 1, 'pause', 0)
+    return true
+  end
+  redis.call('HSET', h, 'ptot', total + pause)
   redis.call('HSET', h, 'pause', now + pause)
   return true
+end
+
+-- A host given up (--max-host-pause): hand out one of its remaining pages (handed over, waiting
+-- for a retry, queued) as a job marked g = 1, which the caller finishes with a host_gave_up row
+-- and no request; its sitemaps and feeds are dropped. nil when nothing is left.
+local function give_up_one(o)
+  local n = redis.call('LLEN', R .. 'rs:' .. o)
+  if n > 0 then
+    redis.call('DEL', R .. 'rs:' .. o)
+    counter('waiting', -n)
+  end
+  local ho = redis.call('LPOP', R .. 'ho:' .. o)
+  if ho then
+    counter('waiting', -1)
+    local job = cjson.decode(ho)
+    job.o = o
+    job.g = 1
+    lease('p:' .. job.k, job)
+    return { 'page', cjson.encode(job), '0' }
+  end
+  local rt = redis.call('ZRANGE', R .. 'rt:' .. o, 0, 0)
+  if rt[1] then
+    redis.call('ZREM', R .. 'rt:' .. o, rt[1])
+    counter('waiting', -1)
+    local job = cjson.decode(rt[1])
+    job.o = o
+    job.g = 1
+    lease('p:' .. job.k, job)
+    return { 'page', cjson.encode(job), '0' }
+  end
+  local k, d = next_page(o)
+  if not k then return nil end
+  redis.call('ZREM', R .. 'q:' .. o, k)
+  local v = redis.call('HGET', R .. 'u:' .. o, k) or ''
+  redis.call('HDEL', R .. 'u:' .. o, k)
+  counter('queued', -1)
+  local tab = string.find(v, '\t', 1, true) or (#v + 1)
+  local job = { t = 'p', k = k, u = string.sub(v, 1, tab - 1), p = string.sub(v, tab + 1),
+    d = d, a = 0, o = o, home = o, g = 1 }
+  redis.call('HINCRBY', R .. 'h:' .. o, 'pages', 1)
+  outstanding(o, d, 1)
+  counter('requested', 1)
+  lease('p:' .. k, job)
+  return { 'page', cjson.encode(job), '0' }
 end
 
 -- The answers a caller buffered (one per job it got back): end their leases, feed the breaker.
@@ -279,8 +345,12 @@ local function offer(links, d, parent)
     local b, m = bucket(l.k), member(l.k)
     if redis.call('SADD', R .. 's:' .. b, m) == 1 then
       seen = seen + 1
-      local skip = num(cfg.only_new) == 1 and d > num(cfg.revisit_depth)
-        and redis.call('HEXISTS', P .. 'k:' .. b, m) == 1
+      local skip = false
+      if num(cfg.only_new) == 1 and d > num(cfg.revisit_depth) then
+        -- Known pages are skipped; a failure written before ('!') is tried again.
+        local v = redis.call('HGET', P .. 'k:' .. b, m)
+        skip = v and v ~= '!'
+      end
       if not skip then
         touch(l.o, l.u)
         redis.call('ZADD', R .. 'q:' .. l.o, d * DEPTH + base + i, l.k)
@@ -302,6 +372,13 @@ local function offer(links, d, parent)
   return queued
 end
 
+-- How long the crawl's rows, meta key and known pages are kept after a run's end (s).
+local function keep_secs()
+  local ttl = num(cfg.ttl)
+  if ttl <= 0 then ttl = 7 * 86400 end
+  return ttl
+end
+
 local function expire_run()
   local ttl = 600
   for _, o in ipairs(redis.call('SMEMBERS', R .. 'hosts')) do
@@ -316,7 +393,16 @@ local function expire_run()
   for i = 0, BUCKETS - 1 do
     redis.call('EXPIRE', R .. 's:' .. string.format('%04x', i), ttl)
   end
-  redis.call('EXPIRE', P .. 'rows:' .. run, 7 * 86400)
+  local keep = keep_secs()
+  redis.call('EXPIRE', P .. 'rows:' .. run, keep)
+  local until_ms = math.max(now + keep * 1000, num(redis.call('HGET', P .. 'meta', 'expires')))
+  redis.call('HSET', P .. 'meta', 'expires', until_ms)
+  redis.call('PEXPIREAT', P .. 'meta', until_ms)
+  if num(cfg.only_new) == 1 then
+    for i = 0, BUCKETS - 1 do
+      redis.call('PEXPIREAT', P .. 'k:' .. string.format('%04x', i), until_ms)
+    end
+  end
 end
 
 -- The run is over when nothing is leased, waiting, or queued (or the page limit is reached).
@@ -341,7 +427,7 @@ local function status(done)
   local d = 0
   if done then d = 1 end
   return { d, count('queued'), wake_in, lease_in, count('requested'), count('waiting'),
-    redis.call('ZCARD', R .. 'dl'), count('seen') }
+    redis.call('ZCARD', R .. 'dl'), count('seen'), 0 }
 end
 
 local function running()
@@ -365,9 +451,14 @@ local function take_job()
   local cands = redis.call('ZRANGEBYSCORE', R .. 'ready', '-inf', now, 'LIMIT', 0, 256)
   for _, o in ipairs(cands) do
     local h = R .. 'h:' .. o
-    local f = redis.call('HMGET', h, 'rb', 'inf', 'next', 'pause', 'delay', 'sample', 'pages')
+    local f = redis.call('HMGET', h, 'rb', 'inf', 'next', 'pause', 'delay', 'sample', 'pages',
+      'gone')
     local rb, inf, nxt, pause, delay = f[1], num(f[2]), num(f[3]), num(f[4]), num(f[5])
-    if inf >= num(cfg.per_host) or rb == 'p' then
+    if num(f[8]) == 1 then
+      local job = give_up_one(o)
+      if job then return job end
+      wake(o)
+    elseif inf >= num(cfg.per_host) or rb == 'p' then
       wake(o)
     elseif pause > now or nxt > now then
       wake(o)
@@ -376,8 +467,9 @@ local function take_job()
     elseif rb == 'u' then
       redis.call('HSET', h, 'rb', 'p')
       counter('resources', 1)
+      local a = num(redis.call('HGET', h, 'ra'))
       lease('r:' .. o, { t = 'r', o = o, u = f[6] })
-      return { 'robots', cjson.encode({ o = o, u = f[6] }) }
+      return { 'robots', cjson.encode({ o = o, u = f[6], a = a }) }
     else
       local ho = redis.call('LPOP', R .. 'ho:' .. o)
       if ho then
@@ -429,6 +521,7 @@ local function take_job()
           local known = ''
           if num(cfg.only_new) == 1 then
             known = redis.call('HGET', P .. 'k:' .. bucket(k), member(k)) or ''
+            if known == '!' then known = '' end
           end
           return { 'page', cjson.encode(job), tostring(delay), known }
         else
@@ -456,9 +549,12 @@ if op == 'join' then
       -- --restart: the running run is given up (its processes find it over) and its keys expire.
       run = m[3]
       R = P .. run .. ':'
+      load_cfg()
+      redis.call('HSET', R .. 'c', 'given_up', 1)
       redis.call('HSET', P .. 'meta', 'state', 'done', 'ended', now)
       expire_run()
       publish()
+      cfg = {}
     end
   end
   run = tostring(num(m[3]) + 1)
@@ -467,6 +563,7 @@ if op == 'join' then
   redis.call('HSET', P .. 'meta', 'program', 'trawl', 'schema', arg.schema, 'run', run,
     'state', 'running', 'options', arg.options, 'started', now)
   redis.call('HDEL', P .. 'meta', 'ended')
+  redis.call('PERSIST', P .. 'meta')
   for k, v in pairs(arg.cfg) do redis.call('HSET', R .. 'cfg', k, v) end
   load_cfg()
   for _, o in ipairs(arg.seed_origins) do redis.call('SADD', R .. 'seeds', o) end
@@ -488,7 +585,12 @@ if op == 'robots_of' then
     redis.call('HGET', R .. 'rb', arg.o) or '' }
 end
 
-if not running() then return { 'over', '', { 1, 0, -1, -1, 0, 0, 0, 0 }, '', '', '', '', '', '' } end
+if not running() then
+  -- The run ended (or a --restart gave it up): its counters live on for 600 s, so every process
+  -- reports the run's seen count, and whether it was given up.
+  local c = redis.call('HMGET', R .. 'c', 'seen', 'given_up')
+  return { 'over', '', { 1, 0, -1, -1, 0, 0, 0, num(c[1]), num(c[2]) }, '', '', '', '', '', '' }
+end
 load_cfg()
 reclaim()
 -- What every operation carries first: the answers and resources the caller buffered.
@@ -531,24 +633,35 @@ if op == 'complete' then
     end
   end
   local b, m = bucket(job.k), member(job.k)
-  local known_before = redis.call('HEXISTS', P .. 'k:' .. b, m) == 1
+  local was = redis.call('HGET', P .. 'k:' .. b, m)
+  local known_before = was and was ~= '!'
+  local failed_before = was == '!'
   local st = arg.status
-  if arg.requested and st and st < 500 and st ~= 429 then
+  local ok = arg.requested and st and st < 500 and st ~= 429
+  local only_new = num(cfg.only_new) == 1
+  if only_new and ok then
     redis.call('HSET', P .. 'k:' .. b, m, arg.validators or '')
   end
-  local write = st ~= 304 and not (num(cfg.only_new) == 1 and known_before)
+  -- A new-only run writes no row for a page known before, nor again for a page whose failure
+  -- was written before and that failed again.
+  local write = st ~= 304 and not (num(cfg.only_new) == 1 and
+    (known_before or (failed_before and not ok)))
   local dup = 0
   if write and arg.dedup and redis.call('SADD', R .. 'canon', arg.dedup) == 0 then
     write = false
     dup = 1
   end
-  if write then redis.call('RPUSH', P .. 'rows:' .. run, arg.row) end
+  if write then
+    redis.call('RPUSH', P .. 'rows:' .. run, arg.row)
+    if only_new and not ok and not was then redis.call('HSET', P .. 'k:' .. b, m, '!') end
+  end
   offer(arg.links or {}, arg.depth or 0, arg.parent or '')
   -- The worker that finished it is free: its next job comes back in the same round trip.
   local nxt = nil
   if arg.take then nxt = take_job() end
+  -- "known before" for the count of new rows: an earlier run wrote a row for the page.
   local kb = 0
-  if known_before then kb = 1 end
+  if was then kb = 1 end
   local w = 0
   if write then w = 1 end
   return reply('completed', tostring(final_new), w .. ' ' .. kb .. ' ' .. dup, '', nxt)
@@ -581,6 +694,19 @@ if op == 'handover' then
   return reply('queued')
 end
 
+if op == 'robots_later' then
+  -- robots.txt of arg.o failed in a way that may pass (its answer, in arg.answers, ended the
+  -- lease): request it again (attempt arg.attempt) in arg.due_in ms, nothing of O before it.
+  local o = arg.o
+  if not held['r:' .. o] then return reply('dropped') end
+  local h = R .. 'h:' .. o
+  redis.call('HSET', h, 'rb', 'u', 'ra', arg.attempt)
+  local due = now + num(arg.due_in)
+  if due > num(redis.call('HGET', h, 'next')) then redis.call('HSET', h, 'next', due) end
+  wake(o)
+  return reply('queued')
+end
+
 if op == 'robots' then
   -- The robots.txt of arg.o is known: ARGV[5] is its body; arg: answers, o, verdict, delay (ms),
   -- sitemaps (resources to add when o is a seed origin and --sitemaps is on).
@@ -610,8 +736,16 @@ if op == 'refuse' then
     redis.call('HINCRBY', R .. 'h:' .. job.home, 'pages', -1)
   end
   wake(job.home)
+  -- Its row is written once: a new-only run writes none for a page an earlier run wrote a row
+  -- for (or knew).
+  local b, m = bucket(job.k), member(job.k)
+  local was = redis.call('HGET', P .. 'k:' .. b, m)
+  local kb = 0
+  if was then kb = 1 end
+  if was and num(cfg.only_new) == 1 then return reply('completed', '0', '0 1 0') end
   redis.call('RPUSH', P .. 'rows:' .. run, arg.row)
-  return reply('completed', '0', '1 0 0')
+  if not was and num(cfg.only_new) == 1 then redis.call('HSET', P .. 'k:' .. b, m, '!') end
+  return reply('completed', '0', '1 ' .. kb .. ' 0')
 end
 
 if op == 'take_back' then

@@ -32,9 +32,11 @@ fn rules(config: &Config, lease_ms: u64) -> serde_json::Value {
         "max_pages": config.max_pages.unwrap_or(0),
         "max_pages_per_host": config.max_pages_per_host.unwrap_or(0),
         "max_retry_after": config.max_retry_after.as_millis() as u64,
+        "max_host_pause": config.max_host_pause.as_millis() as u64,
         "only_new": u8::from(config.only_new),
         "revisit_depth": config.revisit_depth,
         "lease": lease_ms,
+        "ttl": config.redis_ttl.as_secs(),
     })
 }
 

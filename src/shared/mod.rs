@@ -3,11 +3,12 @@
 //! connection and the one Lua script every operation is (`store`, `frontier.lua`), the
 //! [`Schedule`](crate::crawl::scheduler::Schedule) implementation the coordinator drives
 //! (`scheduler`), the wake-up subscription (`waker`), the JSON that travels (`codec`), and
-//! `trawl export` (`export`). Its errors are `error::SharedError`. The loop, workers, fetch,
+//! `trawl export` (`export`), and `trawl forget` (`forget`). Its errors are `error::SharedError`. The loop, workers, fetch,
 //! extraction and output are the same as for one process.
 
 pub mod codec;
 pub mod export;
+pub mod forget;
 pub mod join;
 pub mod run;
 pub mod scheduler;

@@ -30,7 +30,7 @@ use crate::error::CrawlError;
 use crate::error::SharedError;
 use crate::fetch::Validators;
 use crate::record::origin_key;
-use crate::record::{Entry, Origin};
+use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
 use serde_json::{json, Value};
@@ -52,6 +52,8 @@ struct Status {
     wake_at: Option<Instant>,
     lease_at: Option<Instant>,
     seen: u64,
+    /// A `--restart` gave the run up (said by the reply of a run that is over).
+    given_up: bool,
     at: Option<Instant>,
 }
 
@@ -174,6 +176,7 @@ impl RedisScheduler {
             wake_at: later(get(2)),
             lease_at: later(get(3)),
             seen: get(7).max(0) as u64,
+            given_up: get(8) == 1,
             at: Some(at),
         };
     }
@@ -241,6 +244,15 @@ impl RedisScheduler {
             parent: (!p.p.is_empty()).then(|| Arc::from(p.p.as_str())),
         };
         let resume = p.c.as_ref().and_then(|c| c.decode()).map(Box::new);
+        if p.g == 1 {
+            // Its host was given up: a row, no request (not counted as requested).
+            self.counts.gave_up.insert(origin.to_string());
+            let row = Row {
+                error: Some(crate::error::ErrorClass::HostGaveUp),
+                ..Row::for_entry(&entry)
+            };
+            return Some(self.refuse_with(entry, false, row, p.a));
+        }
         match (&resume, p.a) {
             (None, 0) => self.counts.requested += 1,
             (None, _) => self.counts.retries += 1,
@@ -269,7 +281,8 @@ impl RedisScheduler {
         }))
     }
 
-    /// A page robots.txt refuses: its row, recorded as done in Redis.
+    /// A page robots.txt refuses: its row, recorded as done in Redis by [`Schedule::refused`]
+    /// once the loop has written it.
     fn refuse(
         &mut self,
         entry: Entry,
@@ -277,19 +290,21 @@ impl RedisScheduler {
         rules: &RobotsRules,
         attempt: u32,
     ) -> Next {
-        if resume.is_none() && attempt == 0 {
-            self.counts.requested = self.counts.requested.saturating_sub(1);
-        }
         let row = match resume {
             Some(c) => c.refused_row(&entry),
             None => crate::crawl::jobs::refused_row(&entry, rules),
         };
-        let arg = json!({ "id": page_id(entry.key), "row": codec::row_json(&row) });
-        let arg = self.with_buffered(arg);
-        match self.call("refuse", arg, b"") {
-            Some((kind, ..)) if kind == "completed" => Next::Row(entry.key, row),
-            _ => Next::Nothing,
+        self.refuse_with(entry, resume.is_none(), row, attempt)
+    }
+
+    /// A page finished without a request (`row`): the loop writes it, then records it as done in
+    /// Redis through [`Schedule::refused`] (a row reaches the file before its page counts as
+    /// done anywhere else).
+    fn refuse_with(&mut self, entry: Entry, fresh: bool, row: Row, attempt: u32) -> Next {
+        if fresh && attempt == 0 {
+            self.counts.requested = self.counts.requested.saturating_sub(1);
         }
+        Next::Row(entry.key, row)
     }
 
     /// The job (or robots row) a reply hands out.
@@ -303,9 +318,13 @@ impl RedisScheduler {
                     return Next::Nothing;
                 };
                 self.counts.resources += 1;
+                if r.a > 0 {
+                    self.counts.retries += 1;
+                }
                 Next::Job(Job::Robots {
                     origin: self.intern(&r.o),
                     url,
+                    attempt: r.a,
                 })
             }
             "resource" => {
@@ -364,10 +383,26 @@ impl Drop for RedisScheduler {
     /// when its lease expires).
     fn drop(&mut self) {
         while let Some(next) = self.prefetched.pop_front() {
-            if let Next::Job(job) = next {
-                self.take_back(job);
+            match next {
+                Next::Job(job) => self.take_back(job),
+                // A refused page whose row was never written: as if never handed out.
+                Next::Row(key, _) => {
+                    let arg = self.with_buffered(json!({ "ids": [page_id(key)] }));
+                    self.call("take_back", arg, b"");
+                }
+                Next::Nothing => {}
             }
         }
+    }
+}
+
+/// The script's verdict on a row: `write known_before duplicate`, each `1` or `0`.
+fn verdict_of(text: &str) -> Verdict {
+    let flags: Vec<&str> = text.split(' ').collect();
+    Verdict {
+        write: flags.first() == Some(&"1"),
+        known_before: flags.get(1) == Some(&"1"),
+        duplicate: flags.get(2) == Some(&"1"),
     }
 }
 
@@ -484,6 +519,13 @@ impl Schedule for RedisScheduler {
         self.call("robots", arg, &body);
     }
 
+    fn robots_later(&mut self, origin: &Origin, _url: Url, attempt: u32, due: Instant) {
+        let due_in = due.saturating_duration_since(self.now).as_millis() as u64;
+        let arg = json!({ "o": origin.as_ref(), "attempt": attempt, "due_in": due_in });
+        let arg = self.with_buffered(arg);
+        self.call("robots_later", arg, b"");
+    }
+
     fn complete(&mut self, page: Finished<'_>) -> Completion {
         let row = page.row;
         let mut arg = json!({
@@ -526,19 +568,31 @@ impl Schedule for RedisScheduler {
                         self.prefetched.push_back(next);
                     }
                 }
-                let flags: Vec<&str> = verdict.split(' ').collect();
                 Completion::Done {
                     final_new: final_new == "1",
-                    verdict: Some(Verdict {
-                        write: flags.first() == Some(&"1"),
-                        known_before: flags.get(1) == Some(&"1"),
-                        duplicate: flags.get(2) == Some(&"1"),
-                    }),
+                    verdict: Some(verdict_of(&verdict)),
                     queued: Vec::new(),
                 }
             }
             _ => Completion::Dropped,
         }
+    }
+
+    fn refused(&mut self, key: UrlKey, row: &crate::record::Row) -> Completion {
+        let arg = json!({ "id": page_id(key), "row": codec::row_json(row) });
+        let arg = self.with_buffered(arg);
+        match self.call("refuse", arg, b"") {
+            Some((kind, _, _, verdict, ..)) if kind == "completed" => Completion::Done {
+                final_new: false,
+                verdict: Some(verdict_of(&verdict)),
+                queued: Vec::new(),
+            },
+            _ => Completion::Dropped,
+        }
+    }
+
+    fn completes_elsewhere(&self) -> bool {
+        true
     }
 
     fn retry_later(&mut self, entry: Entry, attempt: u32, due: Instant) {
@@ -584,8 +638,13 @@ impl Schedule for RedisScheduler {
                 }
                 page_id(entry.key)
             }
-            Job::Robots { origin, .. } => {
+            Job::Robots {
+                origin, attempt, ..
+            } => {
                 self.counts.resources = self.counts.resources.saturating_sub(1);
+                if *attempt > 0 {
+                    self.counts.retries = self.counts.retries.saturating_sub(1);
+                }
                 format!("r:{origin}")
             }
             Job::Resource { url, .. } => {
@@ -620,6 +679,10 @@ impl Schedule for RedisScheduler {
 
     fn counts(&self) -> &Counts {
         &self.counts
+    }
+
+    fn given_up(&self) -> bool {
+        self.status.given_up
     }
 
     fn waker(&self) -> Option<crossbeam_channel::Receiver<()>> {

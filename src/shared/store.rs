@@ -43,6 +43,19 @@ fn reason(e: &RedisError) -> String {
     e.to_string().lines().next().unwrap_or("").to_owned()
 }
 
+/// Did the server refuse us for the password (a wrong one, or none where one is needed)? Said
+/// as a phrase of the message; Redis's own text is not shown (it may quote the command).
+fn refusal(e: &RedisError) -> Option<&'static str> {
+    if e.kind() == redis::ErrorKind::AuthenticationFailed {
+        return Some("refused the password (authentication failed)");
+    }
+    match e.code() {
+        Some("NOAUTH") => Some("needs a password (authentication required)"),
+        Some("WRONGPASS") => Some("refused the password (authentication failed)"),
+        _ => None,
+    }
+}
+
 /// Worth retrying: the connection broke, timed out, or the server is still loading its data.
 fn transient(e: &RedisError) -> bool {
     e.is_io_error()
@@ -86,7 +99,13 @@ impl Store {
             patience: target.patience,
             stop: None,
         };
-        store.open().map_err(|e| unreachable(&e))?;
+        store.open().map_err(|e| match refusal(&e) {
+            Some(what) => SharedError::Auth {
+                url: shown.clone(),
+                what,
+            },
+            None => unreachable(&e),
+        })?;
         Ok(store)
     }
 

@@ -69,15 +69,28 @@ impl CrawlReading {
         self.depth -= 1;
         // Every third page only counts its links (a page at --max-depth).
         let link_depth = (!self.depth.is_multiple_of(3)).then_some(self.depth);
-        let got = page_links::read(html, page, link_depth, &self.filter, &self.memo);
+        // trawl's robots token: a robots meta element for it (or `robots`) stops following.
+        let got = page_links::read(
+            html,
+            page,
+            link_depth,
+            &self.filter,
+            &self.memo,
+            Some("trawl"),
+        );
+        let nofollow = exact.robots.nofollow_for("trawl");
         let followed: Vec<&str> = exact
             .links
             .iter()
-            .filter(|u| link_depth.is_some() && self.filter.follow(u))
+            .filter(|u| link_depth.is_some() && !nofollow && self.filter.follow(u))
             .map(Url::as_str)
             .collect();
         let sent: Vec<&str> = got.follow.iter().map(|l| l.url.as_str()).collect();
-        if got.title != exact.title || got.count != exact.links.len() || sent != followed {
+        if got.title != exact.title
+            || got.count != exact.links.len()
+            || sent != followed
+            || got.nofollow != nofollow
+        {
             return Some(format!(
                 "page_links: title {:?}, {} links, sent {sent:?}; exact: {:?}, {} links, follow {followed:?}",
                 got.title,
@@ -249,6 +262,23 @@ fn corpus() -> Vec<(&'static str, Expect)> {
              </nav><svg><path d=M0/></svg><template><a href=/tpl></template><p>&copy; 2024</body></html>",
             Handled,
         ),
+        // Robots meta elements: wherever the tree has them, by name and decoded content.
+        (
+            "<head><meta name=robots content='noindex,nofollow'><title>t</title></head><a href=/x>x</a>",
+            Handled,
+        ),
+        ("<a href=/x>x</a><p><META NAME=Trawl CONTENT=NONE></p>", Handled),
+        ("<meta name=robots content='no&#102;ollow'><a href=/x>x</a>", Handled),
+        ("<meta content=nofollow name=googlebot><a href=/x>x</a>", Handled),
+        ("<template><meta name=robots content=nofollow></template><a href=/x>x</a>", Handled),
+        ("<noscript><meta name=robots content=nofollow></noscript><a href=/x>x</a>", Handled),
+        ("<textarea><meta name=robots content=nofollow></textarea><a href=/x>x</a>", Handled),
+        ("<svg><meta name=robots content=nofollow></svg><a href=/x>x</a>", Fallback),
+        (
+            "<table><tr><td><meta name=robots content=nofollow></td></tr></table><a href=/x>x</a>",
+            Handled,
+        ),
+        ("<select><meta name=robots content=nofollow></select><a href=/x>x</a>", Fallback),
     ]
 }
 
@@ -503,6 +533,10 @@ const FRAGMENTS: &[&str] = &[
     "<table><tr><td><select>",
     "<template><svg>",
     "\u{FEFF}",
+    // robots meta elements
+    "<meta name=robots content=nofollow>",
+    "<meta name=TRAWL content='noindex, none'>",
+    "<meta content=nofollow name=other>",
 ];
 
 /// xorshift64*: a fixed, dependency-free pseudo-random sequence.
@@ -598,8 +632,14 @@ fn meta_corpus_agrees() {
         );
         // The crawl's reading with the pieces (page_links::read_with_meta, through a memo).
         let reading = CrawlReading::new("http://news.test/");
-        let (links, raw) =
-            page_links::read_with_meta(&html, &page, Some(1), &reading.filter, &reading.memo);
+        let (links, raw) = page_links::read_with_meta(
+            &html,
+            &page,
+            Some(1),
+            &reading.filter,
+            &reading.memo,
+            Some("trawl"),
+        );
         assert_eq!(
             raw,
             extract_with_meta_exact(&html, &page).1,

@@ -5,19 +5,28 @@
 
 mod common;
 
+mod budget;
 mod cli;
 mod coordinator;
 mod crawl;
 mod cron;
+mod durable;
 mod extract_agreement;
 mod hostile;
+mod man_page;
 mod meta_cli;
 mod meta_crawl;
+mod outputs;
 mod pages;
 mod panic;
 mod polite;
 mod redis_crawl;
 mod redis_fixture;
+mod redis_keys;
 mod redis_more;
+mod requests;
 mod server_selftest;
+mod state_history;
 mod stop;
+mod stop_report;
+mod unattended;

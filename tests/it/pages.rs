@@ -150,7 +150,9 @@ fn links_resolve_like_document_links() {
     let server = site.serve();
     let mut c = config(&[server.url("/dir/page.html"), server.url("/based.html")]);
     c.max_depth = 0;
-    c.links_output = Some(PathBuf::from("edges.csv"));
+    c.links_output = Some(trawl::config::OutputTarget::File(PathBuf::from(
+        "edges.csv",
+    )));
     let (_, sink) = run(c);
     let mut got: Vec<(String, String)> = sink.edges.clone();
     got.sort();

@@ -473,6 +473,9 @@ fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
         block_private: true,
         body_budget: 1 << 20,
         max_header_bytes: trawl::config::defaults::MAX_HEADER_BYTES,
+        headers: Default::default(),
+        cookies: None,
+        root_certs: Vec::new(),
     })
     .expect("client");
     // A page that redirects to a name of this machine (an IP literal would be refused by the link
@@ -498,4 +501,42 @@ fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
         (None, Some(ErrorClass::PrivateAddress))
     );
     assert_eq!(server.total_requests(), 0);
+}
+
+/// trawl has no public home, so the default User-Agent names trawl and its version and nothing
+/// else (it once pointed at a registry page that does not exist); an operator's own contact goes
+/// in with --user-agent, unchanged, robots.txt and pages alike.
+#[test]
+fn the_default_user_agent_points_nowhere_false_and_an_operators_own_is_sent_as_given() {
+    let mut site = Site::new();
+    site.response("/robots.txt", Response::text("User-agent: *\nAllow: /\n"));
+    site.page("/", "<title>home</title>");
+    let server = site.serve();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out.csv");
+    crate::common::cli::assert_trawl()
+        .args(["-q", "-o"])
+        .arg(&out)
+        .arg(server.url("/"))
+        .assert()
+        .success();
+    let sent: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("user-agent").unwrap_or("").to_owned())
+        .collect();
+    let ours = format!("trawl/{}", env!("CARGO_PKG_VERSION"));
+    assert_eq!(sent, vec![ours.clone(), ours], "robots.txt and the page");
+
+    server.clear_log();
+    let theirs = "trawl/0.1 (+mailto:ops@example.org)";
+    crate::common::cli::assert_trawl()
+        .args(["-q", "--user-agent", theirs, "-o"])
+        .arg(dir.path().join("again.csv"))
+        .arg(server.url("/"))
+        .assert()
+        .success();
+    for r in server.requests() {
+        assert_eq!(r.header("user-agent"), Some(theirs), "{}", r.path);
+    }
 }

@@ -1936,6 +1936,7 @@ fn a_joiner_with_other_rules_is_refused_naming_the_option() {
         &["--delay", "300"],
         &["--per-host", "1"],
         &["--user-agent", "other/1"],
+        &["--robots-agent", "OtherBot"],
         &["--retries", "0"],
         &["--max-retry-after", "3"],
         &["--only-new"],

@@ -261,3 +261,213 @@ fn the_url_can_come_from_the_environment_and_its_password_is_never_shown() {
     assert!(text.contains("TRAWL_REDIS"), "{text}");
     assert!(!text.contains("s3cret-from-env"), "{text}");
 }
+
+/// Issue 19 item 1 across processes: the seed's redirect to another host widens the scope of the
+/// process that followed it, and a process that joins later learns it from the shared frontier
+/// (a page handed out is in the run's scope), so it follows the links of that host's pages too.
+#[test]
+fn a_seed_redirect_widens_the_scope_of_every_process_of_a_shared_crawl() {
+    let gate = Gate::default();
+    let mut news = Site::new();
+    news.response("/robots.txt", Response::not_found());
+    news.page(
+        "/",
+        "<title>front</title><a href=\"/a\">a</a><a href=\"/b\">b</a>",
+    );
+    let g = gate.clone();
+    news.route("/a", move |_| {
+        g.pass();
+        Response::html("<title>a</title>")
+    });
+    news.page("/b", "<title>b</title><a href=\"/c\">c</a>");
+    news.page("/c", "<title>c</title>");
+    let news = news.serve_on("127.0.0.2");
+    let mut seed_site = Site::new();
+    seed_site.response("/robots.txt", Response::not_found());
+    seed_site.response("/", Response::redirect(301, &news.url("/")));
+    let seed_site = seed_site.serve();
+    let seed = format!("http://localhost:{}/", seed_site.addr().port());
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let (first_out, second_out) = (dir.path().join("1.csv"), dir.path().join("2.csv"));
+    let common = [
+        "--redis",
+        url.as_str(),
+        "--crawl-id",
+        "widen",
+        // A delay: a host's job goes only to a free worker, so the held process takes no more.
+        "--delay",
+        "50",
+        "--per-host",
+        "2",
+        "-w",
+        "1",
+        "--max-depth",
+        "2",
+    ];
+    // The first process follows the seed's redirect, then holds /a at the gate.
+    let mut first_args = common.to_vec();
+    first_args.extend(["-o", first_out.to_str().expect("p"), &seed]);
+    let first = trawl(&first_args).spawn().expect("spawn");
+    assert!(news.wait_for_count("/a", 1, GUARD), "the first reached /a");
+    // The second never saw the redirect: it takes /b, and follows /b's link to /c.
+    let mut second_args = common.to_vec();
+    second_args.extend(["-o", second_out.to_str().expect("p"), &seed]);
+    let second = trawl(&second_args).spawn().expect("spawn");
+    let followed = news.wait_for_count("/c", 1, GUARD);
+    if !followed {
+        gate.open();
+        let o2 = wait_output(second, GUARD);
+        panic!("/c was not followed: {:?}\n{}", news.paths(), stderr(&o2));
+    }
+    gate.open();
+    let (o1, o2) = (wait_output(first, GUARD), wait_output(second, GUARD));
+    assert_eq!(o1.status.code(), Some(0), "{}", stderr(&o1));
+    assert_eq!(o2.status.code(), Some(0), "{}", stderr(&o2));
+    assert_eq!(
+        urls(&first_out),
+        BTreeSet::from([seed.clone(), news.url("/a")])
+    );
+    assert_eq!(
+        urls(&second_out),
+        BTreeSet::from([news.url("/b"), news.url("/c")])
+    );
+    for path in ["/", "/a", "/b", "/c"] {
+        assert_eq!(news.count(path), 1, "{path}");
+    }
+}
+
+/// Issue 19 item 2 in a shared crawl: a robots.txt answering 503 once is asked again (through the
+/// script's `robots_later`, after the backoff) and obeyed; the host is not lost for the run.
+#[test]
+fn a_robots_txt_answering_503_once_is_asked_again_in_a_shared_crawl() {
+    let asked = Arc::new(Mutex::new(0usize));
+    let a = asked.clone();
+    let mut site = Site::new();
+    site.route("/robots.txt", move |_| {
+        let mut n = a.lock().unwrap_or_else(|e| e.into_inner());
+        *n += 1;
+        if *n == 1 {
+            Response::new(503).body("busy")
+        } else {
+            Response::text("User-agent: *\nDisallow: /private\n")
+        }
+    });
+    site.page(
+        "/",
+        "<title>home</title><a href=\"/news\">n</a><a href=\"/private/1\">p</a>",
+    );
+    site.page("/news", "<title>news</title>");
+    let site = site.serve();
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out.csv");
+    let seed = site.url("/");
+    let o = run(&[
+        "--redis",
+        url.as_str(),
+        "--crawl-id",
+        "robots-again",
+        "--delay",
+        "0",
+        "--retries",
+        "2",
+        "-o",
+        out.to_str().expect("p"),
+        &seed,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(site.count("/robots.txt"), 2, "{:?}", site.paths());
+    assert_eq!(site.paths()[..2], ["/robots.txt", "/robots.txt"]);
+    assert_eq!(site.count("/news"), 1);
+    assert_eq!(site.count("/private/1"), 0);
+    let mut r = csv::Reader::from_path(&out).expect("csv");
+    let rows: Vec<(String, String)> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            (rec[0].to_owned(), rec[12].to_owned())
+        })
+        .collect();
+    let mut rows = rows;
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            (seed.clone(), String::new()),
+            (site.url("/news"), String::new()),
+            (site.url("/private/1"), "robots".to_owned()),
+        ]
+    );
+}
+
+/// Issue 19 item 9 in a shared crawl: a host answering 429 to everything is given up by the
+/// script once a pause would pass `--max-host-pause` (1 s: at the first trip, no pause waited);
+/// its other pages get `host_gave_up` rows without a request, the other host is whole.
+#[test]
+fn a_host_answering_429_to_everything_is_given_up_in_a_shared_crawl() {
+    let mut refusing = Site::new();
+    refusing.response("/robots.txt", Response::not_found());
+    refusing.fallback(|_| Response::new(429));
+    let refusing = refusing.serve_on("127.0.0.2");
+    let mut good = Site::new();
+    good.page("/", "<title>up</title><a href=\"/more\">m</a>");
+    good.page("/more", "<title>more</title>");
+    let good = good.serve();
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("out.csv");
+    let pages: Vec<String> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|p| refusing.url(&format!("/{p}")))
+        .collect();
+    let good_seed = good.url("/");
+    let mut args = vec![
+        "--redis",
+        url.as_str(),
+        "--crawl-id",
+        "gave-up",
+        "--delay",
+        "0",
+        "--retries",
+        "0",
+        "--per-host",
+        "1",
+        "--max-host-pause",
+        "1",
+        "-o",
+        out.to_str().expect("p"),
+        &good_seed,
+    ];
+    args.extend(pages.iter().map(String::as_str));
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert_eq!(refusing.paths(), ["/robots.txt", "/a", "/b", "/c"]);
+    let mut r = csv::Reader::from_path(&out).expect("csv");
+    let rows: BTreeSet<(String, String, String)> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            (rec[0].to_owned(), rec[4].to_owned(), rec[12].to_owned())
+        })
+        .collect();
+    let mut want = BTreeSet::from([
+        (good_seed.clone(), "200".to_owned(), String::new()),
+        (good.url("/more"), "200".to_owned(), String::new()),
+    ]);
+    for p in &pages[..3] {
+        want.insert((p.clone(), "429".into(), "http".into()));
+    }
+    for p in &pages[3..] {
+        want.insert((p.clone(), String::new(), "host_gave_up".into()));
+    }
+    assert_eq!(rows, want);
+    assert!(
+        stderr(&o).contains(&format!("{} (it kept answering 429/503", refusing.host())),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -21,6 +21,7 @@ fn rules() -> Rules {
         max_pages: None,
         max_pages_per_host: None,
         max_retry_after: Duration::from_secs(10),
+        max_host_pause: Duration::from_secs(300),
     }
 }
 
@@ -855,6 +856,7 @@ fn continuation(to: &str, from: &str, status: u16) -> Continuation {
         from: url(from),
         status,
         hops: 1,
+        seen: Vec::new(),
         started: chrono::Utc::now(),
         elapsed: 5 * MS,
     }
@@ -1073,4 +1075,104 @@ fn a_host_is_ready_at_any_now_passed_in() {
     let mut s = sched(rules(), &["http://a.test/"]);
     assert_eq!(names(&drain(&mut s, t0, true)), ["fetch http://a.test/"]);
     assert_eq!(s.next_wake(), None, "no timer the caller never set");
+}
+
+// Issue 19: robots.txt retried through the scheduler; a host given up after --max-host-pause.
+
+#[test]
+fn a_failed_robots_txt_is_asked_again_at_its_moment_before_anything_else() {
+    let mut s = sched(robots_on(), &["http://a.test/"]);
+    let a = origin("http://a.test/");
+    let t0 = Instant::now();
+    let first = only(drain(&mut s, t0, true));
+    assert!(matches!(&first, Next::Job(Job::Robots { attempt: 0, .. })));
+    s.answered(&a, Answered::Robots, Some(503), None, t0 + MS);
+    s.robots_later(&a, url("http://a.test/"), 1, t0 + 600 * MS);
+    assert!(
+        drain(&mut s, t0 + 599 * MS, true).is_empty(),
+        "nothing of the host before the retry's moment"
+    );
+    assert_eq!(s.next_wake(), Some(t0 + 600 * MS));
+    assert!(!s.is_done());
+    let again = only(drain(&mut s, t0 + 600 * MS, true));
+    assert!(matches!(&again, Next::Job(Job::Robots { attempt: 1, .. })));
+    assert_eq!(s.counts().retries, 1);
+    assert_eq!(s.counts().resources, 2);
+    // Taken back on a stop: the same attempt goes out again.
+    s.take_back(job(again));
+    assert_eq!(s.counts().retries, 0);
+    let again = only(drain(&mut s, t0 + 700 * MS, true));
+    assert!(matches!(&again, Next::Job(Job::Robots { attempt: 1, .. })));
+    s.answered(&a, Answered::Robots, None, None, t0 + 800 * MS);
+    s.robots_known(&a, disallow_private());
+    assert_eq!(
+        names(&drain(&mut s, t0 + 800 * MS, true)),
+        ["fetch http://a.test/"]
+    );
+}
+
+#[test]
+fn a_host_whose_pauses_would_pass_max_host_pause_is_given_up_and_its_pages_become_rows() {
+    let a = origin("http://a.test/");
+    let mut s = busy_host(Duration::from_secs(10), 7);
+    s.rules.max_host_pause = Duration::from_secs(12);
+    meet(&mut s, "http://b.test/");
+    s.offer(links(&["http://b.test/1"]), 0, None, false);
+    let t0 = Instant::now();
+    let mut first = names(&drain(&mut s, t0, true));
+    first.sort();
+    assert_eq!(
+        first,
+        [
+            "fetch http://a.test/1",
+            "fetch http://a.test/2",
+            "fetch http://a.test/3",
+            "fetch http://b.test/1"
+        ]
+    );
+    // The first trip pauses 5 s (5 <= 12).
+    for _ in 0..3 {
+        s.answered(&a, Answered::Robots, Some(429), None, t0 + SEC);
+    }
+    assert!(s.counts().gave_up.is_empty());
+    let t = t0 + 6 * SEC;
+    assert_eq!(
+        names(&drain(&mut s, t, true)),
+        [
+            "fetch http://a.test/4",
+            "fetch http://a.test/5",
+            "fetch http://a.test/6"
+        ]
+    );
+    // The second would pause 10 s more: 15 s > 12 s, the host is given up, no timer set.
+    let entry4 = entry("http://a.test/4", 0);
+    for _ in 0..3 {
+        s.answered(&a, Answered::Robots, Some(429), None, t + SEC);
+    }
+    assert_eq!(
+        s.counts().gave_up.iter().collect::<Vec<_>>(),
+        ["http://a.test:80"]
+    );
+    assert_eq!(s.next_wake(), None, "no pause to wait out");
+    // A page of it waiting for a retry and the rest of its queue: rows, no request.
+    s.retry_later(entry4, 1, t + 2 * SEC);
+    assert_eq!(
+        names(&drain(&mut s, t + SEC, true)),
+        [
+            "row Some(HostGaveUp) http://a.test/4",
+            "row Some(HostGaveUp) http://a.test/7"
+        ]
+    );
+    assert_eq!(s.counts().requested, 7, "nothing more was requested");
+    // Links to it later become rows too; the other host goes on.
+    offer(&mut s, &["http://a.test/8", "http://b.test/2"]);
+    let mut later = names(&drain(&mut s, t + 2 * SEC, true));
+    later.sort();
+    assert_eq!(
+        later,
+        [
+            "fetch http://b.test/2",
+            "row Some(HostGaveUp) http://a.test/8"
+        ]
+    );
 }

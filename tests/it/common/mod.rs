@@ -9,3 +9,4 @@ pub mod cli;
 pub mod harness;
 pub mod redis;
 pub mod server;
+pub mod tls;

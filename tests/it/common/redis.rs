@@ -133,6 +133,16 @@ impl Tls {
         self.dir.path().join("ca.pem")
     }
 
+    /// The server certificate for 127.0.0.1 (PEM), signed by [`Tls::ca`].
+    pub fn cert(&self) -> PathBuf {
+        self.dir.path().join("srv.pem")
+    }
+
+    /// The server certificate's private key (PEM).
+    pub fn key(&self) -> PathBuf {
+        self.dir.path().join("srv.key")
+    }
+
     fn file(&self, name: &str) -> String {
         self.dir.path().join(name).display().to_string()
     }

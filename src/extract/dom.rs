@@ -16,6 +16,7 @@ use super::Extracted;
 use crate::meta::RawMeta;
 use crate::url_norm::http_url;
 
+pub mod dates;
 pub mod meta;
 
 const HTML_NS: &str = "http://www.w3.org/1999/xhtml";
@@ -32,7 +33,7 @@ pub fn extract_with_meta(html: &str, page_url: &Url) -> (Extracted, RawMeta) {
     let document = Html::parse_document(html);
     (
         extract_parsed(&document, page_url),
-        meta::raw_meta(&document),
+        meta::raw_meta(&document, page_url),
     )
 }
 

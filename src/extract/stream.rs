@@ -164,13 +164,30 @@ pub fn extract(html: &str, page_url: &Url) -> Option<Extracted> {
 /// (the rules of the `meta` submodule on top of the module's). When `Some`, it equals
 /// [`super::dom::extract_with_meta`].
 pub fn extract_with_meta(html: &str, page_url: &Url) -> Option<(Extracted, RawMeta)> {
+    let (extracted, raw, body_needed) = read_with_meta(html, page_url)?;
+    // The body's date pieces need the tree: the DOM reads them.
+    (!body_needed).then_some((extracted, raw))
+}
+
+/// The stream's reading of the pieces it reads itself (the head, JSON-LD, `<html lang>`; `body`
+/// left empty), even on a page whose body must be read for dates, where [`extract_with_meta`]
+/// declines: for the agreement tests, which hold it equal to the DOM's pieces without `body`
+/// on every page. `None` when the stream cannot be sure.
+pub fn extract_with_meta_before_body(html: &str, page_url: &Url) -> Option<(Extracted, RawMeta)> {
+    read_with_meta(html, page_url).map(|(extracted, raw, _)| (extracted, raw))
+}
+
+/// The title, links and pieces, and whether the body must be read for dates (the DOM's job).
+fn read_with_meta(html: &str, page_url: &Url) -> Option<(Extracted, RawMeta, bool)> {
     if memchr::memchr(0, html.as_bytes()).is_some() {
         return None;
     }
     let html = normalize_newlines(html);
     let mut scan = scan(&html, true)?;
     let raw = scan.meta.take()?.finish();
-    Some((resolve_links(scan, &html, page_url), raw))
+    let body_needed =
+        crate::meta::needs_body_dates(&raw, page_url) && meta::may_have_body_dates(&html);
+    Some((resolve_links(scan, &html, page_url), raw, body_needed))
 }
 
 /// The scan's title and its resolved, deduplicated links.
@@ -237,6 +254,11 @@ pub fn scan_hrefs_with_meta(
     let html = normalize_newlines(html);
     let mut scan = scan(&html, true)?;
     let raw = scan.meta.take()?.finish();
+    // The body's date pieces need the tree: the DOM reads them (before `robots` and any
+    // `each`, as on every other way to `None`).
+    if crate::meta::needs_body_dates(&raw, page_url) && meta::may_have_body_dates(&html) {
+        return None;
+    }
     robots(&scan.robots);
     Some((scan.visit(&html, page_url, each), raw))
 }

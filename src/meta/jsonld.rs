@@ -30,7 +30,49 @@ fn parse_block(text: &str) -> Option<Value> {
             s = inner.strip_suffix(close).unwrap_or(inner).trim();
         }
     }
-    serde_json::from_str(s).ok()
+    serde_json::from_str(s)
+        .ok()
+        .or_else(|| serde_json::from_str(&repair(s)?).ok())
+}
+
+/// What content systems get wrong in hand-built JSON-LD, mended so the block parses: raw line
+/// breaks and tabs inside strings (escaped) and trailing commas before `}` or `]` (dropped).
+/// `None` when there is nothing to mend.
+fn repair(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut changed = false;
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                '\n' | '\r' | '\t' => {
+                    changed = true;
+                    out.push_str(match c {
+                        '\n' => "\\n",
+                        '\r' => "\\r",
+                        _ => "\\t",
+                    });
+                    continue;
+                }
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if c == ',' {
+            let next = chars[i + 1..].iter().find(|n| !n.is_whitespace());
+            if matches!(next, Some('}' | ']')) {
+                changed = true;
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    changed.then_some(out)
 }
 
 fn flatten(value: Value, out: &mut Vec<Value>, depth: usize) {
@@ -105,26 +147,70 @@ fn has_type(entity: &Value, test: fn(&str) -> bool) -> bool {
     types(entity).into_iter().any(test)
 }
 
+/// Types that describe the site, its publisher, people or page furniture, never a page's
+/// content: WebSite, Person, the organizations, BreadcrumbList, the WP* page parts, and the
+/// small things they hold (SearchAction, ImageObject logos, ContactPoint, ...).
+fn is_furniture_type(t: &str) -> bool {
+    is_organization_type(t)
+        || matches!(
+            t,
+            "WebSite"
+                | "Person"
+                | "BreadcrumbList"
+                | "ListItem"
+                | "SiteNavigationElement"
+                | "WPHeader"
+                | "WPFooter"
+                | "WPSideBar"
+                | "WPAdBlock"
+                | "SearchAction"
+                | "EntryPoint"
+                | "ImageObject"
+                | "ContactPoint"
+                | "PostalAddress"
+                | "Place"
+                | "Brand"
+                | "Comment"
+                | "Rating"
+                | "AggregateRating"
+                | "Offer"
+        )
+}
+
+/// Is the entity furniture (every type it has is a furniture type)? An entity without a type is
+/// not.
+fn is_furniture(entity: &Value) -> bool {
+    let types = types(entity);
+    !types.is_empty() && types.into_iter().all(is_furniture_type)
+}
+
 /// The page's main entity: see the rule in the [`crate::meta`] docs. `targets` are the page URL
-/// and the canonical URL, without fragments.
+/// and the canonical URL, without fragments. When any entity is content (not furniture), only
+/// content entities are candidates: a WebSite or an Organization naming the home page is never
+/// the main entity of a page that has an article.
 pub(crate) fn main_entity<'a>(
     entities: &'a [Value],
     page: &Url,
     targets: &[Url],
 ) -> Option<&'a Value> {
     let names_page = |v: Option<&Value>| refers_to(v, page, targets);
-    entities
-        .iter()
+    let any_content = entities.iter().any(|e| !is_furniture(e));
+    let candidates = || {
+        entities
+            .iter()
+            .filter(move |e| !any_content || !is_furniture(e))
+    };
+    candidates()
         .find(|e| names_page(e.get("mainEntityOfPage")))
         .or_else(|| {
-            entities.iter().find(|e| {
+            candidates().find(|e| {
                 !has_type(e, is_webpage_type)
                     && (names_page(e.get("url")) || names_page(e.get("@id")))
             })
         })
-        .or_else(|| entities.iter().find(|e| has_type(e, is_article_type)))
-        .or_else(|| entities.iter().find(|e| has_type(e, is_webpage_type)))
-        .or_else(|| entities.first())
+        .or_else(|| candidates().find(|e| has_type(e, is_article_type)))
+        .or_else(|| candidates().find(|e| has_type(e, is_webpage_type)))
+        .or_else(|| candidates().next())
 }
 
 /// Whether `v` (a URL string, an object with `@id` or `url`, or an array of those) names one of

@@ -3,9 +3,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use url::Url;
 
-use super::{build, DateSource, Meta, RawMeta, META_COLUMNS};
+use super::{build, BodyDates, DateRole, DateSource, Meta, RawMeta, META_COLUMNS};
 
-pub(super) const PAGE: &str = "https://news.example/2026/11/30/story";
+pub(super) const PAGE: &str = "https://news.example/world/story";
 
 pub(super) fn fetched() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0)
@@ -77,12 +77,27 @@ fn date_source_names() {
     let names = [
         DateSource::JsonLd,
         DateSource::Meta,
+        DateSource::Microdata,
         DateSource::Time,
         DateSource::Sitemap,
         DateSource::Feed,
+        DateSource::Url,
+        DateSource::Text,
     ]
     .map(DateSource::as_str);
-    assert_eq!(names, ["jsonld", "meta", "time", "sitemap", "feed"]);
+    assert_eq!(
+        names,
+        [
+            "jsonld",
+            "meta",
+            "microdata",
+            "time",
+            "sitemap",
+            "feed",
+            "url",
+            "text"
+        ]
+    );
 }
 
 #[test]
@@ -90,7 +105,8 @@ fn published_from_jsonld() {
     let m = run(&with_ld(&[
         r#"{"@type":"NewsArticle","datePublished":"2026-11-30T14:05:00+01:00"}"#,
     ]));
-    assert_eq!(m.published, "2026-11-30T13:05:00Z");
+    // The publisher's offset is kept.
+    assert_eq!(m.published, "2026-11-30T14:05:00+01:00");
     assert_eq!(m.date_source, "jsonld");
 }
 
@@ -157,13 +173,19 @@ fn non_iso_meta_date() {
 #[test]
 fn published_from_article_time() {
     let raw = RawMeta {
-        article_times: vec!["garbage".into(), "2026-11-30T09:00:00-05:00".into()],
+        body: BodyDates {
+            times: vec![
+                (DateRole::Published, "garbage".into()),
+                (DateRole::Published, "2026-11-30T09:00:00-05:00".into()),
+            ],
+            ..BodyDates::default()
+        },
         ..RawMeta::default()
     };
     let m = run(&raw);
     assert_eq!(
         (m.published.as_str(), m.date_source.as_str()),
-        ("2026-11-30T14:00:00Z", "time")
+        ("2026-11-30T09:00:00-05:00", "time")
     );
 }
 
@@ -206,14 +228,14 @@ fn modified_jsonld_then_meta() {
         ("og:updated_time", "2026-12-01T09:00:00+0100"),
         ("dcterms.modified", "2026-01-01"),
     ]));
-    assert_eq!(m.modified, "2026-12-01T08:00:00Z");
+    assert_eq!(m.modified, "2026-12-01T09:00:00+01:00");
     assert_eq!(m.date_source, "");
 }
 
 #[test]
 fn graph_with_nested_author_arrays() {
     let m = run(&with_ld(&[r#"{"@context":"https://schema.org","@graph":[
-        {"@type":"WebPage","@id":"https://news.example/2026/11/30/story","name":"Page"},
+        {"@type":"WebPage","@id":"https://news.example/world/story","name":"Page"},
         {"@type":"NewsArticle","headline":"Graph story",
          "author":[[{"@type":"Person","name":"Ann Lee"}],[{"@type":"Person","name":"Bo Kim"},"Ann Lee"]]}
     ]}"#]));
@@ -225,7 +247,7 @@ fn graph_with_nested_author_arrays() {
 #[test]
 fn graph_author_reference_resolved_by_id() {
     let m = run(&with_ld(&[r##"{"@graph":[
-        {"@type":"Article","mainEntityOfPage":{"@id":"https://news.example/2026/11/30/story"},
+        {"@type":"Article","mainEntityOfPage":{"@id":"https://news.example/world/story"},
          "author":{"@id":"https://news.example/#/person/1"},"publisher":{"@id":"#org"}},
         {"@type":"Person","@id":"https://news.example/#/person/1","name":"Cy Dee"},
         {"@type":"Organization","@id":"#org","name":"Example News"}
@@ -247,7 +269,7 @@ fn reportage_news_article_is_an_article() {
 fn main_entity_of_page_beats_the_first_article() {
     let m = run(&with_ld(&[
         r#"{"@type":"NewsArticle","headline":"Related","url":"https://news.example/other"}"#,
-        r#"{"@type":"NewsArticle","headline":"This one","mainEntityOfPage":"https://news.example/2026/11/30/story/"}"#,
+        r#"{"@type":"NewsArticle","headline":"This one","mainEntityOfPage":"https://news.example/world/story/"}"#,
     ]));
     assert_eq!(m.headline, "This one");
 }
@@ -265,7 +287,7 @@ fn url_matching_the_canonical_picks_the_entity() {
 #[test]
 fn webpage_url_does_not_make_it_the_main_entity() {
     let m = run(&with_ld(&[
-        r#"{"@type":"WebPage","url":"https://news.example/2026/11/30/story","name":"Page"}"#,
+        r#"{"@type":"WebPage","url":"https://news.example/world/story","name":"Page"}"#,
         r#"{"@type":"Article","headline":"The article"}"#,
     ]));
     assert_eq!(m.kind, "Article");
@@ -292,7 +314,7 @@ fn schema_prefixed_and_array_types() {
 #[test]
 fn broken_jsonld_skipped_and_the_next_block_used() {
     let m = run(&with_ld(&[
-        r#"{"@type":"NewsArticle","headline":"Broken",}"#,
+        r#"{"@type":"NewsArticle","headline":"Broken""#,
         r#"<!-- {"@type":"NewsArticle","headline":"Second","datePublished":"2026-11-30"} -->"#,
     ]));
     assert_eq!(m.headline, "Second");
@@ -329,7 +351,7 @@ fn graph_holder_with_a_type_is_an_entity_and_cdata_is_unwrapped() {
 fn main_entity_of_page_array_and_relative_id() {
     let m = run(&with_ld(&[
         r#"{"@type":"NewsArticle","headline":"First"}"#,
-        r#"{"@type":"NewsArticle","headline":"Mine","mainEntityOfPage":[{"@id":"/2026/11/30/story"}]}"#,
+        r#"{"@type":"NewsArticle","headline":"Mine","mainEntityOfPage":[{"@id":"/world/story"}]}"#,
     ]));
     assert_eq!(m.headline, "Mine");
 }
@@ -337,7 +359,7 @@ fn main_entity_of_page_array_and_relative_id() {
 #[test]
 fn fragment_ids_do_not_name_the_page() {
     let m = run(&with_ld(&[
-        r##"{"@type":"ImageObject","@id":"https://news.example/2026/11/30/story#image","headline":"Image"}"##,
+        r##"{"@type":"ImageObject","@id":"https://news.example/world/story#image","headline":"Image"}"##,
         r#"{"@type":"NewsArticle","headline":"Article"}"#,
     ]));
     assert_eq!(m.headline, "Article");

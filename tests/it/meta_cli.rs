@@ -56,7 +56,7 @@ fn meta_adds_twelve_columns_and_counts_other_canonicals() {
     assert_eq!(rows.len(), 2, "the AMP copy is a row too");
     let story = &rows[1];
     assert_eq!(&story[0], server.url("/story"));
-    assert_eq!(&story[13], "2026-11-30T13:05:00Z");
+    assert_eq!(&story[13], "2026-11-30T14:05:00+01:00");
     assert_eq!(&story[15], "meta");
     assert_eq!(&story[18], server.url("/story"));
     assert_eq!(&story[19], "en");
@@ -130,7 +130,7 @@ fn meta_with_state_writes_the_columns() {
         reader.records().collect::<Result<_, _>>().expect("rows");
     rows.sort_by(|a, b| a[0].cmp(&b[0]));
     assert_eq!(rows.len(), 2);
-    assert_eq!(&rows[1][13], "2026-11-30T13:05:00Z");
+    assert_eq!(&rows[1][13], "2026-11-30T14:05:00+01:00");
     assert_eq!(&rows[0][18], server.url("/story"));
 }
 
@@ -190,7 +190,7 @@ fn resumed_meta_crawl(dedup: bool) {
     // The story's row came back from the state, its metadata with it.
     let story = rows.last().expect("story row");
     assert_eq!(&story[0], server.url("/story"));
-    assert_eq!(&story[13], "2026-11-30T13:05:00Z");
+    assert_eq!(&story[13], "2026-11-30T14:05:00+01:00");
     assert_eq!(&story[23], "Story");
     if dedup {
         // The AMP copy's canonical URL had its row before the stop: none for the copy.

@@ -87,7 +87,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
         (
             "/graph.html",
             meta([
-                "2026-11-30T13:05:00Z",
+                "2026-11-30T14:05:00+01:00",
                 "2026-11-30T16:30:00Z",
                 "jsonld",
                 "Ada Lovelace; Grace Hopper",
@@ -122,7 +122,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
         (
             "/disagree.html",
             meta([
-                "2026-11-25T13:00:00Z",
+                "2026-11-25T08:00:00-05:00",
                 "",
                 "jsonld",
                 "LD Author",
@@ -157,7 +157,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
             "/dublin-core.html",
             meta([
                 "2023-01-02",
-                "2023-01-05T09:00:00Z",
+                "2023-01-05T10:00:00+01:00",
                 "meta",
                 "",
                 "",
@@ -208,7 +208,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
             "/time-only.html",
             meta([
                 "2026-11-29T08:30:00Z",
-                "",
+                "2026-11-29T09:00:00Z",
                 "time",
                 "",
                 "",
@@ -242,7 +242,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
             "/non-iso.html",
             meta([
                 "2015-11-28T05:36:00",
-                "2026-11-30T13:05:00Z",
+                "2026-11-30T14:05:00+01:00",
                 "meta",
                 "",
                 "",
@@ -275,7 +275,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
         (
             "/cyrillic.html",
             meta([
-                "2026-11-30T06:00:00Z",
+                "2026-11-30T09:00:00+03:00",
                 "",
                 "meta",
                 "Иван Петров",
@@ -292,7 +292,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
         (
             "/japanese.html",
             meta([
-                "2026-11-30T01:00:00Z",
+                "2026-11-30T10:00:00+09:00",
                 "",
                 "jsonld",
                 "山田太郎; 佐藤花子",
@@ -344,7 +344,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
         (
             "/news/sitemap-only.html",
             meta([
-                "2026-11-30T04:00:00Z",
+                "2026-11-30T06:00:00+02:00",
                 "",
                 "sitemap",
                 "",
@@ -361,7 +361,7 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
         (
             "/feed-only.html",
             meta([
-                "2026-11-29T20:10:00Z",
+                "2026-11-29T21:10:00+01:00",
                 "",
                 "feed",
                 "",
@@ -372,6 +372,102 @@ fn expected(base: &str) -> Vec<(&'static str, Meta)> {
                 "",
                 "",
                 "",
+                "",
+            ]),
+        ),
+        // A WordPress post without structured dates: the article's <time>s (published, and
+        // the `updated` one as modified), with the publisher's offset; not the site header's
+        // "today", the post navigation's, a comment's or the sidebar calendar's.
+        (
+            "/wordpress.html",
+            meta([
+                "2026-11-20T09:15:00+09:00",
+                "2026-11-21T10:00:00+09:00",
+                "time",
+                "",
+                "",
+                "",
+                "en-US",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]),
+        ),
+        // Microdata in the body: the story's datePublished/dateModified, not a comment's or a
+        // most-read teaser's, nor the navigation's date.
+        (
+            "/microdata.html",
+            meta([
+                "2026-11-18T07:00:00-05:00",
+                "2026-11-18T12:30:00-05:00",
+                "microdata",
+                "",
+                "",
+                "",
+                "en",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]),
+        ),
+        // Only visible text: the byline's day-first date (German), the "Aktualisiert" one as
+        // modified; not the masthead's today, a related list's, the story's text or the footer.
+        (
+            "/byline-text.html",
+            meta([
+                "2026-11-16",
+                "2026-11-17",
+                "text",
+                "",
+                "",
+                "",
+                "de",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]),
+        ),
+        // The day in the URL path, not the related list's <time> or the header's today.
+        (
+            "/2026/11/15/url-dated.html",
+            meta([
+                "2026-11-15",
+                "",
+                "url",
+                "",
+                "",
+                "",
+                "en",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ]),
+        ),
+        // More meta names (ISO basic form; a Unix date with a zone abbreviation), almost-JSON
+        // JSON-LD (trailing commas, a raw line break in a string) whose main entity is the
+        // article, not the WebSite or the Organization listed first.
+        (
+            "/metanames.html",
+            meta([
+                "2026-11-14T08:30:00+01:00",
+                "2026-11-14T09:45:00+01:00",
+                "meta",
+                "Di Writer",
+                "",
+                "",
+                "en-GB",
+                "NewsArticle",
+                "",
+                "",
+                "Meta names and almost-JSON",
                 "",
             ]),
         ),

@@ -1,11 +1,13 @@
 //! The reference reading of the metadata pieces ([`RawMeta`]) from the parsed tree: the
 //! document element's `lang`; the `<meta>` and `<link>` elements among the descendants of the
 //! first HTML `<head>` of the tree (template contents excluded, as everywhere in `dom`); the text
-//! of every `<script type="application/ld+json">` of the document; the `datetime` of every
-//! `<time>` with an HTML `<article>` ancestor. The stream's reading
+//! of every `<script type="application/ld+json">` of the document; and, only when those give no
+//! publication date (`crate::meta::needs_body_dates`), the body's date pieces
+//! (`super::dates`). The stream's reading
 //! (`super::super::stream::meta`) must equal this one whenever it answers.
 
 use scraper::{ElementRef, Html, Node};
+use url::Url;
 
 use super::{html_elements_in_tree_order, HTML_NS};
 use crate::meta::RawMeta;
@@ -42,8 +44,8 @@ pub fn link_pair<'a>(attr: impl Fn(&str) -> Option<&'a str>) -> Option<(String, 
     Some((attr("rel")?.to_ascii_lowercase(), attr("href")?.to_owned()))
 }
 
-/// The metadata pieces of a parsed document.
-pub fn raw_meta(document: &Html) -> RawMeta {
+/// The metadata pieces of a parsed document served at `page_url`.
+pub fn raw_meta(document: &Html, page_url: &Url) -> RawMeta {
     let mut raw = RawMeta {
         html_lang: document
             .root_element()
@@ -53,7 +55,8 @@ pub fn raw_meta(document: &Html) -> RawMeta {
         ..RawMeta::default()
     };
     let mut head_seen = false;
-    for element in html_elements_in_tree_order(document) {
+    let elements = html_elements_in_tree_order(document);
+    for &element in &elements {
         let value = element.value();
         match value.name() {
             "head" if !head_seen => {
@@ -66,12 +69,11 @@ pub fn raw_meta(document: &Html) -> RawMeta {
                     raw.jsonld.push(text);
                 }
             }
-            "time" if has_article_ancestor(element) => {
-                raw.article_times
-                    .extend(value.attr("datetime").map(str::to_owned));
-            }
             _ => {}
         }
+    }
+    if crate::meta::needs_body_dates(&raw, page_url) {
+        raw.body = super::dates::body_dates(&elements);
     }
     raw
 }
@@ -97,19 +99,13 @@ fn head_pieces(head: ElementRef<'_>, raw: &mut RawMeta) {
     }
 }
 
-fn has_article_ancestor(element: ElementRef<'_>) -> bool {
-    element.ancestors().any(|node| {
-        ElementRef::wrap(node)
-            .is_some_and(|e| &*e.value().name.ns == HTML_NS && e.value().name() == "article")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn raw(html: &str) -> RawMeta {
-        raw_meta(&Html::parse_document(html))
+        let page = Url::parse("https://example.com/a").expect("url");
+        raw_meta(&Html::parse_document(html), &page)
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -147,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn jsonld_and_article_times() {
+    fn jsonld_and_body_dates() {
         let big = format!(
             "<script type=application/ld+json>{}</script>",
             "x".repeat(JSONLD_MAX_BYTES + 1)
@@ -159,6 +155,14 @@ mod tests {
              <body><script type=application/ld+json>[1]</script>"
         ));
         assert_eq!(got.jsonld, ["{\"a\":\"&amp;\"}", "[1]"]);
-        assert_eq!(got.article_times, ["2026-01-02"]);
+        // The body is read (no structured date): the article's times, outside it none.
+        let published = crate::meta::DateRole::Published;
+        assert_eq!(
+            got.body.times,
+            [
+                (published, "2026-01-02".to_string()),
+                (published, "no attr".to_string())
+            ]
+        );
     }
 }

@@ -7,8 +7,7 @@
 //! The head's `<meta>` and `<link>` pieces are read by a lol_html pass of their own
 //! ([`read_head`]) that stops where the head has ended (at `<body>` at the latest), so the pass
 //! over the whole page adds only `html`, and, when a cheap look at the source shows they can
-//! exist, `script` (a `json` or a `&#` in the source) and `article`/`time[datetime]` (a `<time`
-//! and an `<article`). A JSON-LD script's text is the source between its tags, read at the
+//! exist, `script` (a `json` or a `&#` in the source). A JSON-LD script's text is the source between its tags, read at the
 //! input's end: no text handler (which makes lol_html decode text).
 //!
 //! # Where the head ends
@@ -38,9 +37,16 @@
 //!   comment).
 //!
 //! `<html lang>` is the first `lang` among the counted `<html>` start tags (later ones add their
-//! attributes to the document element). JSON-LD scripts, `<article>` and `<time>` follow the
-//! structural rules of the stream (`Scan::counts`); an `<article>` closed by another end tag
-//! than `</article>` falls back.
+//! attributes to the document element). JSON-LD scripts follow the structural rules of the
+//! stream (`Scan::counts`).
+//!
+//! # The body's dates
+//!
+//! The body's date pieces (microdata, `<time>`, byline attributes, visible text) need the
+//! tree: which part is the article, which is a sidebar or a comment. They are read only when
+//! the JSON-LD and the head give no publication date (`crate::meta::needs_body_dates`); then,
+//! if the page can hold them at all ([`may_have_body_dates`]), the stream declines and the page
+//! is read by the DOM.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -51,7 +57,7 @@ use std::rc::Rc;
 use lol_html::html_content::Element;
 use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings};
 
-use super::{apply, closed_by, handlers, on_end, start_of, Scan, Shared, Unsure, HTML_NS};
+use super::{apply, handlers, on_end, start_of, Scan, Shared, Unsure, HTML_NS};
 use crate::extract::dom::meta::{is_jsonld_type, link_pair, meta_pairs, JSONLD_MAX_BYTES};
 use crate::meta::RawMeta;
 
@@ -189,8 +195,6 @@ pub(super) struct MetaScan {
     jsonld_from: Option<usize>,
     /// The source ranges of the closed JSON-LD scripts' texts, read at the input's end.
     jsonld: Vec<Range<usize>>,
-    /// Open counted `<article>` elements.
-    article_depth: u32,
 }
 
 impl MetaScan {
@@ -268,8 +272,6 @@ struct MetaSelectors {
     link: Selector,
     html: Selector,
     script: Selector,
-    article: Selector,
-    time: Selector,
 }
 
 static SELECTORS: LazyLock<Option<MetaSelectors>> = LazyLock::new(|| {
@@ -279,8 +281,6 @@ static SELECTORS: LazyLock<Option<MetaSelectors>> = LazyLock::new(|| {
         link: "link".parse().ok()?,
         html: "html".parse().ok()?,
         script: "script".parse().ok()?,
-        article: "article".parse().ok()?,
-        time: "time[datetime]".parse().ok()?,
     })
 });
 
@@ -313,6 +313,21 @@ fn may_have_jsonld(html: &str) -> bool {
             bytes
                 .get(i + 1..i + 4)
                 .is_some_and(|n| n.eq_ignore_ascii_case(b"son"))
+        })
+}
+
+/// Can the DOM's reading find date pieces in the body (`crate::extract::dom::dates`)? Only if
+/// the page has a headline, an article or a main part: a `<h1`, `<article` or `<main` tag, or a
+/// `role` attribute (`role=main`). A superset, so that when it says no the body's pieces are
+/// empty in the DOM's reading too.
+pub(super) fn may_have_body_dates(html: &str) -> bool {
+    has_tag(html, b"h1")
+        || has_tag(html, b"article")
+        || has_tag(html, b"main")
+        || memchr::memchr2_iter(b'r', b'R', html.as_bytes()).any(|i| {
+            html.as_bytes()
+                .get(i + 1..i + 4)
+                .is_some_and(|n| n.eq_ignore_ascii_case(b"ole"))
         })
 }
 
@@ -466,8 +481,8 @@ fn head_handlers<'h>(
         .append_element_content_handler(handlers(&s.link, element().element(link)))
 }
 
-/// Register the metadata handlers of the pass over the whole page (`<html lang>`, JSON-LD,
-/// article times), each only when the source can hold its elements, after reading the head's
+/// Register the metadata handlers of the pass over the whole page (`<html lang>`, JSON-LD),
+/// each only when the source can hold its elements, after reading the head's
 /// pieces with a pass of their own ([`read_head`]); `None` if the selectors failed to compile or
 /// the head pass is unsure.
 pub(super) fn add_handlers<'h>(
@@ -554,47 +569,6 @@ pub(super) fn add_handlers<'h>(
             .append_document_content_handler(
                 lol_html::DocumentContentHandlers::default().end(texts),
             );
-    }
-    // Without a `<time` there is no article time to read.
-    if has_tag(html, b"time") && has_tag(html, b"article") {
-        let article = move |el: &mut Element<'_, '_>| {
-            apply(shared, |scan| {
-                if !scan.counts(el.namespace_uri(), html, start_of(el))? {
-                    return Ok(());
-                }
-                with_meta(scan, |m| {
-                    m.article_depth += 1;
-                    Ok(())
-                })?;
-                on_end(el, shared, |scan, end| {
-                    closed_by(end, "article")?;
-                    with_meta(scan, |m| {
-                        m.article_depth = m.article_depth.saturating_sub(1);
-                        Ok(())
-                    })
-                })
-            })
-        };
-        let time = move |el: &mut Element<'_, '_>| {
-            apply(shared, |scan| {
-                if scan.meta.as_ref().is_none_or(|m| m.article_depth == 0) {
-                    return Ok(());
-                }
-                let Some(datetime) = attr(el, html, "datetime")? else {
-                    return Err(Unsure); // the selector matched an attribute the source does not show
-                };
-                if scan.counts(el.namespace_uri(), html, start_of(el))? {
-                    with_meta(scan, |m| {
-                        m.raw.article_times.push(datetime.into_owned());
-                        Ok(())
-                    })?;
-                }
-                Ok(())
-            })
-        };
-        settings = settings
-            .append_element_content_handler(handlers(&s.article, element().element(article)))
-            .append_element_content_handler(handlers(&s.time, element().element(time)));
     }
     Some(settings)
 }
@@ -692,14 +666,34 @@ mod tests {
     }
 
     #[test]
-    fn jsonld_and_times() {
+    fn jsonld() {
         let got = handled(
-            "<script type=application/ld+json>{\"a\":\"&amp;<b>\"}</script>             <body><article><h1>x</h1><time datetime=2026-01-02>d</time></article>             <time datetime=outside></time><svg><script type=application/ld+json>{}</script></svg>             <template><script type=application/ld+json>[]</script></template>             <script type=application/ld+json>[2]",
+            "<script type=application/ld+json>{\"a\":\"&amp;<b>\"}</script> \
+             <body><div><p>x</p><time datetime=2026-01-02>d</time></div> \
+             <svg><script type=application/ld+json>{}</script></svg> \
+             <template><script type=application/ld+json>[]</script></template> \
+             <script type=application/ld+json>[2]",
         );
         assert_eq!(got.jsonld, ["{\"a\":\"&amp;<b>\"}", "[2]"]);
-        assert_eq!(got.article_times, ["2026-01-02"]);
-        falls_back("<div><article></div><time datetime=x>");
-        handled("<article><table><tr><td><time datetime=x></td></tr></table></article>");
+        // No headline, article or main part: no body date pieces, in the DOM's reading too.
+        assert_eq!(got.body, crate::meta::BodyDates::default());
+    }
+
+    #[test]
+    fn body_dates_go_to_the_dom_only_when_needed() {
+        // No structured date, and a headline: the body must be read, by the DOM.
+        falls_back("<h1>T</h1><time datetime=2026-01-02>d</time>");
+        falls_back("<article><p>x</p></article>");
+        falls_back("<div role=main><p>x</p></div>");
+        // A structured date: the body is not read, the stream answers.
+        let dated = "<meta name=pubdate content=2026-01-02><article><h1>T</h1>\
+                     <time datetime=2026-01-03>d</time></article>";
+        assert_eq!(handled(dated).body, crate::meta::BodyDates::default());
+        let ld = "<script type=application/ld+json>{\"@type\":\"NewsArticle\",\
+                  \"datePublished\":\"2026-01-02\"}</script><h1>T</h1>";
+        assert_eq!(handled(ld).body, crate::meta::BodyDates::default());
+        // A structured date that is not one: the body is read.
+        falls_back("<meta name=pubdate content=soon><h1>T</h1>");
     }
 
     #[test]

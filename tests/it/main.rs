@@ -30,6 +30,6 @@ mod server_selftest;
 mod state_history;
 mod stop;
 mod stop_report;
-mod unattended;
 mod text_cli;
 mod text_resume;
+mod unattended;

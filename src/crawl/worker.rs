@@ -47,7 +47,7 @@ pub struct WorkerContext {
     pub memo: LinkMemo,
     /// `--meta`: the metadata columns are built (see `page_meta`).
     pub meta: Option<PageMeta>,
-    /// `--text`: the article's text is extracted, in this form (see `page_text`).
+    /// `--text`: the article's text is extracted, in this form, from the page's DOM (also read for its links).
     pub text: Option<TextFormat>,
     /// Set when the crawl stops: no request starts after it.
     pub stopping: Arc<AtomicBool>,
@@ -314,9 +314,25 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             && fetched.status.is_some_and(|s| s < 400)
             && !header_nofollow;
         let edges_or_failed = ctx.want_edges || row.error.is_some();
+        // --text on a page that came whole: its DOM is built for the text anyway, so the title,
+        // links and metadata are read from that one tree (the exact reference, equal to the
+        // stream's reading) instead of a second pass.
+        let dom = ctx
+            .text
+            .filter(|_| row.error.is_none())
+            .map(|_| scraper::Html::parse_document(&text));
         let page = if let Some(pm) = &ctx.meta {
             // --meta: one pass gives the links and the metadata pieces.
-            let (page, raw) = if edges_or_failed {
+            let (page, raw) = if let Some(doc) = &dom {
+                let (page, raw) = extract::dom::extract_with_meta_parsed(doc, &fetched.final_url);
+                if ctx.want_edges {
+                    edges = page.links.iter().map(Url::to_string).collect();
+                }
+                (
+                    page_links::from_extracted(page, followed, &ctx.filter, robots),
+                    raw,
+                )
+            } else if edges_or_failed {
                 let (page, raw) = extract::extract_with_meta(&text, &fetched.final_url);
                 if ctx.want_edges {
                     edges = page.links.iter().map(Url::to_string).collect();
@@ -346,10 +362,13 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             row.meta = Some(Box::new(meta));
             row.dedup_key = dedup_key;
             page
-        } else if edges_or_failed {
+        } else if edges_or_failed || dom.is_some() {
             // Every link by name (edges), or a failed page whose links the coordinator may drop
             // for a retry: resolve every href, and leave the memo's record of sent links alone.
-            let page = extract::extract(&text, &fetched.final_url);
+            let page = match &dom {
+                Some(doc) => extract::dom::extract_parsed(doc, &fetched.final_url),
+                None => extract::extract(&text, &fetched.final_url),
+            };
             if ctx.want_edges {
                 edges = page.links.iter().map(Url::to_string).collect();
             }
@@ -371,8 +390,8 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         row.title = page.title;
         row.links = Some(page.count);
         follow = page.follow;
-        if let Some(format) = ctx.text {
-            row.text = page_text(&text, &fetched.final_url, row.error, format);
+        if let (Some(format), Some(doc)) = (ctx.text, &dom) {
+            row.text = crate::article::article_text_of(doc, &fetched.final_url, format);
         }
     }
     let final_key = (fetched.final_url != entry.url).then(|| url_norm::key(&fetched.final_url));
@@ -391,16 +410,6 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         },
         cause,
     }
-}
-
-/// `--text`: the article's text of a page that came whole (no error: not an HTTP error, not cut
-/// at `--max-bytes`, not a failed read), and empty otherwise. The decoded body is parsed once
-/// more, into the DOM the scorer reads; nothing of it is done without `--text`.
-fn page_text(html: &str, final_url: &Url, error: Option<ErrorClass>, format: TextFormat) -> String {
-    if error.is_some() {
-        return String::new();
-    }
-    crate::article::article_text(html, final_url, format)
 }
 
 /// Fetch and parse a sitemap or a feed: the pages it lists that may be followed, and (for a

@@ -30,14 +30,20 @@ pub fn extract(html: &str, page_url: &Url) -> Extracted {
 
 /// [`extract`] and the metadata pieces ([`meta::raw_meta`]) from one parse.
 pub fn extract_with_meta(html: &str, page_url: &Url) -> (Extracted, RawMeta) {
-    let document = Html::parse_document(html);
+    extract_with_meta_parsed(&Html::parse_document(html), page_url)
+}
+
+/// [`extract_with_meta`] of a document already parsed (`--text` parses every page it reads, so
+/// the crawl reads the links and the metadata from that same tree).
+pub fn extract_with_meta_parsed(document: &Html, page_url: &Url) -> (Extracted, RawMeta) {
     (
-        extract_parsed(&document, page_url),
-        meta::raw_meta(&document, page_url),
+        extract_parsed(document, page_url),
+        meta::raw_meta(document, page_url),
     )
 }
 
-fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
+/// [`extract`] of a document already parsed.
+pub fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
     let mut title: Option<String> = None;
     let mut base_href: Option<&str> = None;
     let mut hrefs: Vec<&str> = Vec::new();

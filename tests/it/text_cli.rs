@@ -156,7 +156,8 @@ fn the_text_comes_after_the_meta_columns_in_csv_and_jsonl() {
     assert_eq!(header, want);
     let story = rows.last().expect("story");
     assert_eq!(&story[0], server.url("/story"));
-    assert_eq!(&story[13], "2026-11-30T13:05:00Z", "the --meta cells");
+    // The publisher's offset is kept (issue 18), not converted to UTC.
+    assert_eq!(&story[13], "2026-11-30T14:05:00+01:00", "the --meta cells");
     assert_eq!(&story[25], ARTICLE_TEXT);
 
     for extra in [&["--text"][..], &["--meta", "--text"][..]] {
@@ -183,7 +184,11 @@ fn the_text_comes_after_the_meta_columns_in_csv_and_jsonl() {
                 assert_eq!(v["text"], ARTICLE_TEXT);
                 seen_story = true;
             } else {
-                assert_eq!(v["text"], "", "{line}");
+                assert_eq!(
+                    v["text"],
+                    serde_json::Value::Null,
+                    "an empty text is null: {line}"
+                );
             }
         }
         assert!(seen_story);

@@ -40,7 +40,7 @@ Exit status: 0 the crawl ran to the end (some pages may have failed); 1 fatal er
 #[derive(Debug, Parser)]
 #[command(name = "trawl", version, about, after_help = EXAMPLES)]
 #[command(
-    override_usage = "trawl [OPTIONS] <SEED>...\n       trawl export [OPTIONS] --redis <URL> --crawl-id <ID>"
+    override_usage = "trawl [OPTIONS] <SEED>...\n       trawl export [OPTIONS] --redis <URL> --crawl-id <ID>\n       trawl forget [--force] --redis <URL> --crawl-id <ID>"
 )]
 #[command(subcommand_negates_reqs = true)]
 #[command(group(clap::ArgGroup::new("store").args(["state", "redis"])))]

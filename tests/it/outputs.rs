@@ -528,12 +528,12 @@ fn export_refuses_crawl_options_and_has_its_own_help() {
     let usage = top
         .lines()
         .skip_while(|l| !l.starts_with("Usage:"))
-        .take(2)
+        .take(3)
         .collect::<Vec<_>>()
         .join("\n");
     assert_eq!(
         usage,
-        "Usage: trawl [OPTIONS] <SEED>...\n       trawl export [OPTIONS] --redis <URL> --crawl-id <ID>"
+        "Usage: trawl [OPTIONS] <SEED>...\n       trawl export [OPTIONS] --redis <URL> --crawl-id <ID>\n       trawl forget [--force] --redis <URL> --crawl-id <ID>"
     );
 }
 

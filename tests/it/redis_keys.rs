@@ -6,11 +6,11 @@
 //! as each test needs.
 
 use crate::common::cli::{bin, trawl, wait_output};
+use crate::common::gate::Gate;
 use crate::common::redis::RedisServer;
 use crate::common::server::{Response, Site, TestServer};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// A guard against hangs only.
@@ -27,26 +27,6 @@ fn stderr(o: &Output) -> String {
 
 fn summary(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("summary")).expect("json")
-}
-
-/// Requests to `/p/*` wait here until the test opens it (bounded by the guard).
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn pass(&self) {
-        let (m, cv) = &*self.0;
-        let g = m.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = cv
-            .wait_timeout_while(g, GUARD, |open| !*open)
-            .unwrap_or_else(|e| e.into_inner());
-    }
-
-    fn open(&self) {
-        let (m, cv) = &*self.0;
-        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cv.notify_all();
-    }
 }
 
 /// `/` linking `/p/0..n`; the `/p/` pages wait at `gate`.

@@ -2,12 +2,13 @@
 //! private CA signed (`--redis-ca`), and `--restart` giving up a running run for the next one.
 
 use crate::common::cli::{trawl, wait_output};
+use crate::common::gate::Gate;
 use crate::common::redis::{RedisOptions, RedisServer, Tls};
 use crate::common::server::{Response, Site, TestServer};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Output;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A guard against hangs only.
@@ -118,26 +119,6 @@ fn rediss_with_a_private_ca_crawls_and_exports_and_an_untrusted_one_is_refused()
         6,
         "the refused runs requested nothing"
     );
-}
-
-/// Requests to `/p/*` wait here until the test opens it (bounded by the guard).
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn pass(&self) {
-        let (m, cv) = &*self.0;
-        let g = m.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = cv
-            .wait_timeout_while(g, GUARD, |open| !*open)
-            .unwrap_or_else(|e| e.into_inner());
-    }
-
-    fn open(&self) {
-        let (m, cv) = &*self.0;
-        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cv.notify_all();
-    }
 }
 
 #[test]

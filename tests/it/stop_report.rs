@@ -5,33 +5,13 @@
 //! page in flight and nine queued.
 
 use crate::common::cli::{bin, wait_output};
+use crate::common::gate::Gate;
 use crate::common::server::{Response, Site, TestServer};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 const GUARD: Duration = Duration::from_secs(60);
-
-/// Leaves wait here until the test opens it (bounded by the guard).
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn pass(&self) {
-        let (m, cv) = &*self.0;
-        let g = m.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = cv
-            .wait_timeout_while(g, GUARD, |open| !*open)
-            .unwrap_or_else(|e| e.into_inner());
-    }
-
-    fn open(&self) {
-        let (m, cv) = &*self.0;
-        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cv.notify_all();
-    }
-}
 
 /// `/` linking ten leaves that wait at `gate`.
 fn site(gate: &Gate) -> TestServer {

@@ -3,35 +3,15 @@
 
 use super::text_cli::ARTICLE;
 use crate::common::cli::{trawl, wait_output};
+use crate::common::gate::Gate;
 use crate::common::redis::RedisServer;
 use crate::common::server::{Response, Site, TestServer};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// A guard against hangs only.
 const GUARD: Duration = Duration::from_secs(60);
-
-/// Requests for the held stories wait here until the test opens it (bounded by the guard).
-#[derive(Clone, Default)]
-struct Gate(Arc<(Mutex<bool>, Condvar)>);
-
-impl Gate {
-    fn pass(&self) {
-        let (m, cv) = &*self.0;
-        let g = m.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = cv
-            .wait_timeout_while(g, GUARD, |open| !*open)
-            .unwrap_or_else(|e| e.into_inner());
-    }
-
-    fn open(&self) {
-        let (m, cv) = &*self.0;
-        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cv.notify_all();
-    }
-}
 
 const STORIES: usize = 6;
 

@@ -6,6 +6,7 @@
 //! request counts come from the test servers' own logs.
 
 use crate::common::cli::{bin, trawl, wait_output, whole_records};
+use crate::common::gate::Gate;
 use crate::common::harness::{config, row, run};
 use crate::common::server::{Response, Site, TestServer};
 use std::process::{Command, Output, Stdio};
@@ -423,26 +424,6 @@ fn idle_workers_and_a_crawl_delay_are_said_in_the_summary() {
     // Enough hosts for the workers: no hint.
     let o = run_trawl(&["-w", "2", "--per-host", "2", "-o", "-", &seed], false);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("idle"));
-}
-
-/// Holds requests until opened (a guard of 60 s against hangs).
-#[derive(Clone, Default)]
-struct Gate(Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
-
-impl Gate {
-    fn pass(&self) {
-        let (m, cv) = &*self.0;
-        let g = m.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = cv
-            .wait_timeout_while(g, GUARD, |open| !*open)
-            .unwrap_or_else(|e| e.into_inner());
-    }
-
-    fn open(&self) {
-        let (m, cv) = &*self.0;
-        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cv.notify_all();
-    }
 }
 
 /// With `--state`, a crawl stopped after its seed redirected to another host resumes with that

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod gate;
 pub mod harness;
 pub mod redis;
 pub mod server;

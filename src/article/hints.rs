@@ -8,6 +8,8 @@
 //! is decided by the caller (`measure`), which may overrule a class name that would hide most of
 //! the page's text.
 
+use std::collections::HashMap;
+
 /// How an element's content takes part in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Tag {
@@ -208,8 +210,28 @@ pub(super) struct Verdict {
     pub article_body: bool,
 }
 
-/// Judges one element by its attributes.
-pub(super) fn verdict(el: &scraper::node::Element) -> Verdict {
+/// What each distinct class-like attribute value (`class`, `id`, `data-component`, ...) says,
+/// judged once per page: a page repeats the same few values on hundreds of elements (every
+/// teaser, every list item), and judging a value's words and stems is most of the scorer's work
+/// per element.
+#[derive(Default)]
+pub(super) struct NameMemo<'a> {
+    judged: HashMap<&'a str, (bool, bool), foldhash::fast::RandomState>,
+}
+
+impl<'a> NameMemo<'a> {
+    /// `(furniture, weak)` for one attribute value.
+    fn judge(&mut self, value: &'a str) -> (bool, bool) {
+        *self.judged.entry(value).or_insert_with(|| {
+            let mut v = Verdict::default();
+            words(value, &mut v);
+            (v.furniture, v.weak)
+        })
+    }
+}
+
+/// Judges one element by its attributes (`memo` keeps the page's judged names).
+pub(super) fn verdict<'a>(el: &'a scraper::node::Element, memo: &mut NameMemo<'a>) -> Verdict {
     let mut v = Verdict::default();
     for (name, value) in el.attrs() {
         match name {
@@ -265,10 +287,17 @@ impl Verdict {
 
 /// Whether an inline style hides the element.
 fn hides(style: &str) -> bool {
-    let lower = style.to_ascii_lowercase();
-    if !lower.contains("none") && !lower.contains("hidden") {
+    // Most inline styles say neither word: decided without allocating.
+    let has = |word: &[u8]| {
+        style
+            .as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    if !has(b"none") && !has(b"hidden") {
         return false;
     }
+    let lower = style.to_ascii_lowercase();
     let s: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
     s.contains("display:none") || s.contains("visibility:hidden")
 }
@@ -384,7 +413,7 @@ mod tests {
             .child_elements()
             .next()
             .unwrap_or_else(|| panic!("no element in {html}"));
-        verdict(el.value())
+        verdict(el.value(), &mut NameMemo::default())
     }
 
     #[test]

@@ -165,6 +165,8 @@ pub(super) struct Measured<'a> {
     pub og_title: String,
     /// `<base href>`.
     pub base: Option<String>,
+    /// The page's class names, each judged once.
+    names: hints::NameMemo<'a>,
 }
 
 /// Measures `root` and everything in it.
@@ -174,6 +176,7 @@ pub(super) fn measure<'a>(root: ElementRef<'a>) -> Measured<'a> {
         title: String::new(),
         og_title: String::new(),
         base: None,
+        names: hints::NameMemo::default(),
     };
     walk(&mut m, root, 0, false);
     // A class name must not hide most of the story: if a dropped-by-name element holds over half
@@ -193,6 +196,7 @@ pub(super) fn measure<'a>(root: ElementRef<'a>) -> Measured<'a> {
             title: std::mem::take(&mut m.title),
             og_title: std::mem::take(&mut m.og_title),
             base: m.base.take(),
+            names: std::mem::take(&mut m.names),
         };
         let mut keep = keep.into_iter().peekable();
         walk_keeping(&mut again, root, 0, false, &mut keep);
@@ -224,7 +228,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
     let e = el.value();
     let name = e.name();
     let tag = hints::tag(name);
-    let v = hints::verdict(e);
+    let v = hints::verdict(e, &mut m.names);
     let kept = keep.peek() == Some(&idx);
     if kept {
         keep.next();
@@ -399,5 +403,30 @@ fn is_container(it: &Item<'_>) -> bool {
             !matches!(it.el.value().name(), "p" | "dt" | "dd" | "summary" | "hr")
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Run;
+
+    fn run(text: &str) -> Run {
+        let mut r = Run::default();
+        r.add_text(text, false);
+        r
+    }
+
+    #[test]
+    fn ascii_and_other_text_count_alike() {
+        // Every ASCII whitespace `char::is_whitespace` knows (tab to carriage return, space) is
+        // skipped; the last non-whitespace character is kept.
+        let r = run(" a\tb\u{0B}c\u{0C}d\r\ne. \n");
+        assert_eq!((r.chars, r.last), (6, '.'));
+        // Non-ASCII: a no-break space is whitespace, a Chinese character weighs 3.
+        let r = run("é\u{A0}日本 x\u{3000}");
+        assert_eq!((r.chars, r.last), (1 + 3 + 3 + 1, 'x'));
+        let mut r = run("word");
+        r.add_text("  \n", true);
+        assert_eq!((r.chars, r.link, r.last), (4, 0, 'd'));
     }
 }

@@ -28,9 +28,9 @@ use super::stop::{Stop, StopCause};
 use crate::config::Config;
 use crate::crawl::jobs::{Job, Outcome, PageResult};
 use crate::crawl::schedule::{Answered, Completion, Finished, Next, Schedule};
+use crate::crawl::work::retry::{self, RetryRules};
 use crate::error::CrawlError;
-use crate::record::Link;
-use crate::record::Row;
+use crate::record::{Link, Row};
 use crossbeam_channel::{Receiver, Select, Sender, TrySendError};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -468,7 +468,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
 
     /// If the page failed in a way worth another try, how long to wait first.
     fn retry_wait(&self, page: &PageResult) -> Option<Duration> {
-        crate::crawl::work::retry::wait(
+        retry::wait(
             self.retry_rules(),
             page.attempt,
             page.row.error,
@@ -477,8 +477,8 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
         )
     }
 
-    fn retry_rules(&self) -> crate::crawl::work::retry::RetryRules {
-        crate::crawl::work::retry::RetryRules {
+    fn retry_rules(&self) -> RetryRules {
+        RetryRules {
             retries: self.config.retries,
             max_retry_after: self.config.max_retry_after,
         }

@@ -1,7 +1,7 @@
 //! One crawl from start to end: build what the workers share, the channels and the ledger, have
-//! the caller build the schedule (`crawl::crawl` the in-process one, `shared::run` the shared one
-//! of a joined run); spawn the workers; run the coordinator's loop; then send the sentinels, join the workers, commit and
-//! flush, and put the summary together. Whatever happens (an error, a stop), no job is left for
+//! the caller build the schedule (`crawl::crawl` the in-process one, `shared::run` the shared
+//! one of a joined run); spawn the workers; run the coordinator's loop; then send the sentinels,
+//! join the workers, commit and flush, and put the summary together. Whatever happens (an error, a stop), no job is left for
 //! a worker to start and every worker gets its sentinel or a closed channel.
 
 use super::coordinator::{Channels, Coordinator};
@@ -111,7 +111,7 @@ fn context(config: &Config, stop: &Stop, shared: bool) -> Result<Arc<WorkerConte
         text: config.output_options.text.then_some(config.text_format),
         stopping: stop.flag(),
         robots_token: config.robots.then_some(token),
-        retry: crate::crawl::work::retry::RetryRules {
+        retry: work::retry::RetryRules {
             retries: config.retries,
             max_retry_after: config.max_retry_after,
         },

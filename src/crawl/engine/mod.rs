@@ -10,8 +10,9 @@
 //! store, the schedule). The invariants that follow are beside the loop, in `coordinator`.
 //!
 //! What leaves this room: [`crawl_with`] (with its [`Mode`] and [`ScheduleInputs`]), the
-//! [`Stop`] handle, [`Persist`], [`Summary`] and [`idle_workers`]; the coordinator, its channels
-//! and the ledger stay inside.
+//! [`Stop`] handle (with [`StopCause`] and the [`Progress`] counters), [`Persist`], [`Summary`]
+//! and [`idle_workers`]; the coordinator, its channels and the ledger stay inside (the
+//! coordinator's fields reach only this room).
 
 mod coordinator;
 mod launch;

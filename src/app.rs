@@ -222,7 +222,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
             .iter()
             .any(|(_, t)| matches!(t, OutputTarget::Stdout));
     let progress = (!config.quiet && std::io::stderr().is_terminal() && !to_terminal)
-        .then(|| Progress::start(&stop, crate::crawl::launch::idle_workers(&config)));
+        .then(|| Progress::start(&stop, crate::crawl::idle_workers(&config)));
 
     let persist = store.as_mut().map(|s| Persist {
         store: s,

@@ -83,6 +83,14 @@ pub struct Entry {
     pub parent: Option<Arc<str>>,
 }
 
+/// A link to follow, already resolved, filtered and fingerprinted by the worker (found on a
+/// page; the schedule turns it into an [`Entry`]).
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub url: Url,
+    pub key: UrlKey,
+}
+
 /// The politeness unit a URL belongs to: `scheme://host:port` (its text is [`origin_key`]).
 pub type Origin = Arc<str>;
 

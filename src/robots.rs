@@ -47,7 +47,7 @@ use texting_robots::Robot;
 use url::{Position, Url};
 
 /// How much of a robots.txt body is read and parsed (RFC 9309 §2.5: at least 500 KiB); the rest
-/// is neither downloaded (crawl/robots_cache.rs) nor parsed.
+/// is neither downloaded (crawl/work/robots_cache.rs) nor parsed.
 pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 
 /// The longest Crawl-delay obeyed; larger values are clamped to it.

@@ -211,7 +211,7 @@ pub fn verdict(rules: &RobotsRules) -> (VerdictJson, Vec<u8>) {
 /// The rules a stored verdict makes (the same as the fetching process made).
 pub fn rules_of(verdict: &VerdictJson, body: Vec<u8>, user_agent: &str) -> RobotsRules {
     match verdict.url.as_deref().and_then(|u| Url::parse(u).ok()) {
-        Some(url) => crate::crawl::robots_cache::guarded(|| {
+        Some(url) => crate::crawl::work::robots_guarded(|| {
             RobotsRules::from_source(
                 RobotsSource {
                     url,

@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use trawl::crawl::filter::LinkFilter;
-use trawl::crawl::link_memo::LinkMemo;
-use trawl::crawl::page_links;
+use trawl::crawl::work::page_links;
+use trawl::crawl::work::LinkFilter;
+use trawl::crawl::work::LinkMemo;
 use trawl::extract::{
     extract, extract_exact, extract_with_meta, extract_with_meta_exact, stream, Extracted,
 };

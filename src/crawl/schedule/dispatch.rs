@@ -5,11 +5,10 @@
 //! every remaining page of a host given up (`--max-host-pause`), becomes a row here, without a
 //! request.
 
-use super::frontier::Frontier;
 use super::hosts::RobotsState;
-use super::jobs::Job;
+use super::interface::Next;
 use super::local::LocalScheduler;
-use super::scheduler::Next;
+use crate::crawl::jobs::Job;
 use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;
 use std::time::Instant;
@@ -169,7 +168,7 @@ impl LocalScheduler {
         let entry = self.frontier.pop(origin)?;
         if !rules.allowed(&entry.url) {
             self.hosts.wake(origin);
-            let row = super::jobs::refused_row(&entry, rules);
+            let row = crate::crawl::jobs::refused_row(&entry, rules);
             return Some(Next::Row(entry.key, row));
         }
         host.pages += 1;

@@ -1,64 +1,77 @@
-//! One crawl from start to end: build what the workers share, the channels, the ledger and the
-//! scheduler (the in-process one here; `shared::run` brings the shared one of a joined run); spawn the
-//! workers; run the coordinator's loop; then send the sentinels, join the workers, commit and
-//! flush, and put the summary together. Whatever happens (an error, a stop), no job is left for
+//! One crawl from start to end: build what the workers share, the channels and the ledger, have
+//! the caller build the schedule (`crawl::crawl` the in-process one, `shared::run` the shared
+//! one of a joined run); spawn the workers; run the coordinator's loop; then send the sentinels,
+//! join the workers, commit and flush, and put the summary together. Whatever happens (an error, a stop), no job is left for
 //! a worker to start and every worker gets its sentinel or a closed channel.
 
 use super::coordinator::{Channels, Coordinator};
-use super::filter::LinkFilter;
-use super::jobs::{Job, Outcome};
 use super::ledger::{Ledger, Persist};
-use super::link_memo::LinkMemo;
-use super::local::LocalScheduler;
-use super::robots_cache::RobotsCache;
-use super::scheduler::{Rules, Schedule};
 use super::stop::Stop;
 use super::summary::Summary;
-use super::worker::{self, WorkerContext};
 use crate::config::Config;
+use crate::crawl::jobs::{Job, Outcome};
+use crate::crawl::schedule::Schedule;
+use crate::crawl::work::{self, LinkFilter, LinkMemo, RobotsCache, WorkerContext};
 use crate::error::CrawlError;
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::output::RowSink;
+use crate::record::Entry;
 use crate::scope::Scope;
+use crate::state::Resume;
 use crossbeam_channel::bounded;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Run a crawl to its end, writing rows to `sink`. When `stop` is requested (or `--max-duration`
-/// passes) no new request starts; the pages in flight finish within `stop.grace` and are
-/// written, the rest are abandoned (left queued in the state for a resume). Every worker thread
-/// has exited when this returns, except after abandoning pages: those workers end with their
-/// fetch, at the latest after `--timeout`, or with the process.
-/// Run a crawl to its end, writing rows to `sink`. When `stop` is requested (or `--max-duration`
-/// passes) no new request starts; the pages in flight finish within `stop.grace` and are
-/// written, the rest are abandoned (left queued in the state for a resume). Every worker thread
-/// has exited when this returns, except after abandoning pages: those workers end with their
-/// fetch, at the latest after `--timeout`, or with the process.
-pub fn crawl(
+/// How this process takes part: alone (with `--state`, a ledger that persists and may resume),
+/// or as one process of a shared run (`--redis`) whose name goes in the summary.
+pub enum Mode<'p> {
+    Alone(Option<Persist<'p>>),
+    Shared { run: String },
+}
+
+/// What a schedule is built from (the argument of `crawl_with`'s `make_schedule`): the workers'
+/// robots.txt cache and stopping flag, and what a resumed state brought back.
+pub struct ScheduleInputs {
+    pub robots: Arc<RobotsCache>,
+    pub stopping: Arc<AtomicBool>,
+    pub resume: Option<Resume>,
+}
+
+/// Run a crawl to its end with the schedule `make_schedule` builds, writing rows to `sink`.
+/// `make_schedule` gives the schedule and the entries it queued (seeds, links restored), which
+/// the ledger mirrors into the state. When `stop` is requested (or `--max-duration` passes) no
+/// new request starts; the pages in flight finish within `stop.grace` and are written, the rest
+/// are abandoned (left queued in the state for a resume). Every worker thread has exited when
+/// this returns, except after abandoning pages: those workers end with their fetch, at the
+/// latest after `--timeout`, or with the process.
+pub fn crawl_with<S: Schedule>(
     config: &Config,
     sink: &mut dyn RowSink,
     stop: &Stop,
-    persist: Option<Persist<'_>>,
+    mode: Mode<'_>,
+    make_schedule: impl FnOnce(ScheduleInputs) -> (S, Vec<Entry>),
 ) -> Result<Summary, CrawlError> {
     let started = Instant::now();
-    let ctx = context(config, stop, false)?;
-    let (ledger, resume) = Ledger::new(sink, persist, started);
-    let mut sched = LocalScheduler::new(Rules::of(config), resume.as_ref().map_or(0, |r| r.done));
-    if let Some(r) = resume {
-        sched.restore(r.queued, r.seen);
-    }
-    let seeded = sched.seed(&config.seeds);
+    let (persist, shared_run) = match mode {
+        Mode::Alone(persist) => (persist, None),
+        Mode::Shared { run } => (None, Some(run)),
+    };
+    let ctx = context(config, stop, shared_run.is_some())?;
+    let (mut ledger, resume) = Ledger::new(sink, persist, started);
+    ledger.summary.shared_run = shared_run;
+    let (sched, queued) = make_schedule(ScheduleInputs {
+        robots: ctx.robots.clone(),
+        stopping: ctx.stopping.clone(),
+        resume,
+    });
     let mut coordinator = Coordinator::new(config, sched, ledger, started);
-    coordinator.ledger.queued(seeded);
+    coordinator.ledger.queued(queued);
     drive(config, stop, ctx, coordinator, started)
 }
 
 /// What the workers share; `shared` keeps robots.txt responses for the other processes.
-pub fn context(
-    config: &Config,
-    stop: &Stop,
-    shared: bool,
-) -> Result<Arc<WorkerContext>, CrawlError> {
+fn context(config: &Config, stop: &Stop, shared: bool) -> Result<Arc<WorkerContext>, CrawlError> {
     let workers = config.workers.get();
     let filter = LinkFilter::new(
         Scope::new(config.scope, &config.seeds),
@@ -94,11 +107,11 @@ pub fn context(
         want_edges: config.links_output.is_some(),
         want_feeds: config.feeds,
         memo: LinkMemo::new(),
-        meta: worker::PageMeta::for_config(config),
+        meta: work::PageMeta::for_config(config),
         text: config.output_options.text.then_some(config.text_format),
         stopping: stop.flag(),
         robots_token: config.robots.then_some(token),
-        retry: super::retry::RetryRules {
+        retry: work::retry::RetryRules {
             retries: config.retries,
             max_retry_after: config.max_retry_after,
         },
@@ -132,7 +145,7 @@ pub fn idle_workers(config: &Config) -> Option<String> {
 }
 
 /// Spawn the workers, run the loop, wind down, and sum up.
-pub fn drive<S: Schedule>(
+fn drive<S: Schedule>(
     config: &Config,
     stop: &Stop,
     ctx: Arc<WorkerContext>,
@@ -149,7 +162,7 @@ pub fn drive<S: Schedule>(
         let (jobs, outcomes, ctx) = (job_rx.clone(), outcome_tx.clone(), ctx.clone());
         match std::thread::Builder::new()
             .name(format!("trawl-worker-{i}"))
-            .spawn(move || worker::run(jobs, outcomes, &ctx))
+            .spawn(move || work::run(jobs, outcomes, &ctx))
         {
             Ok(h) => handles.push(h),
             Err(e) => {

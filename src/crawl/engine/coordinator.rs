@@ -23,32 +23,32 @@
 //! - Sentinels are sent as room appears; with pages abandoned in flight, only as many as fit now
 //!   (the busy workers leave when the channel closes), so shutting down never waits for a fetch.
 
-use super::jobs::{Job, Outcome, PageResult};
 use super::ledger::{Ahead, Ledger};
-use super::page_links::Link;
-use super::scheduler::{Answered, Completion, Finished, Next, Schedule};
 use super::stop::{Stop, StopCause};
 use crate::config::Config;
+use crate::crawl::jobs::{Job, Outcome, PageResult};
+use crate::crawl::schedule::{Answered, Completion, Finished, Next, Schedule};
+use crate::crawl::work::retry::{self, RetryRules};
 use crate::error::CrawlError;
-use crate::record::Row;
+use crate::record::{Link, Row};
 use crossbeam_channel::{Receiver, Select, Sender, TrySendError};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The coordinator's ends of the two channels.
-pub struct Channels {
-    pub jobs: Sender<Job>,
+pub(super) struct Channels {
+    pub(super) jobs: Sender<Job>,
     /// Its own receiver of the job channel: jobs not yet taken are taken back from it on a stop.
-    pub unsent: Receiver<Job>,
-    pub outcomes: Receiver<Outcome>,
+    pub(super) unsent: Receiver<Job>,
+    pub(super) outcomes: Receiver<Outcome>,
 }
 
 /// The loop's state.
-pub struct Coordinator<'a, S: Schedule> {
+pub(super) struct Coordinator<'a, S: Schedule> {
     config: &'a Config,
-    pub sched: S,
-    pub ledger: Ledger<'a>,
+    pub(super) sched: S,
+    pub(super) ledger: Ledger<'a>,
     workers: usize,
     capacity: usize,
     max_out: usize,
@@ -60,7 +60,7 @@ pub struct Coordinator<'a, S: Schedule> {
 }
 
 impl<'a, S: Schedule> Coordinator<'a, S> {
-    pub fn new(config: &'a Config, sched: S, ledger: Ledger<'a>, started: Instant) -> Self {
+    pub(super) fn new(config: &'a Config, sched: S, ledger: Ledger<'a>, started: Instant) -> Self {
         let workers = config.workers.get();
         Coordinator {
             config,
@@ -76,12 +76,12 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
     }
 
     /// Jobs sent and not yet answered (after the grace period: the pages abandoned).
-    pub fn in_flight(&self) -> usize {
+    pub(super) fn in_flight(&self) -> usize {
         self.in_flight
     }
 
     /// Offer a page's links (one call), mirrored into the state.
-    pub fn offer(&mut self, links: Vec<Link>, depth: u32, parent: Option<Arc<str>>) {
+    pub(super) fn offer(&mut self, links: Vec<Link>, depth: u32, parent: Option<Arc<str>>) {
         let links = self.ledger.drop_known(links, depth, &mut self.sched);
         let mirror = self.ledger.mirrors();
         let queued = self.sched.offer(links, depth, parent, mirror);
@@ -93,7 +93,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
     }
 
     /// Crawl until everything is done, or a stop; after a stop, wind down.
-    pub fn run(&mut self, ch: &Channels, stop: &Stop) -> Result<(), CrawlError> {
+    pub(super) fn run(&mut self, ch: &Channels, stop: &Stop) -> Result<(), CrawlError> {
         loop {
             let now = Instant::now();
             if self.time_limit.is_some_and(|t| now >= t) {
@@ -203,10 +203,10 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
             let outcome = oper
                 .recv(&ch.outcomes)
                 .map_err(|_| CrawlError::Worker("every worker has exited".into()))?;
-            self.take(outcome)?;
+            self.on_outcome(outcome)?;
             // Take whatever else has arrived before dispatching again.
             while let Ok(outcome) = ch.outcomes.try_recv() {
-                self.take(outcome)?;
+                self.on_outcome(outcome)?;
             }
         } else if let (Some(w), true) = (&waker, Some(i) == woken) {
             // Work may have appeared elsewhere: the next fill asks the schedule.
@@ -225,7 +225,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
         while self.in_flight > 0 {
             self.publish(stop);
             match ch.outcomes.recv_deadline(grace_end) {
-                Ok(outcome) => self.take(outcome)?,
+                Ok(outcome) => self.on_outcome(outcome)?,
                 Err(_) => break,
             }
         }
@@ -234,7 +234,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
     }
 
     /// Take back the held job and every job still in the channel.
-    pub fn take_back_unsent(&mut self, ch: &Channels) {
+    pub(super) fn take_back_unsent(&mut self, ch: &Channels) {
         if let Some(job) = self.held.take() {
             self.sched.take_back(job);
             self.ledger.summary.taken_back += 1;
@@ -248,7 +248,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
 
     /// Send one sentinel per worker as room appears. With pages abandoned in flight, send only
     /// what fits now: the busy workers leave when the channel closes. Returns the number sent.
-    pub fn send_sentinels(&mut self, ch: &Channels, workers: usize) -> usize {
+    pub(super) fn send_sentinels(&mut self, ch: &Channels, workers: usize) -> usize {
         let mut sent = 0;
         while sent < workers {
             if self.in_flight > 0 {
@@ -285,7 +285,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
     }
 
     /// Account for one outcome.
-    fn take(&mut self, outcome: Outcome) -> Result<(), CrawlError> {
+    fn on_outcome(&mut self, outcome: Outcome) -> Result<(), CrawlError> {
         self.in_flight -= 1;
         let now = Instant::now();
         match outcome {
@@ -468,7 +468,7 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
 
     /// If the page failed in a way worth another try, how long to wait first.
     fn retry_wait(&self, page: &PageResult) -> Option<Duration> {
-        super::retry::wait(
+        retry::wait(
             self.retry_rules(),
             page.attempt,
             page.row.error,
@@ -477,8 +477,8 @@ impl<'a, S: Schedule> Coordinator<'a, S> {
         )
     }
 
-    fn retry_rules(&self) -> super::retry::RetryRules {
-        super::retry::RetryRules {
+    fn retry_rules(&self) -> RetryRules {
+        RetryRules {
             retries: self.config.retries,
             max_retry_after: self.config.max_retry_after,
         }

@@ -1,8 +1,7 @@
 //! The frontier: the queue of URLs still to visit, kept per host (scheme, host and port) so the
-//! scheduler can serve whichever host is ready, and the dedup set of every URL ever queued. It sits
-//! behind a small trait so an on-disk or shared store can replace the in-memory one without
-//! touching workers or extraction. Owned by the coordinator alone; no network I/O, no channels,
-//! no politeness decisions (those are `hosts`).
+//! scheduler can serve whichever host is ready, and the dedup set of every URL ever queued. Owned
+//! by the `LocalScheduler` alone (a shared crawl replaces the whole
+//! `Schedule`, not this); no network I/O, no channels, no politeness decisions (those are `hosts`).
 //!
 //! Order within a host is breadth-first: lowest depth first, FIFO within a depth. Because pages
 //! finish out of order, a URL may first be seen from a deeper page and later from a shallower one
@@ -24,41 +23,6 @@ pub enum Offered {
     Promoted,
     /// Already seen (queued at this depth or less, in flight, or done): dropped.
     Seen,
-}
-
-/// The frontier interface the coordinator uses.
-pub trait Frontier {
-    /// Offer a discovered URL of `origin`. A URL enters the queue only when it first enters the
-    /// seen-set (or moves up when found shallower while still queued).
-    fn offer(&mut self, origin: &Origin, entry: Entry) -> Offered;
-    /// Put back an entry of a resumed crawl: queued whether or not its key was seen.
-    fn restore(&mut self, origin: &Origin, entry: Entry);
-    /// Record `key` as seen, leaving any queued copy alone (a resumed crawl's seen-set).
-    fn insert_seen(&mut self, key: UrlKey);
-    /// Record `key` as seen without queueing it (a redirect's final URL); a queued copy is dropped.
-    /// Returns true if the key was not seen before.
-    fn mark_seen(&mut self, key: UrlKey) -> bool;
-    /// Has `key` been seen?
-    fn is_seen(&self, key: UrlKey) -> bool;
-    /// Is `key` waiting in the queue (seen, not yet dispatched)?
-    fn is_queued(&self, key: UrlKey) -> bool;
-    /// Would `offer` at `depth` change anything (a new key, or a queued key found shallower)?
-    /// A cheap test that spares the caller building an entry for the ~96% of links already seen.
-    fn wants(&self, key: UrlKey, depth: u32) -> bool;
-    /// The lowest depth queued for `origin`.
-    fn next_depth(&mut self, origin: &Origin) -> Option<u32>;
-    /// Take the next entry of `origin` (lowest depth, first queued).
-    fn pop(&mut self, origin: &Origin) -> Option<Entry>;
-    /// Drop everything queued for `origin` (its page cap was reached); returns how many.
-    fn drain(&mut self, origin: &Origin) -> usize;
-    /// Entries waiting, over all origins.
-    fn len(&self) -> usize;
-    /// Nothing waiting?
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-    /// URLs ever seen.
-    fn seen_len(&self) -> usize;
 }
 
 /// The in-memory frontier: per origin a FIFO per depth; a set of 64-bit fingerprints; the depth
@@ -109,8 +73,10 @@ impl MemoryFrontier {
     }
 }
 
-impl Frontier for MemoryFrontier {
-    fn offer(&mut self, origin: &Origin, entry: Entry) -> Offered {
+impl MemoryFrontier {
+    /// Offer a discovered URL of `origin`. A URL enters the queue only when it first enters the
+    /// seen-set (or moves up when found shallower while still queued).
+    pub fn offer(&mut self, origin: &Origin, entry: Entry) -> Offered {
         if self.seen.insert(entry.key) {
             self.push_back(origin, entry);
             return Offered::New;
@@ -124,37 +90,47 @@ impl Frontier for MemoryFrontier {
         }
     }
 
-    fn restore(&mut self, origin: &Origin, entry: Entry) {
+    /// Put back an entry of a resumed crawl: queued whether or not its key was seen.
+    pub fn restore(&mut self, origin: &Origin, entry: Entry) {
         self.seen.insert(entry.key);
         self.push_back(origin, entry);
     }
 
-    fn insert_seen(&mut self, key: UrlKey) {
+    /// Record `key` as seen, leaving any queued copy alone (a resumed crawl's seen-set).
+    pub fn insert_seen(&mut self, key: UrlKey) {
         self.seen.insert(key);
     }
 
-    fn mark_seen(&mut self, key: UrlKey) -> bool {
+    /// Record `key` as seen without queueing it (a redirect's final URL); a queued copy is dropped.
+    /// Returns true if the key was not seen before.
+    pub fn mark_seen(&mut self, key: UrlKey) -> bool {
         self.queued.remove(&key);
         self.seen.insert(key)
     }
 
-    fn is_seen(&self, key: UrlKey) -> bool {
+    /// Has `key` been seen?
+    pub fn is_seen(&self, key: UrlKey) -> bool {
         self.seen.contains(&key)
     }
 
-    fn is_queued(&self, key: UrlKey) -> bool {
+    /// Is `key` waiting in the queue (seen, not yet dispatched)?
+    pub fn is_queued(&self, key: UrlKey) -> bool {
         self.queued.contains_key(&key)
     }
 
-    fn wants(&self, key: UrlKey, depth: u32) -> bool {
+    /// Would `offer` at `depth` change anything (a new key, or a queued key found shallower)?
+    /// A cheap test that spares the caller building an entry for the ~96% of links already seen.
+    pub fn wants(&self, key: UrlKey, depth: u32) -> bool {
         !self.seen.contains(&key) || self.queued.get(&key).is_some_and(|&d| d > depth)
     }
 
-    fn next_depth(&mut self, origin: &Origin) -> Option<u32> {
+    /// The lowest depth queued for `origin`.
+    pub fn next_depth(&mut self, origin: &Origin) -> Option<u32> {
         self.clean_front(origin).map(|d| d as u32)
     }
 
-    fn pop(&mut self, origin: &Origin) -> Option<Entry> {
+    /// Take the next entry of `origin` (lowest depth, first queued).
+    pub fn pop(&mut self, origin: &Origin) -> Option<Entry> {
         loop {
             let d = self.clean_front(origin)?;
             let waiting = self.hosts.get_mut(origin)?.get_mut(d)?.pop_front()?;
@@ -175,7 +151,8 @@ impl Frontier for MemoryFrontier {
         }
     }
 
-    fn drain(&mut self, origin: &Origin) -> usize {
+    /// Drop everything queued for `origin` (its page cap was reached); returns how many.
+    pub fn drain(&mut self, origin: &Origin) -> usize {
         let mut n = 0;
         while self.pop(origin).is_some() {
             n += 1;
@@ -183,11 +160,18 @@ impl Frontier for MemoryFrontier {
         n
     }
 
-    fn len(&self) -> usize {
+    /// Entries waiting, over all origins.
+    pub fn len(&self) -> usize {
         self.queued.len()
     }
 
-    fn seen_len(&self) -> usize {
+    /// Nothing waiting?
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// URLs ever seen.
+    pub fn seen_len(&self) -> usize {
         self.seen.len()
     }
 }

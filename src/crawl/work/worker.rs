@@ -9,18 +9,19 @@
 //! It leaves its loop on the `Stop` sentinel, or when the job channel is gone.
 
 use super::filter::LinkFilter;
-use super::jobs::{Continuation, Job, Outcome, PageResult, ResourceKind};
 use super::link_memo::LinkMemo;
-use super::page_links::{self, Link};
+use super::page_links;
 pub use super::page_meta::PageMeta;
 use super::robots_cache::{RobotsAnswer, RobotsCache};
 use crate::article::TextFormat;
 use crate::charset;
+use crate::crawl::jobs::{Continuation, Job, Outcome, PageResult, ResourceKind};
 use crate::discover::{feeds, sitemap};
 use crate::error::ErrorClass;
 use crate::extract;
 use crate::fetch::{Fetched, Fetcher, Hop, Validators, Want};
 use crate::meta::DateSource;
+use crate::record::Link;
 use crate::record::{self, Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm;

@@ -16,12 +16,12 @@
 //!   failure an earlier crawl wrote (no response, 5xx, 429, robots.txt) is fetched again, and
 //!   written only if it now succeeds (not counted as new).
 
-use super::page_links::Link;
-use super::scheduler::Schedule;
 use super::summary::Summary;
+use crate::crawl::schedule::Schedule;
 use crate::error::CrawlError;
 use crate::fetch::Validators;
 use crate::output::RowSink;
+use crate::record::Link;
 use crate::record::{Entry, Row};
 use crate::state::{Batch, Done, Resume, StateError, StateStore};
 use crate::url_norm::UrlKey;
@@ -283,7 +283,7 @@ impl<'a> Ledger<'a> {
         &mut self,
         row: Row,
         edges: Vec<String>,
-        verdict: super::scheduler::Verdict,
+        verdict: crate::crawl::schedule::Verdict,
         ahead: Ahead,
     ) -> Result<(), CrawlError> {
         self.tally(&row);

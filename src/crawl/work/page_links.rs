@@ -10,18 +10,11 @@ use super::filter::LinkFilter;
 use super::link_memo::{LinkFacts, LinkMemo, Resolution};
 use crate::extract::{self, stream, Extracted};
 use crate::meta::RawMeta;
+use crate::record::Link;
 use crate::robots_meta::RobotsMeta;
-use crate::url_norm::UrlKey;
 use crate::url_norm::{self, BuildKeyHasher};
 use std::collections::HashSet;
 use url::Url;
-
-/// A link to follow, already resolved, filtered and fingerprinted by the worker.
-#[derive(Debug, Clone)]
-pub struct Link {
-    pub url: Url,
-    pub key: UrlKey,
-}
 
 /// What a page gives the crawl.
 #[derive(Debug, Default)]

@@ -17,12 +17,12 @@
 //! - `out` counts the jobs handed out and not yet answered or taken back; `waiting` the retries,
 //!   resources and handed-over pages queued on hosts.
 
-use super::frontier::{Frontier, MemoryFrontier, Offered};
+use super::frontier::{MemoryFrontier, Offered};
 use super::hosts::{Handoff, Hosts, Resource, Retry, RobotsState};
-use super::jobs::{Continuation, Job, ResourceKind};
-use super::page_links::Link;
-use super::scheduler::{Answered, Completion, Counts, Finished, Next, Rules, Schedule};
+use super::interface::{Answered, Completion, Counts, Finished, Next, Rules, Schedule};
+use crate::crawl::jobs::{Continuation, Job, ResourceKind};
 use crate::fetch::Validators;
+use crate::record::Link;
 use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;

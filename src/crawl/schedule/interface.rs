@@ -1,19 +1,12 @@
-//! The frontier and the per-host scheduler behind one small interface, [`Schedule`], which is all
-//! the coordinator's loop calls: offer a page's links, take the next ready job, account for an
-//! answer, complete a page (with its links), retry it later, hand a redirect over to another host, take a job back
-//! on a stop, and ask whether everything is done. Each operation is one call that a shared
-//! implementation could make one atomic step on a server.
-//!
-//! [`LocalScheduler`](super::local::LocalScheduler) is the in-process implementation; it owns
-//! no clock (every moment is an argument), sends nothing and never blocks. `shared::scheduler`'s
-//! `RedisScheduler` is the one of a crawl shared through Redis: each operation one script call,
-//! and a page's completion carries its links so the shared run can never look finished between
-//! the two.
+//! The door of the schedule room: the [`Schedule`] trait, all the coordinator's loop calls, and
+//! its messages ([`Next`], [`Answered`], [`Finished`], [`Completion`], [`Verdict`], [`Counts`]),
+//! with the [`Rules`] a scheduler is built from. Each operation is one call that a shared
+//! implementation could make one atomic step on a server. Plain types and one trait: nothing
+//! here schedules.
 
-use super::jobs::{Continuation, Job, ResourceKind};
-use super::page_links::Link;
+use crate::crawl::jobs::{Continuation, Job, ResourceKind};
 use crate::fetch::Validators;
-use crate::record::{Entry, Origin, Row};
+use crate::record::{Entry, Link, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
 use std::collections::BTreeSet;

@@ -1,7 +1,7 @@
 //! The scheduler driven by a fake clock: made-up instants, no sleeps, no threads.
 //!
-//! `LocalScheduler::origin_of` starts a host's clock at the wall-clock moment of its first sight,
-//! so every test meets its hosts (seeds them, or `meet`s them) before it takes `t0`.
+//! The scheduler reads no clock (`LocalScheduler::origin_of` only interns a host, with no timer);
+//! a test takes `t0` from `Instant::now()` only as the origin of its made-up instants.
 
 use super::*;
 use crate::error::ErrorClass;
@@ -81,7 +81,7 @@ fn offer(s: &mut LocalScheduler, urls: &[&str]) {
     s.offer(links(urls), 1, None, false);
 }
 
-/// Make the host of `u` known (its clock starts now) without queueing anything.
+/// Make the host of `u` known without queueing anything.
 fn meet(s: &mut LocalScheduler, u: &str) {
     s.origin_of(&url(u));
 }

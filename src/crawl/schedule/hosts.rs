@@ -6,7 +6,7 @@
 //! hosts waiting for a moment. Owned by the scheduler; it never sends jobs, reads a clock or
 //! sleeps: every moment comes in as an argument.
 
-use super::jobs::{Continuation, ResourceKind};
+use crate::crawl::jobs::{Continuation, ResourceKind};
 use crate::fetch::Validators;
 use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;

@@ -4,7 +4,7 @@
 //! schedules or writes.
 
 use super::page_links::Link;
-use crate::fetch::Validators;
+use crate::download::Validators;
 use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
@@ -31,7 +31,7 @@ pub struct Continuation {
     pub status: u16,
     /// Redirects followed so far, over every hop of the page.
     pub hops: usize,
-    /// The requests made so far, over every hop of the page (see `fetch::request_key`): one
+    /// The requests made so far, over every hop of the page (see `download::fetch::request_key`): one
     /// repeated is a redirect loop.
     pub seen: Vec<u64>,
     /// When the page's first request started, and the time its earlier hops took.

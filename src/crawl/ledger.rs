@@ -19,8 +19,8 @@
 use super::page_links::Link;
 use super::scheduler::Schedule;
 use super::summary::Summary;
+use crate::download::Validators;
 use crate::error::CrawlError;
-use crate::fetch::Validators;
 use crate::output::RowSink;
 use crate::record::{Entry, Row};
 use crate::state::{Batch, Done, Resume, StateError, StateStore};

@@ -22,7 +22,7 @@ use super::hosts::{Handoff, Hosts, Resource, Retry, RobotsState};
 use super::jobs::{Continuation, Job, ResourceKind};
 use super::page_links::Link;
 use super::scheduler::{Answered, Completion, Counts, Finished, Next, Rules, Schedule};
-use crate::fetch::Validators;
+use crate::download::Validators;
 use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;

@@ -10,7 +10,7 @@ use super::filter::LinkFilter;
 use super::link_memo::{LinkFacts, LinkMemo, Resolution};
 use crate::extract::{self, stream, Extracted};
 use crate::meta::RawMeta;
-use crate::robots_meta::RobotsMeta;
+use crate::robots::meta::RobotsMeta;
 use crate::url_norm::UrlKey;
 use crate::url_norm::{self, BuildKeyHasher};
 use std::collections::HashSet;

@@ -12,7 +12,7 @@
 
 use super::jobs::{Continuation, Job, ResourceKind};
 use super::page_links::Link;
-use crate::fetch::Validators;
+use crate::download::Validators;
 use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;

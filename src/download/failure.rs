@@ -3,11 +3,11 @@
 //! Read from the types in the error's source chain (the resolver's, rustls's, `io::ErrorKind`),
 //! like `fetch::classify`; never printed with a URL's credentials, since no URL is in it.
 
-use crate::dns_guard::LookupError;
+use super::dns_guard::LookupError;
 use crate::error::ErrorClass;
 
 /// Why `e` failed, in a few words; `class` is what `fetch::classify` made of it.
-pub fn describe(e: &reqwest::Error, class: ErrorClass) -> String {
+pub(super) fn describe(e: &reqwest::Error, class: ErrorClass) -> String {
     let chain = || causes(e);
     match class {
         ErrorClass::Timeout => "timed out".into(),

@@ -11,6 +11,7 @@
 use super::budget::{BodyBudget, Reservation};
 use super::cookies::Jar;
 use super::dns_guard::LookupError;
+use super::failure::causes;
 use crate::error::{CrawlError, ErrorClass};
 use std::collections::HashSet;
 use std::hash::Hasher;
@@ -631,22 +632,6 @@ fn classify_io(e: &std::io::Error) -> ErrorClass {
         return ErrorClass::Timeout;
     }
     ErrorClass::Truncated
-}
-
-/// `e` and every error below it. An `io::Error` that wraps another error is followed by that
-/// error (its own `source()` skips it, giving the wrapped error's source).
-fn causes<'a>(
-    e: &'a (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(e), |err| {
-        match err
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        }
-    })
 }
 
 /// A timeout at any layer: the OS's, hyper's, or reqwest's own (its timer).

@@ -19,7 +19,8 @@
 //!
 //! The files stay private to the room (but `failure`, whose [`failure::of_fetch`] the robots
 //! cache words its log line with); what other rooms use is exported below, and only what the
-//! tests, examples and the public `Config` name is public.
+//! tests, examples and the public `Config` name (and the types their signatures carry) is
+//! public.
 
 mod budget;
 mod charset;

@@ -707,10 +707,10 @@ impl Cli {
                 "--body-memory must be at least 1".into(),
             ));
         }
-        if self.max_header_bytes < crate::fetch::MIN_MAX_HEADER_BYTES {
+        if self.max_header_bytes < crate::download::MIN_MAX_HEADER_BYTES {
             return Err(ConfigError::Invalid(format!(
                 "--max-header-bytes must be at least {}",
-                crate::fetch::MIN_MAX_HEADER_BYTES
+                crate::download::MIN_MAX_HEADER_BYTES
             )));
         }
         if self.max_pages == Some(0) {
@@ -779,7 +779,7 @@ impl Cli {
         config.cookies = match (self.no_cookies, &self.cookies) {
             (true, _) => None,
             (false, Some(path)) => Some(std::sync::Arc::new(
-                crate::cookies::Jar::load_netscape(path)
+                crate::download::Jar::load_netscape(path)
                     .map_err(|why| ConfigError::Invalid(format!("--cookies {path:?}: {why}")))?,
             )),
             (false, None) => Some(std::sync::Arc::default()),

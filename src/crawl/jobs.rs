@@ -4,7 +4,7 @@
 //! `engine/`, `schedule/` and `work/` rather than in one of them because all three use it, and it
 //! imports none of them. Plain data; nothing here fetches, schedules or writes.
 
-use crate::fetch::Validators;
+use crate::download::Validators;
 use crate::record::Link;
 use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
@@ -32,7 +32,7 @@ pub struct Continuation {
     pub status: u16,
     /// Redirects followed so far, over every hop of the page.
     pub hops: usize,
-    /// The requests made so far, over every hop of the page (see `fetch::request_key`): one
+    /// The requests made so far, over every hop of the page (see `download::fetch::request_key`): one
     /// repeated is a redirect loop.
     pub seen: Vec<u64>,
     /// When the page's first request started, and the time its earlier hops took.

@@ -4,8 +4,8 @@
 //! the other 12 are its member). Plain conversions; no I/O.
 
 use crate::crawl::jobs::{Continuation, ResourceKind};
+use crate::download::Validators;
 use crate::error::ErrorClass;
-use crate::fetch::Validators;
 use crate::meta::Meta;
 use crate::record::Row;
 use crate::robots::{RobotsRules, RobotsSource};

@@ -615,7 +615,7 @@ fn meta_corpus_agrees() {
     assert!(files.len() >= 19, "meta corpus: {} pages", files.len());
     for path in files {
         let raw = fs::read(&path).expect("corpus page");
-        let (html, _) = trawl::charset::decode_html(&raw, None);
+        let (html, _) = trawl::download::decode_html(&raw, None);
         let page = Url::parse("http://news.test/dir/page.html").expect("page url");
         assert!(
             check(&html, &page),

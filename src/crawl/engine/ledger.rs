@@ -18,8 +18,8 @@
 
 use super::summary::Summary;
 use crate::crawl::schedule::Schedule;
+use crate::download::Validators;
 use crate::error::CrawlError;
-use crate::fetch::Validators;
 use crate::output::RowSink;
 use crate::record::Link;
 use crate::record::{Entry, Row};

@@ -21,7 +21,7 @@ use super::frontier::{MemoryFrontier, Offered};
 use super::hosts::{Handoff, Hosts, Resource, Retry, RobotsState};
 use super::interface::{Answered, Completion, Counts, Finished, Next, Rules, Schedule};
 use crate::crawl::jobs::{Continuation, Job, ResourceKind};
-use crate::fetch::Validators;
+use crate::download::Validators;
 use crate::record::Link;
 use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;

@@ -3,7 +3,7 @@
 //! the crawler's own network (loopback, private, link-local, multicast) under `--scope any`.
 //! Built once, shared read-only by the workers; it never does I/O.
 
-use crate::dns_guard::is_private_ip;
+use crate::download::is_private_ip;
 use crate::scope::{Scope, ScopeKind};
 use regex::Regex;
 use std::net::IpAddr;

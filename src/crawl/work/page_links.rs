@@ -11,7 +11,7 @@ use super::link_memo::{LinkFacts, LinkMemo, Resolution};
 use crate::extract::{self, stream, Extracted};
 use crate::meta::RawMeta;
 use crate::record::Link;
-use crate::robots_meta::RobotsMeta;
+use crate::robots::meta::RobotsMeta;
 use crate::url_norm::{self, BuildKeyHasher};
 use std::collections::HashSet;
 use url::Url;

@@ -8,7 +8,7 @@
 //! unreachable one (the origin is disallowed, rows say `robots_unreachable`). It never decides
 //! scheduling.
 
-use crate::fetch::{Fetched, Fetcher, HopCheck};
+use crate::download::{Fetched, Fetcher, HopCheck};
 use crate::record::origin_key;
 use crate::robots::{self, RobotsRules, MAX_ROBOTS_BYTES};
 use std::collections::HashMap;
@@ -103,8 +103,11 @@ impl RobotsCache {
         }
         let robots_url = robots::robots_url(url);
         let fetched = fetcher.fetch_resource_with(&robots_url, MAX_ROBOTS_BYTES as u64, hop);
-        let cause =
-            crate::failure::of_fetch(fetched.status, fetched.error, fetched.cause.as_deref());
+        let cause = crate::download::failure::of_fetch(
+            fetched.status,
+            fetched.error,
+            fetched.cause.as_deref(),
+        );
         tracing::debug!(url = %robots_url, status = ?fetched.status, "robots.txt");
         if let Some(wait) = retry(&fetched) {
             tracing::info!(url = %robots_url, %cause, ?wait, "robots.txt failed: tried again later");

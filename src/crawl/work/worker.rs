@@ -14,12 +14,12 @@ use super::page_links;
 pub use super::page_meta::PageMeta;
 use super::robots_cache::{RobotsAnswer, RobotsCache};
 use crate::article::TextFormat;
-use crate::charset;
 use crate::crawl::jobs::{Continuation, Job, Outcome, PageResult, ResourceKind};
 use crate::discover::{feeds, sitemap};
+use crate::download::decode_html_owned;
+use crate::download::{Fetched, Fetcher, Hop, Validators, Want};
 use crate::error::ErrorClass;
 use crate::extract;
-use crate::fetch::{Fetched, Fetcher, Hop, Validators, Want};
 use crate::meta::DateSource;
 use crate::record::Link;
 use crate::record::{self, Entry, Origin, Row};
@@ -297,7 +297,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
     let mut feeds_found = Vec::new();
     if let Some(body) = fetched.body {
         let ct = (!row.content_type.is_empty()).then_some(row.content_type.as_str());
-        let (text, encoding) = charset::decode_html_owned(body, ct);
+        let (text, encoding) = decode_html_owned(body, ct);
         row.encoding = encoding.name().to_owned();
         extract::panic_if_asked(&entry.url);
         if ctx.want_feeds && entry.depth == 0 {
@@ -306,7 +306,7 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         let robots = ctx.robots_token.as_deref();
         // `X-Robots-Tag: nofollow`: the links are counted (and written as edges), not followed.
         let header_nofollow = robots.is_some_and(|token| {
-            crate::robots_meta::header_nofollow(
+            crate::robots::meta::header_nofollow(
                 fetched.robots_tags.iter().map(String::as_str),
                 token,
             )

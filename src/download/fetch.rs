@@ -1,15 +1,17 @@
-//! The downloader: one shared blocking `reqwest` client (connection reuse, gzip/brotli/deflate),
-//! redirects followed by hand so each hop is checked against scope, a deadline on the whole fetch
-//! (connect to last body byte, all hops), Content-Type checks and sniffing so non-HTML bodies are
+//! The fetcher, the downloader room's HTTP client: one shared blocking `reqwest` client
+//! (connection reuse, gzip/brotli/deflate), redirects followed by hand so each hop is checked
+//! (the caller's [`HopCheck`]: scope, robots), a deadline on the whole fetch (connect to last body
+//! byte, all hops), Content-Type checks and sniffing so non-HTML bodies are
 //! never downloaded, and a cap on the decoded body size. It never parses HTML and never panics on
 //! what a server sends; every failure becomes an [`ErrorClass`]. Cookies (the crawl's [`Jar`]) are
 //! sent and kept hop by hop, since redirects are followed here: a response that sets a cookie
 //! and redirects to its own URL (a consent wall) is requested again with the cookie. A redirect
 //! loop is a request repeated within one page's fetch: the same URL with the same cookies.
 
-use crate::budget::{BodyBudget, Reservation};
-use crate::cookies::Jar;
-use crate::dns_guard::LookupError;
+use super::budget::{BodyBudget, Reservation};
+use super::cookies::Jar;
+use super::dns_guard::LookupError;
+use super::failure::causes;
 use crate::error::{CrawlError, ErrorClass};
 use std::collections::HashSet;
 use std::hash::Hasher;
@@ -89,7 +91,7 @@ pub struct Fetched {
     pub hops: usize,
     /// The requests made for this page so far ([`request_key`]), earlier hops included.
     pub seen: Vec<u64>,
-    /// The final response's `X-Robots-Tag` values (see `robots_meta::header_nofollow`).
+    /// The final response's `X-Robots-Tag` values (see `robots::meta::header_nofollow`).
     pub robots_tags: Vec<String>,
 }
 
@@ -137,7 +139,7 @@ impl Fetcher {
     pub fn new(config: FetchConfig) -> Result<Fetcher, CrawlError> {
         // Always trawl's resolver: its errors are typed (classify), and it refuses private
         // addresses when asked.
-        let resolver = crate::dns_guard::GuardedResolver {
+        let resolver = super::dns_guard::GuardedResolver {
             block_private: config.block_private,
         };
         let mut builder = reqwest::blocking::Client::builder();
@@ -267,7 +269,7 @@ impl Fetcher {
                 Err(e) => {
                     let class = classify(&e);
                     out.error = Some(class);
-                    out.cause = Some(crate::failure::describe(&e, class));
+                    out.cause = Some(super::failure::describe(&e, class));
                     break;
                 }
             };
@@ -632,22 +634,6 @@ fn classify_io(e: &std::io::Error) -> ErrorClass {
     ErrorClass::Truncated
 }
 
-/// `e` and every error below it. An `io::Error` that wraps another error is followed by that
-/// error (its own `source()` skips it, giving the wrapped error's source).
-fn causes<'a>(
-    e: &'a (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
-    std::iter::successors(Some(e), |err| {
-        match err
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        }
-    })
-}
-
 /// A timeout at any layer: the OS's, hyper's, or reqwest's own (its timer).
 fn is_timeout(cause: &(dyn std::error::Error + 'static)) -> bool {
     cause
@@ -728,9 +714,9 @@ mod tests {
     fn tls_dns_and_connect_failures_are_classified_by_type() {
         let client = |block_private| {
             reqwest::blocking::Client::builder()
-                .dns_resolver(std::sync::Arc::new(crate::dns_guard::GuardedResolver {
-                    block_private,
-                }))
+                .dns_resolver(std::sync::Arc::new(
+                    crate::download::dns_guard::GuardedResolver { block_private },
+                ))
                 .timeout(Duration::from_secs(10))
                 .build()
                 .expect("client")

@@ -1,13 +1,14 @@
 //! Words for why a request got no response, for the log and the summary (the row keeps its
 //! [`ErrorClass`]): `DNS lookup failed`, `connection refused`, `TLS: certificate has expired`.
 //! Read from the types in the error's source chain (the resolver's, rustls's, `io::ErrorKind`),
-//! like `fetch::classify`; never printed with a URL's credentials, since no URL is in it.
+//! like `fetch::classify`, which walks the chain with the same [`causes`]; never printed with a
+//! URL's credentials, since no URL is in it.
 
-use crate::dns_guard::LookupError;
+use super::dns_guard::LookupError;
 use crate::error::ErrorClass;
 
 /// Why `e` failed, in a few words; `class` is what `fetch::classify` made of it.
-pub fn describe(e: &reqwest::Error, class: ErrorClass) -> String {
+pub(super) fn describe(e: &reqwest::Error, class: ErrorClass) -> String {
     let chain = || causes(e);
     match class {
         ErrorClass::Timeout => "timed out".into(),
@@ -61,8 +62,9 @@ fn last_io(e: &reqwest::Error) -> Option<&std::io::Error> {
         .last()
 }
 
-/// `e` and every error below it (an `io::Error` that wraps another is followed by that one).
-fn causes<'a>(
+/// `e` and every error below it. An `io::Error` that wraps another error is followed by that
+/// error (its own `source()` skips it, giving the wrapped error's source).
+pub(super) fn causes<'a>(
     e: &'a (dyn std::error::Error + 'static),
 ) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
     std::iter::successors(Some(e), |err| {

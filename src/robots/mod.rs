@@ -1,3 +1,11 @@
+//! The robots room: what a site tells crawlers, as pure rules over what the downloader already
+//! fetched. This file is robots.txt (one origin's rules); [`meta`] is the page-level
+//! `<meta name=robots>` and `X-Robots-Tag` directives. The room's rule: it never does network
+//! I/O, never keeps rules across origins or across pages (the crawl's robots cache does), and
+//! never panics on any body or header value, however malformed.
+//!
+//! # robots.txt
+//!
 //! robots.txt (RFC 9309): turning one origin's robots.txt response into [`RobotsRules`] and
 //! answering "may this URL be fetched?", "how long between requests?" and "which sitemaps?".
 //!
@@ -39,6 +47,8 @@
 //! - `$` anywhere in a pattern is an end anchor (RFC: only at the end); a `$` in the middle makes
 //!   the rule match nothing.
 //! - texting_robots itself does not cap the input size; [`RobotsRules::from_response`] does.
+
+pub mod meta;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -167,7 +177,7 @@ impl RobotsRules {
         let crawl_delay = robot.delay.and_then(delay_from_secs);
         let mut sitemaps: Vec<Url> = Vec::new();
         for raw in &robot.sitemaps {
-            if let Some(url) = crate::discover::named_url(base, raw) {
+            if let Some(url) = crate::url_norm::named_url(base, raw) {
                 if !sitemaps.contains(&url) {
                     sitemaps.push(url);
                 }

@@ -43,8 +43,7 @@
 
 use crate::error::ErrorClass;
 use crate::meta::Meta;
-use crate::output::Row;
-use crate::record::Entry;
+use crate::record::{Entry, Row, Validators, META_COLUMNS};
 use crate::url_norm::UrlKey;
 use rusqlite::types::Type;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
@@ -172,13 +171,6 @@ pub struct CrawlMeta {
     pub started_at: String,
 }
 
-/// Validators remembered from earlier crawls for conditional GET.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Known {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
 /// One page finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {
@@ -190,8 +182,7 @@ pub struct Done {
     pub remember: bool,
     /// Validators to remember. They replace the remembered ones, except that on a 304 row a
     /// `None` keeps the remembered value (a 304 need not repeat every validator).
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
+    pub validators: Validators,
     /// Whether the row goes to the output (and so to the row log).
     pub write_row: bool,
     /// The row written is a failure's (`remember` is false): the page goes into `failed`
@@ -405,26 +396,9 @@ fn meta_from_db(text: Option<String>) -> Result<Option<Box<Meta>>, String> {
         return Ok(None);
     };
     let cells: Vec<String> = serde_json::from_str(&text).map_err(|e| format!("meta: {e}"))?;
-    let Ok(
-        [published, modified, date_source, author, description, canonical, lang, kind, section, keywords, headline, site_name],
-    ) = <[String; 12]>::try_from(cells)
-    else {
-        return Err("meta: not 12 cells".into());
-    };
-    Ok(Some(Box::new(Meta {
-        published,
-        modified,
-        date_source,
-        author,
-        description,
-        canonical,
-        lang,
-        kind,
-        section,
-        keywords,
-        headline,
-        site_name,
-    })))
+    let cells = <[String; META_COLUMNS.len()]>::try_from(cells)
+        .map_err(|_| format!("meta: not {} cells", META_COLUMNS.len()))?;
+    Ok(Some(Box::new(Meta::from_cells(cells))))
 }
 
 impl StateStore {
@@ -806,7 +780,7 @@ impl StateStore {
                             r.encoding,
                             r.error.map(ErrorClass::as_str),
                             meta_to_db(r.meta.as_deref()),
-                            (!r.text.is_empty()).then(|| crate::packed_text::pack(&r.text)),
+                            (!r.text.is_empty()).then(|| crate::record::packed_text::pack(&r.text)),
                         ])?;
                         next_row += 1;
                     }
@@ -814,8 +788,8 @@ impl StateStore {
                         unfail.execute([key])?;
                         remember.execute(params![
                             key,
-                            d.etag,
-                            d.last_modified,
+                            d.validators.etag,
+                            d.validators.last_modified,
                             d.row.fetched_at,
                             d.row.status == Some(304),
                         ])?;
@@ -863,7 +837,7 @@ impl StateStore {
                     error,
                     meta: meta_from_db(r.get(13)?).map_err(|e| conversion(13, Type::Text, e))?,
                     text: match r.get::<_, Option<Vec<u8>>>(14)? {
-                        Some(packed) => crate::packed_text::unpack(&packed)
+                        Some(packed) => crate::record::packed_text::unpack(&packed)
                             .map_err(|e| conversion(14, Type::Blob, e.to_string()))?,
                         None => String::new(),
                     },
@@ -875,12 +849,12 @@ impl StateStore {
     }
 
     /// Was this page remembered by an earlier crawl (or earlier in this one)? With its validators.
-    pub fn known(&self, key: UrlKey) -> Result<Option<Known>, StateError> {
-        let read = || -> rusqlite::Result<Option<Known>> {
+    pub fn known(&self, key: UrlKey) -> Result<Option<Validators>, StateError> {
+        let read = || -> rusqlite::Result<Option<Validators>> {
             self.conn
                 .prepare_cached("SELECT etag, last_modified FROM history WHERE key = ?1")?
                 .query_row([key_to_db(key)], |r| {
-                    Ok(Known {
+                    Ok(Validators {
                         etag: r.get(0)?,
                         last_modified: r.get(1)?,
                     })
@@ -1015,8 +989,7 @@ mod tests {
             key: e.key,
             row: row(e, status),
             remember: true,
-            etag: None,
-            last_modified: None,
+            validators: Validators::default(),
             write_row: true,
             failed: false,
         }
@@ -1062,8 +1035,8 @@ mod tests {
     }
 
     /// What `known` answers for a page remembered with these validators.
-    fn known(etag: &str, last_modified: Option<&str>) -> Option<Known> {
-        Some(Known {
+    fn known(etag: &str, last_modified: Option<&str>) -> Option<Validators> {
+        Some(Validators {
             etag: Some(etag.into()),
             last_modified: last_modified.map(Into::into),
         })
@@ -1432,8 +1405,10 @@ mod tests {
 
         let lm = "Wed, 21 Oct 2015 07:28:00 GMT";
         let validated = |status, etag: &str, last_modified: Option<&str>| Done {
-            etag: Some(etag.into()),
-            last_modified: last_modified.map(Into::into),
+            validators: Validators {
+                etag: Some(etag.into()),
+                last_modified: last_modified.map(Into::into),
+            },
             ..done(&a, Some(status))
         };
         // Commit `d`, then what is remembered of a.
@@ -1481,7 +1456,7 @@ mod tests {
         fa.row.error = Some(ErrorClass::Dns);
         let mut fb = done(&b, Some(429));
         fb.remember = false;
-        fb.etag = Some("\"x\"".into());
+        fb.validators.etag = Some("\"x\"".into());
         s.commit(Batch {
             queued: vec![a.clone(), b.clone()],
             done: vec![fa, fb],
@@ -1588,7 +1563,7 @@ mod tests {
             .collect();
         s.commit(queue_batch(entries.clone())).expect("commit");
         let mut d = done(&entries[2], Some(200));
-        d.etag = Some("e".into());
+        d.validators.etag = Some("e".into());
         s.commit(done_batch(vec![d])).expect("done");
         let r = s.unfinished().expect("u").expect("some");
         let mut expected = entries.clone();
@@ -1768,7 +1743,7 @@ mod tests {
             s.commit(queue_batch(vec![a.clone(), b.clone()]))
                 .expect("queue");
             let mut d = done(&a, Some(200));
-            d.etag = Some("\"v1\"".into());
+            d.validators.etag = Some("\"v1\"".into());
             s.commit(done_batch(vec![d])).expect("done");
         }
         // A version 1 file: the same tables; its keys were written by the std hasher, which
@@ -1784,7 +1759,7 @@ mod tests {
         let again = url_norm::key(&Url::parse("https://h.test/a?b=1").expect("url"));
         assert_eq!(
             s.known(again).expect("known"),
-            Some(Known {
+            Some(Validators {
                 etag: Some("\"v1\"".into()),
                 last_modified: None
             })
@@ -1994,7 +1969,7 @@ mod tests {
                 .iter()
                 .map(|e| {
                     let mut d = done(e, Some(200));
-                    d.etag = Some(format!("\"{}\"", e.key));
+                    d.validators.etag = Some(format!("\"{}\"", e.key));
                     d
                 })
                 .collect();

@@ -20,9 +20,8 @@ use super::page_links::Link;
 use super::scheduler::Schedule;
 use super::summary::Summary;
 use crate::error::CrawlError;
-use crate::fetch::Validators;
 use crate::output::RowSink;
-use crate::record::{Entry, Row};
+use crate::record::{Entry, Row, Validators};
 use crate::state::{Batch, Done, Resume, StateError, StateStore};
 use crate::url_norm::UrlKey;
 use std::collections::HashSet;
@@ -118,11 +117,7 @@ impl<'a> Ledger<'a> {
     /// runs only).
     pub fn validators(&self, key: UrlKey) -> Option<Validators> {
         let st = self.state.as_ref().filter(|st| st.only_new)?;
-        let known = st.store.known(key).ok()??;
-        Some(Validators {
-            etag: known.etag,
-            last_modified: known.last_modified,
-        })
+        st.store.known(key).ok()?
     }
 
     /// A new-only run revisits known pages only up to `--revisit-depth`: deeper links to pages an
@@ -238,13 +233,11 @@ impl<'a> Ledger<'a> {
                 self.summary.new += 1;
             }
         }
-        let validators = validators.unwrap_or_default();
         st.batch.done.push(Done {
             key,
             row: row.clone(),
             remember,
-            etag: validators.etag,
-            last_modified: validators.last_modified,
+            validators: validators.unwrap_or_default(),
             write_row,
             failed: write_row && !remember,
         });

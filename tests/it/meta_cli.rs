@@ -46,7 +46,7 @@ fn meta_adds_twelve_columns_and_counts_other_canonicals() {
         .collect();
     let want: Vec<&str> = trawl::output::COLUMNS
         .iter()
-        .chain(trawl::meta::META_COLUMNS.iter())
+        .chain(trawl::record::META_COLUMNS.iter())
         .copied()
         .collect();
     assert_eq!(headers, want);

@@ -1,7 +1,15 @@
-//! The records that several layers share, kept below all of them: a page's row (written by
-//! `output`, logged by `state`, made by `crawl`), a URL waiting in the frontier, and the origin
-//! that politeness is counted by (with [`origin_key`], how a URL's origin is written). Plain data
+//! The records that several layers share, kept below all of them, and the row schema: a page's
+//! row (written by `output`, logged by `state`, kept in Redis by `shared`, made by `crawl`) with
+//! its columns and cells ([`cells`]: the one place the layout is spelled), the text cell's stored
+//! form ([`packed_text`]), a URL waiting in the frontier, a page's [`Validators`] (fetch sends
+//! them, the state remembers them, the ledger hands them on), and the origin that politeness is
+//! counted by (with [`origin_key`], how a URL's origin is written). Plain data and conversions
 //! only: nothing here does I/O or decides anything.
+
+mod cells;
+pub(crate) mod packed_text;
+
+pub use cells::{COLUMNS, META_COLUMNS, TEXT_COLUMN};
 
 use crate::error::ErrorClass;
 use crate::meta::Meta;
@@ -69,6 +77,15 @@ impl Row {
 
 fn error_str<S: serde::Serializer>(e: &Option<ErrorClass>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(e.map(ErrorClass::as_str).unwrap_or(""))
+}
+
+/// A page's validators for a conditional GET (`If-None-Match` / `If-Modified-Since`): what the
+/// fetch read from the final response, what the state remembers for the next crawl and hands
+/// back. One type for the three.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
 }
 
 /// A URL waiting to be fetched.

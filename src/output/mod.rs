@@ -7,78 +7,15 @@
 //! written can be handed to the kernel and taken back ([`RowSink::mark`], [`RowSink::retract`]):
 //! a shared crawl writes each row before Redis hears of it.
 
+pub mod paths;
+
 use crate::error::{ConfigError, CrawlError};
-pub use crate::meta::META_COLUMNS;
-pub use crate::record::Row;
+pub use crate::record::{Row, COLUMNS, META_COLUMNS, TEXT_COLUMN};
+pub use paths::OutputTarget;
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-/// Where rows go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputTarget {
-    /// This file (created before the first request); refused while `<PATH>.partial` exists.
-    File(PathBuf),
-    /// This file or, when it or its `.partial` exists, the first free `<stem>-N.<ext>` beside
-    /// it (the default name and names made with `{date}`/`{time}`).
-    NextFree(PathBuf),
-    /// Standard output (`-`).
-    Stdout,
-}
-
-impl OutputTarget {
-    /// The file's path as given (`None` for standard output).
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            OutputTarget::File(p) | OutputTarget::NextFree(p) => Some(p),
-            OutputTarget::Stdout => None,
-        }
-    }
-}
-
-/// The CSV columns, in order. Their names are a stable interface (also the JSONL field names).
-pub const COLUMNS: [&str; 13] = [
-    "url",
-    "final_url",
-    "depth",
-    "parent",
-    "status",
-    "content_type",
-    "title",
-    "links",
-    "bytes",
-    "elapsed_ms",
-    "fetched_at",
-    "encoding",
-    "error",
-];
-
-impl Row {
-    /// The row's CSV cells, in [`COLUMNS`] order.
-    pub fn record(&self) -> [String; 13] {
-        fn opt<T: ToString>(v: Option<T>) -> String {
-            v.map(|v| v.to_string()).unwrap_or_default()
-        }
-        [
-            self.url.clone(),
-            self.final_url.clone(),
-            self.depth.to_string(),
-            self.parent.clone(),
-            opt(self.status),
-            self.content_type.clone(),
-            self.title.clone(),
-            opt(self.links),
-            opt(self.bytes),
-            opt(self.elapsed_ms),
-            self.fetched_at.clone(),
-            self.encoding.clone(),
-            self.error
-                .map(|e| e.as_str().to_owned())
-                .unwrap_or_default(),
-        ]
-    }
-}
 
 /// Where rows and edges are written.
 pub trait RowSink {
@@ -146,9 +83,6 @@ pub struct OutputOptions {
     /// `--text`: the [`TEXT_COLUMN`] comes last (after the metadata columns with `--meta`).
     pub text: bool,
 }
-
-/// The `--text` column's name.
-pub const TEXT_COLUMN: &str = "text";
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn excel_safe(cell: &str) -> std::borrow::Cow<'_, str> {
@@ -274,14 +208,14 @@ impl OutFile {
         };
         if let Some(dir) = path
             .parent()
-            .filter(|d| *d == Path::new(crate::paths::DEFAULT_DIR))
+            .filter(|d| *d == Path::new(paths::DEFAULT_DIR))
         {
             // The default directory is created on demand; any other must exist.
             std::fs::create_dir_all(dir).map_err(|e| refused(option, path, e))?;
         }
         let last = if numbered { MAX_NUMBERED } else { 0 };
         for n in 0..=last {
-            let candidate = crate::paths::numbered(path, n);
+            let candidate = paths::numbered(path, n);
             if numbered && candidate.exists() {
                 continue;
             }
@@ -634,7 +568,7 @@ impl RowSink for FileSink {
     fn write_row(&mut self, row: &Row) -> Result<(), CrawlError> {
         match self.options.format {
             Format::Csv if self.options.meta || self.options.text => {
-                let mut cells: Vec<String> = row.record().into();
+                let mut cells: Vec<String> = row.cells().into();
                 if self.options.meta {
                     cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
                 }
@@ -644,11 +578,11 @@ impl RowSink for FileSink {
                 self.csv_line(&cells, self.options.excel_safe)
             }
             Format::Csv => {
-                let cells = row.record();
+                let cells = row.cells();
                 self.csv_line(&cells, self.options.excel_safe)
             }
             Format::Jsonl => {
-                let mut cells: Vec<String> = row.record().into();
+                let mut cells: Vec<String> = row.cells().into();
                 let mut names: Vec<&str> = COLUMNS.into();
                 if self.options.meta {
                     cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());

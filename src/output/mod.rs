@@ -1,6 +1,13 @@
-//! The one writer of crawl output: page rows as CSV (RFC 4180, UTF-8, header once) or JSONL, and
-//! the optional `from,to` edges CSV. Owned by the coordinator thread alone; never shared by
-//! workers. Files are written as `<OUT>.partial` beside their final name and renamed into place by
+//! The sinks: the one writer of crawl output, page rows as CSV (RFC 4180, UTF-8, header once) or
+//! JSONL, and the optional `from,to` edges CSV. The room's rule: it writes what it is handed and
+//! decides nothing about a row; the cells and column names are the row schema's
+//! (`crate::record`), and the paths a run may write are [`paths`]' ([`OutputTarget`], checked
+//! before the first request). Workers never hold a sink. Rows are written by the coordinator
+//! alone (through its ledger); the one other thread that touches a sink is the signal thread,
+//! which closes a [`SharedSink`] between two rows (its lock is held while a row is written, so a
+//! row is never torn).
+//!
+//! Files are written as `<OUT>.partial` beside their final name and renamed into place by
 //! [`FileSink::finish`], so a reader never sees half a file at the final name; they are created
 //! before the first request so a bad path fails at once, exclusively and locked, so no two
 //! processes ever write one file (see [`OutputTarget`] for the names a run may take). What was
@@ -77,7 +84,7 @@ pub struct OutputOptions {
     pub excel_safe: bool,
     /// Start a CSV file with a UTF-8 byte-order mark.
     pub bom: bool,
-    /// `--meta`: the [`META_COLUMNS`] follow the 13 columns (empty cells for a row without
+    /// `--meta`: the [`META_COLUMNS`] follow the [`COLUMNS`] (empty cells for a row without
     /// metadata, such as a failed page).
     pub meta: bool,
     /// `--text`: the [`TEXT_COLUMN`] comes last (after the metadata columns with `--meta`).
@@ -865,7 +872,7 @@ mod tests {
         let want: Vec<&str> = COLUMNS.iter().chain(META_COLUMNS.iter()).copied().collect();
         assert_eq!(headers, want);
         let rows: Vec<csv::StringRecord> = r.records().map(|r| r.expect("record")).collect();
-        assert_eq!(rows[0].len(), 25);
+        assert_eq!(rows[0].len(), COLUMNS.len() + META_COLUMNS.len());
         assert_eq!(&rows[0][13], "2026-11-30T13:05:00Z");
         assert_eq!(
             &rows[0][16], "'=Ada; Grace",
@@ -873,14 +880,17 @@ mod tests {
         );
         assert_eq!(&rows[0][23], "A, \"quoted\"");
         // A row without metadata (a failed page) has the cells, empty.
-        assert_eq!(rows[1].len(), 25);
+        assert_eq!(rows[1].len(), COLUMNS.len() + META_COLUMNS.len());
         assert!(rows[1].iter().skip(13).all(str::is_empty));
         // Without --meta: the 13 columns, whatever the row carries.
         let dir = tempfile::tempdir().expect("tmp");
         let path = write(dir.path(), OutputOptions::default(), &[with_meta()]);
         let mut r = csv::Reader::from_path(&path).expect("read");
-        assert_eq!(r.headers().expect("headers").len(), 13);
-        assert_eq!(r.records().next().expect("row").expect("record").len(), 13);
+        assert_eq!(r.headers().expect("headers").len(), COLUMNS.len());
+        assert_eq!(
+            r.records().next().expect("row").expect("record").len(),
+            COLUMNS.len()
+        );
     }
 
     #[test]
@@ -905,7 +915,10 @@ mod tests {
                 .map(|k| line.find(&format!("\"{k}\":")).expect("field"))
                 .collect();
             assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
-            assert_eq!(lines[0].as_object().expect("object").len(), 25);
+            assert_eq!(
+                lines[0].as_object().expect("object").len(),
+                COLUMNS.len() + META_COLUMNS.len()
+            );
         }
         assert_eq!(lines[0]["published"], "2026-11-30T13:05:00Z");
         assert_eq!(lines[1]["published"], serde_json::Value::Null);
@@ -917,7 +930,7 @@ mod tests {
         let path = write(dir.path(), options, &[with_meta()]);
         let text = std::fs::read_to_string(&path).expect("read");
         let line: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
-        assert_eq!(line.as_object().expect("object").len(), 13);
+        assert_eq!(line.as_object().expect("object").len(), COLUMNS.len());
     }
 
     #[test]

@@ -1,4 +1,3 @@
-
 use super::open::{lock_path, APPLICATION_ID, SCHEMA_VERSION};
 use super::*;
 use crate::url_norm;

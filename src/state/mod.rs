@@ -23,9 +23,10 @@
 //!   ones included. Resume order is `depth, seq`; upserting a key (a promotion) deletes and
 //!   reinserts the row, so it gets a fresh `seq` and goes to the back of its new depth.
 //! - `seen(key)`, `done(key)`: the current crawl's sets of URL keys.
-//! - `rows(seq, 13 columns, meta, text)`: the current crawl's row log, `seq` 0-based and dense;
-//!   `meta` is the row's 12 `--meta` cells as a JSON array of strings, NULL for a row without
-//!   them; `text` is its `--text` cell packed (DEFLATE, `crate::packed_text`), NULL when empty.
+//! - `rows(seq, 13 columns, meta, text)`: the current crawl's row log, `seq` 0-based and dense
+//!   (the 13 are `crate::record::COLUMNS`, typed); `meta` is the row's 12 `--meta` cells as a
+//!   JSON array of strings (`Meta::cells`), NULL for a row without them; `text` is its `--text`
+//!   cell packed (DEFLATE, `crate::record::packed_text`), NULL when empty.
 //! - `history(key, etag, last_modified, fetched_at)`: pages remembered across crawls;
 //!   `fetched_at` is when the page was last fetched or marked seen again (a known link a new-only
 //!   run dropped, a redirect's final URL): the clock of the history's window, which

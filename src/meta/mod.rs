@@ -230,7 +230,8 @@ impl DateSource {
 }
 
 /// The metadata columns of one page, each an empty string when the page gives nothing. Their
-/// names and order as cells (`META_COLUMNS`, `Meta::cells`) are the row schema's, in `crate::record`.
+/// names and order as cells (`META_COLUMNS`, `Meta::cells`) are the row schema's, kept in
+/// `crate::record`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Meta {
     pub published: String,

@@ -17,6 +17,7 @@
 pub mod paths;
 
 use crate::error::{ConfigError, CrawlError};
+use crate::record::NUMERIC_COLUMNS;
 pub use crate::record::{Row, COLUMNS, META_COLUMNS, TEXT_COLUMN};
 pub use paths::OutputTarget;
 use std::collections::HashSet;
@@ -667,9 +668,6 @@ impl RowSink for FileSink {
     }
 }
 
-/// The JSONL fields that are numbers; every other field is a string.
-const NUMERIC: [&str; 5] = ["depth", "status", "links", "bytes", "elapsed_ms"];
-
 /// One JSONL line: the fields in column order, named as the CSV's columns; a value the CSV leaves
 /// empty is `null` (so `select(.error)` picks the failed rows), a number is a number.
 fn jsonl_line(out: &mut Vec<u8>, names: &[&str], cells: &[String]) -> serde_json::Result<()> {
@@ -682,7 +680,7 @@ fn jsonl_line(out: &mut Vec<u8>, names: &[&str], cells: &[String]) -> serde_json
         out.push(b':');
         if cell.is_empty() {
             out.extend_from_slice(b"null");
-        } else if NUMERIC.contains(name) && cell.bytes().all(|b| b.is_ascii_digit()) {
+        } else if NUMERIC_COLUMNS.contains(name) && cell.bytes().all(|b| b.is_ascii_digit()) {
             out.extend_from_slice(cell.as_bytes());
         } else {
             serde_json::to_writer(&mut *out, cell)?;

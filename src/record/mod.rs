@@ -137,6 +137,10 @@ pub const COLUMNS: [&str; 13] = [
     "error",
 ];
 
+/// The [`COLUMNS`] whose cells are numbers (a JSONL line writes them as numbers); every other
+/// cell is a string.
+pub const NUMERIC_COLUMNS: [&str; 5] = ["depth", "status", "links", "bytes", "elapsed_ms"];
+
 /// The `--meta` column names, in output order (after the [`COLUMNS`]).
 pub const META_COLUMNS: [&str; 12] = [
     "published",
@@ -338,5 +342,14 @@ mod tests {
         assert_eq!(META_COLUMNS[0], "published");
         assert_eq!(META_COLUMNS[11], "site_name");
         assert_eq!(Meta::from_cells(cells), m);
+    }
+
+    /// A numeric column the JSONL writer looks for must be a column (a renamed column would
+    /// silently turn into a string).
+    #[test]
+    fn numeric_columns_are_columns() {
+        for name in NUMERIC_COLUMNS {
+            assert!(COLUMNS.contains(&name), "{name}");
+        }
     }
 }

@@ -48,7 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Err(e) => return Ok(usage(&e)),
     };
     // Every output path is checked before anything is joined, opened or requested.
-    if let Err(e) = crate::paths::check(&outputs(&config), config.state.as_deref()) {
+    if let Err(e) = crate::output::paths::check(&outputs(&config), config.state.as_deref()) {
         return Ok(usage(&e));
     }
 
@@ -388,13 +388,13 @@ fn export(args: crate::cli::ExportArgs) -> anyhow::Result<Exit> {
         ))));
     }
     let output = match &args.output {
-        Some(p) => match crate::paths::target("-o", p, chrono::Utc::now()) {
+        Some(p) => match crate::output::paths::target("-o", p, chrono::Utc::now()) {
             Ok(t) => t,
             Err(e) => return Ok(usage(&e)),
         },
         None => OutputTarget::Stdout,
     };
-    if let Err(e) = crate::paths::check(&[("-o", &output)], None) {
+    if let Err(e) = crate::output::paths::check(&[("-o", &output)], None) {
         return Ok(usage(&e));
     }
     if args.format == crate::cli::FormatArg::Jsonl {

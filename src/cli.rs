@@ -4,7 +4,7 @@
 use crate::article::TextFormat;
 use crate::config::{defaults, Config, OutputTarget};
 use crate::error::ConfigError;
-use crate::paths;
+use crate::output::paths;
 use crate::scope::ScopeKind;
 use crate::seeds;
 use clap::{Parser, ValueEnum};

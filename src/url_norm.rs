@@ -122,7 +122,7 @@ pub type BuildKeyHasher = std::hash::BuildHasherDefault<KeyHasher>;
 ///
 /// This definition is trawl's own and fixed: state files store these keys, so changing it (the
 /// algorithm, the keys or the bytes fed) needs a new state schema version and a migration
-/// (src/state.rs). It no longer goes through std's `Hash for str`, whose byte feed the standard
+/// (src/state/). It no longer goes through std's `Hash for str`, whose byte feed the standard
 /// library does not promise to keep. The trailing 0xFF is what that impl fed when these keys were
 /// first written (with the zero-keyed `std::hash::SipHasher`, which is SipHash-2-4), kept so the
 /// keys of older state files stay valid; `url_norm` tests pin golden values.

@@ -4,8 +4,8 @@
 //! `engine/`, `schedule/` and `work/` rather than in one of them because all three use it, and it
 //! imports none of them. Plain data; nothing here fetches, schedules or writes.
 
-use crate::download::Validators;
 use crate::record::Link;
+use crate::record::Validators;
 use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;

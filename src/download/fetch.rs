@@ -95,12 +95,8 @@ pub struct Fetched {
     pub robots_tags: Vec<String>,
 }
 
-/// Validators for a conditional GET (`If-None-Match` / `If-Modified-Since`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
+/// Validators for a conditional GET: one type with the state and the ledger, kept in `record`.
+pub use crate::record::Validators;
 
 /// What kind of body a fetch wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,8 +6,8 @@
 use crate::common::cli::assert_trawl as trawl;
 use crate::common::server::{Response, Site, TestServer};
 use trawl::article::{article_text, TextFormat};
-use trawl::meta::META_COLUMNS;
 use trawl::output::{COLUMNS, TEXT_COLUMN};
+use trawl::record::META_COLUMNS;
 
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -129,7 +129,7 @@ fn a_killed_and_resumed_text_crawl_equals_an_uninterrupted_one() {
     // The front page and the three free stories are committed (then written); the other
     // three are held at the gate, in flight.
     let start = Instant::now();
-    while whole_rows(&partial, 14).len() < 4 {
+    while whole_rows(&partial, trawl::record::COLUMNS.len() + 1).len() < 4 {
         assert!(start.elapsed() < GUARD, "the free rows were never written");
         std::thread::sleep(Duration::from_millis(10));
     }

@@ -18,11 +18,9 @@
 
 use super::summary::Summary;
 use crate::crawl::schedule::Schedule;
-use crate::download::Validators;
 use crate::error::CrawlError;
 use crate::output::RowSink;
-use crate::record::Link;
-use crate::record::{Entry, Row};
+use crate::record::{Entry, Link, Row, Validators};
 use crate::state::{Batch, Done, Resume, StateError, StateStore};
 use crate::url_norm::UrlKey;
 use std::collections::HashSet;
@@ -118,11 +116,7 @@ impl<'a> Ledger<'a> {
     /// runs only).
     pub fn validators(&self, key: UrlKey) -> Option<Validators> {
         let st = self.state.as_ref().filter(|st| st.only_new)?;
-        let known = st.store.known(key).ok()??;
-        Some(Validators {
-            etag: known.etag,
-            last_modified: known.last_modified,
-        })
+        st.store.known(key).ok()?
     }
 
     /// A new-only run revisits known pages only up to `--revisit-depth`: deeper links to pages an
@@ -238,13 +232,11 @@ impl<'a> Ledger<'a> {
                 self.summary.new += 1;
             }
         }
-        let validators = validators.unwrap_or_default();
         st.batch.done.push(Done {
             key,
             row: row.clone(),
             remember,
-            etag: validators.etag,
-            last_modified: validators.last_modified,
+            validators: validators.unwrap_or_default(),
             write_row,
             failed: write_row && !remember,
         });

@@ -7,7 +7,7 @@
 //! sleeps: every moment comes in as an argument.
 
 use crate::crawl::jobs::{Continuation, ResourceKind};
-use crate::download::Validators;
+use crate::record::Validators;
 use crate::record::{Entry, Origin};
 use crate::robots::RobotsRules;
 use std::cmp::Reverse;

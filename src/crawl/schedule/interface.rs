@@ -5,7 +5,7 @@
 //! here schedules.
 
 use crate::crawl::jobs::{Continuation, Job, ResourceKind};
-use crate::download::Validators;
+use crate::record::Validators;
 use crate::record::{Entry, Link, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;

@@ -1,23 +1,45 @@
-//! The output paths of a run (`-o`, `--links-output`, `--summary-json`, and `trawl export`'s),
-//! turned into [`OutputTarget`]s and checked before the first request: `{date}` and `{time}`
-//! expanded (any other `{name}` refused), `-` for standard output (at most one output may be
-//! it), a path that is a directory, a directory that is missing or cannot be written in, and two
-//! options naming one file. Creating the files themselves (exclusively, with `-N` for numbered
-//! names) is `output`'s job; nothing here writes anything but a probe file it removes at once.
+//! The output paths of a run (`-o`, `--links-output`, `--summary-json`, and `trawl export`'s):
+//! the [`OutputTarget`] each names, and the checks made before the first request: `{date}` and
+//! `{time}` expanded (any other `{name}` refused), `-` for standard output (at most one output may
+//! be it), a path that is a directory, a directory that is missing or cannot be written in, and
+//! two options naming one file. Creating the files themselves (exclusively, with `-N` for numbered
+//! names: [`numbered`], [`DEFAULT_DIR`]) is the sinks' job (`super`); nothing here writes anything
+//! but a probe file it removes at once, and nothing here imports the sinks.
 
 use crate::error::ConfigError;
-pub use crate::output::OutputTarget;
 use std::path::{Path, PathBuf};
 
+/// Where rows go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputTarget {
+    /// This file (created before the first request); refused while `<PATH>.partial` exists.
+    File(PathBuf),
+    /// This file or, when it or its `.partial` exists, the first free `<stem>-N.<ext>` beside
+    /// it (the default name and names made with `{date}`/`{time}`).
+    NextFree(PathBuf),
+    /// Standard output (`-`).
+    Stdout,
+}
+
+impl OutputTarget {
+    /// The file's path as given (`None` for standard output).
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            OutputTarget::File(p) | OutputTarget::NextFree(p) => Some(p),
+            OutputTarget::Stdout => None,
+        }
+    }
+}
+
 /// The placeholders a path may hold.
-pub const PLACEHOLDERS: [&str; 2] = ["{date}", "{time}"];
+const PLACEHOLDERS: [&str; 2] = ["{date}", "{time}"];
 
 /// The directory the default output is written in; created on demand (any other must exist).
-pub const DEFAULT_DIR: &str = "output";
+pub(super) const DEFAULT_DIR: &str = "output";
 
 /// `{date}` -> `YYYY-MM-DD` and `{time}` -> `HHMMSS`, in UTC; any other `{name}` is refused,
 /// naming `option`. Returns the path and whether it held a placeholder.
-pub fn expand(
+fn expand(
     option: &str,
     path: &Path,
     now: chrono::DateTime<chrono::Utc>,
@@ -79,7 +101,7 @@ pub fn default_output(now: chrono::DateTime<chrono::Utc>, ext: &str) -> OutputTa
 }
 
 /// `path` with `-n` before its extension (`news.csv` -> `news-2.csv`); `n == 0` is the path.
-pub fn numbered(path: &Path, n: u32) -> PathBuf {
+pub(super) fn numbered(path: &Path, n: u32) -> PathBuf {
     if n == 0 {
         return path.to_owned();
     }

@@ -1,84 +1,29 @@
-//! The one writer of crawl output: page rows as CSV (RFC 4180, UTF-8, header once) or JSONL, and
-//! the optional `from,to` edges CSV. Owned by the coordinator thread alone; never shared by
-//! workers. Files are written as `<OUT>.partial` beside their final name and renamed into place by
+//! The sinks: the one writer of crawl output, page rows as CSV (RFC 4180, UTF-8, header once) or
+//! JSONL, and the optional `from,to` edges CSV. The room's rule: it writes what it is handed and
+//! decides nothing about a row; the cells and column names are the row schema's
+//! (`crate::record`), and the paths a run may write are [`paths`]' ([`OutputTarget`], checked
+//! before the first request). Workers never hold a sink. Rows are written by the coordinator
+//! alone (through its ledger); the one other thread that touches a sink is the signal thread,
+//! which closes a [`SharedSink`] between two rows (its lock is held while a row is written, so a
+//! row is never torn).
+//!
+//! Files are written as `<OUT>.partial` beside their final name and renamed into place by
 //! [`FileSink::finish`], so a reader never sees half a file at the final name; they are created
 //! before the first request so a bad path fails at once, exclusively and locked, so no two
 //! processes ever write one file (see [`OutputTarget`] for the names a run may take). What was
 //! written can be handed to the kernel and taken back ([`RowSink::mark`], [`RowSink::retract`]):
 //! a shared crawl writes each row before Redis hears of it.
 
+pub mod paths;
+
 use crate::error::{ConfigError, CrawlError};
-pub use crate::meta::META_COLUMNS;
-pub use crate::record::Row;
+use crate::record::NUMERIC_COLUMNS;
+pub use crate::record::{Row, COLUMNS, META_COLUMNS, TEXT_COLUMN};
+pub use paths::OutputTarget;
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-/// Where rows go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputTarget {
-    /// This file (created before the first request); refused while `<PATH>.partial` exists.
-    File(PathBuf),
-    /// This file or, when it or its `.partial` exists, the first free `<stem>-N.<ext>` beside
-    /// it (the default name and names made with `{date}`/`{time}`).
-    NextFree(PathBuf),
-    /// Standard output (`-`).
-    Stdout,
-}
-
-impl OutputTarget {
-    /// The file's path as given (`None` for standard output).
-    pub fn path(&self) -> Option<&Path> {
-        match self {
-            OutputTarget::File(p) | OutputTarget::NextFree(p) => Some(p),
-            OutputTarget::Stdout => None,
-        }
-    }
-}
-
-/// The CSV columns, in order. Their names are a stable interface (also the JSONL field names).
-pub const COLUMNS: [&str; 13] = [
-    "url",
-    "final_url",
-    "depth",
-    "parent",
-    "status",
-    "content_type",
-    "title",
-    "links",
-    "bytes",
-    "elapsed_ms",
-    "fetched_at",
-    "encoding",
-    "error",
-];
-
-impl Row {
-    /// The row's CSV cells, in [`COLUMNS`] order.
-    pub fn record(&self) -> [String; 13] {
-        fn opt<T: ToString>(v: Option<T>) -> String {
-            v.map(|v| v.to_string()).unwrap_or_default()
-        }
-        [
-            self.url.clone(),
-            self.final_url.clone(),
-            self.depth.to_string(),
-            self.parent.clone(),
-            opt(self.status),
-            self.content_type.clone(),
-            self.title.clone(),
-            opt(self.links),
-            opt(self.bytes),
-            opt(self.elapsed_ms),
-            self.fetched_at.clone(),
-            self.encoding.clone(),
-            self.error
-                .map(|e| e.as_str().to_owned())
-                .unwrap_or_default(),
-        ]
-    }
-}
 
 /// Where rows and edges are written.
 pub trait RowSink {
@@ -140,15 +85,12 @@ pub struct OutputOptions {
     pub excel_safe: bool,
     /// Start a CSV file with a UTF-8 byte-order mark.
     pub bom: bool,
-    /// `--meta`: the [`META_COLUMNS`] follow the 13 columns (empty cells for a row without
+    /// `--meta`: the [`META_COLUMNS`] follow the [`COLUMNS`] (empty cells for a row without
     /// metadata, such as a failed page).
     pub meta: bool,
     /// `--text`: the [`TEXT_COLUMN`] comes last (after the metadata columns with `--meta`).
     pub text: bool,
 }
-
-/// The `--text` column's name.
-pub const TEXT_COLUMN: &str = "text";
 
 /// A cell a spreadsheet would run as a formula gets a leading `'`.
 pub fn excel_safe(cell: &str) -> std::borrow::Cow<'_, str> {
@@ -274,14 +216,14 @@ impl OutFile {
         };
         if let Some(dir) = path
             .parent()
-            .filter(|d| *d == Path::new(crate::paths::DEFAULT_DIR))
+            .filter(|d| *d == Path::new(paths::DEFAULT_DIR))
         {
             // The default directory is created on demand; any other must exist.
             std::fs::create_dir_all(dir).map_err(|e| refused(option, path, e))?;
         }
         let last = if numbered { MAX_NUMBERED } else { 0 };
         for n in 0..=last {
-            let candidate = crate::paths::numbered(path, n);
+            let candidate = paths::numbered(path, n);
             if numbered && candidate.exists() {
                 continue;
             }
@@ -634,7 +576,7 @@ impl RowSink for FileSink {
     fn write_row(&mut self, row: &Row) -> Result<(), CrawlError> {
         match self.options.format {
             Format::Csv if self.options.meta || self.options.text => {
-                let mut cells: Vec<String> = row.record().into();
+                let mut cells: Vec<String> = row.cells().into();
                 if self.options.meta {
                     cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
                 }
@@ -644,11 +586,11 @@ impl RowSink for FileSink {
                 self.csv_line(&cells, self.options.excel_safe)
             }
             Format::Csv => {
-                let cells = row.record();
+                let cells = row.cells();
                 self.csv_line(&cells, self.options.excel_safe)
             }
             Format::Jsonl => {
-                let mut cells: Vec<String> = row.record().into();
+                let mut cells: Vec<String> = row.cells().into();
                 let mut names: Vec<&str> = COLUMNS.into();
                 if self.options.meta {
                     cells.extend(row.meta.as_deref().cloned().unwrap_or_default().cells());
@@ -726,9 +668,6 @@ impl RowSink for FileSink {
     }
 }
 
-/// The JSONL fields that are numbers; every other field is a string.
-const NUMERIC: [&str; 5] = ["depth", "status", "links", "bytes", "elapsed_ms"];
-
 /// One JSONL line: the fields in column order, named as the CSV's columns; a value the CSV leaves
 /// empty is `null` (so `select(.error)` picks the failed rows), a number is a number.
 fn jsonl_line(out: &mut Vec<u8>, names: &[&str], cells: &[String]) -> serde_json::Result<()> {
@@ -741,7 +680,7 @@ fn jsonl_line(out: &mut Vec<u8>, names: &[&str], cells: &[String]) -> serde_json
         out.push(b':');
         if cell.is_empty() {
             out.extend_from_slice(b"null");
-        } else if NUMERIC.contains(name) && cell.bytes().all(|b| b.is_ascii_digit()) {
+        } else if NUMERIC_COLUMNS.contains(name) && cell.bytes().all(|b| b.is_ascii_digit()) {
             out.extend_from_slice(cell.as_bytes());
         } else {
             serde_json::to_writer(&mut *out, cell)?;
@@ -931,7 +870,7 @@ mod tests {
         let want: Vec<&str> = COLUMNS.iter().chain(META_COLUMNS.iter()).copied().collect();
         assert_eq!(headers, want);
         let rows: Vec<csv::StringRecord> = r.records().map(|r| r.expect("record")).collect();
-        assert_eq!(rows[0].len(), 25);
+        assert_eq!(rows[0].len(), COLUMNS.len() + META_COLUMNS.len());
         assert_eq!(&rows[0][13], "2026-11-30T13:05:00Z");
         assert_eq!(
             &rows[0][16], "'=Ada; Grace",
@@ -939,14 +878,17 @@ mod tests {
         );
         assert_eq!(&rows[0][23], "A, \"quoted\"");
         // A row without metadata (a failed page) has the cells, empty.
-        assert_eq!(rows[1].len(), 25);
+        assert_eq!(rows[1].len(), COLUMNS.len() + META_COLUMNS.len());
         assert!(rows[1].iter().skip(13).all(str::is_empty));
         // Without --meta: the 13 columns, whatever the row carries.
         let dir = tempfile::tempdir().expect("tmp");
         let path = write(dir.path(), OutputOptions::default(), &[with_meta()]);
         let mut r = csv::Reader::from_path(&path).expect("read");
-        assert_eq!(r.headers().expect("headers").len(), 13);
-        assert_eq!(r.records().next().expect("row").expect("record").len(), 13);
+        assert_eq!(r.headers().expect("headers").len(), COLUMNS.len());
+        assert_eq!(
+            r.records().next().expect("row").expect("record").len(),
+            COLUMNS.len()
+        );
     }
 
     #[test]
@@ -971,7 +913,10 @@ mod tests {
                 .map(|k| line.find(&format!("\"{k}\":")).expect("field"))
                 .collect();
             assert!(at.windows(2).all(|w| w[0] < w[1]), "{line}");
-            assert_eq!(lines[0].as_object().expect("object").len(), 25);
+            assert_eq!(
+                lines[0].as_object().expect("object").len(),
+                COLUMNS.len() + META_COLUMNS.len()
+            );
         }
         assert_eq!(lines[0]["published"], "2026-11-30T13:05:00Z");
         assert_eq!(lines[1]["published"], serde_json::Value::Null);
@@ -983,7 +928,7 @@ mod tests {
         let path = write(dir.path(), options, &[with_meta()]);
         let text = std::fs::read_to_string(&path).expect("read");
         let line: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
-        assert_eq!(line.as_object().expect("object").len(), 13);
+        assert_eq!(line.as_object().expect("object").len(), COLUMNS.len());
     }
 
     #[test]

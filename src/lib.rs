@@ -23,7 +23,6 @@ pub mod fetch;
 #[cfg(test)]
 mod junk;
 pub(crate) mod malloc;
-pub mod man;
 pub mod meta;
 pub mod output;
 pub(crate) mod packed_text;

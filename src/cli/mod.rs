@@ -12,6 +12,8 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub mod man;
+
 /// The most `--workers`: each is a thread with its own stack and connection pool, and the pages
 /// they hold share one `--body-memory` budget (8 MiB by default, so past a few hundred workers
 /// most would wait on it); with the default `--per-host` 2, 1024 workers need 512 hosts at once
@@ -315,7 +317,7 @@ pub struct Cli {
         default_missing_value = "trawl",
         value_enum
     )]
-    pub man: Option<crate::man::Page>,
+    pub man: Option<man::Page>,
 }
 
 /// `--format` values.

@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     if let Some(page) = cli.man {
-        crate::man::write(Cli::command(), page, &mut std::io::stdout())
+        crate::cli::man::write(Cli::command(), page, &mut std::io::stdout())
             .context("writing the man page")?;
         return Ok(Exit::Ok);
     }

@@ -5,7 +5,8 @@
 //! state's crawl or join the shared one (a refusal removes the files); install the signal
 //! handlers and the progress line (`signals.rs`); crawl; close the output and the state; report
 //! and choose the exit status (`report.rs`). `trawl export` and `trawl forget` are
-//! `subcommands.rs`.
+//! `subcommands.rs`; `--man` and `--completions` are the command line's own (`crate::cli`). Each
+//! step returns a `Step` (`step.rs`), so `?` ends the run with its exit status or error.
 //!
 //! The room's rule: it decides nothing about crawling (that is [`crate::crawl`]'s, from a
 //! [`Config`]) and parses no argument (that is [`crate::cli`]'s, which alone imports clap);

@@ -4,10 +4,11 @@
 //! What clap can also render lives here too: the man pages (`man.rs`, `trawl --man`) and the
 //! shell completions (`completions.rs`, `trawl --completions`).
 //!
-//! The room's rule: nothing outside `src/cli/` imports clap, clap_complete or clap_mangen (the
-//! other rooms get a `Config`, or a subcommand's arguments as plain fields, never a parser); the
-//! room reads only the files its options name (seed lists, `--cookies`, `--ca-cert`) and makes
-//! no request.
+//! The room's rule: nothing else in the library imports clap, clap_complete or clap_mangen (the
+//! other rooms get a `Config`, or a subcommand's arguments as plain fields, never a parser; the
+//! bench-only `src/bin/trawl-latency-server.rs` is a program of its own with its own options);
+//! the room reads only the files its options name (seed lists, `--cookies`, `--ca-cert`) and
+//! makes no request.
 
 mod args;
 mod completions;

@@ -142,22 +142,13 @@ pub fn check_redis_url(url: &str) -> Result<(), ConfigError> {
 impl Cli {
     /// Validate the arguments into a [`Config`]. Reads the seed files; makes no request.
     pub fn into_config(self) -> Result<Config, ConfigError> {
-        let workers = NonZeroUsize::new(self.workers)
-            .ok_or_else(|| ConfigError::Invalid("--workers must be at least 1".into()))?;
-        if self.workers > MAX_WORKERS {
-            return Err(ConfigError::Invalid(format!(
-                "--workers {}: at most {MAX_WORKERS} (one thread each)",
-                self.workers
-            )));
-        }
-        let queue_capacity = NonZeroUsize::new(self.queue_capacity)
-            .ok_or_else(|| ConfigError::Invalid("--queue-capacity must be at least 1".into()))?;
-        if self.queue_capacity > MAX_QUEUE_CAPACITY {
-            return Err(ConfigError::Invalid(format!(
-                "--queue-capacity {}: at most {MAX_QUEUE_CAPACITY}",
-                self.queue_capacity
-            )));
-        }
+        let workers = from_one_to("--workers", self.workers, MAX_WORKERS, " (one thread each)")?;
+        let queue_capacity = from_one_to(
+            "--queue-capacity",
+            self.queue_capacity,
+            MAX_QUEUE_CAPACITY,
+            "",
+        )?;
         let format = crate::output::Format::from(self.format);
         if format == crate::output::Format::Jsonl {
             for (given, option) in [(self.bom, "--bom"), (self.excel_safe, "--excel-safe")] {
@@ -331,6 +322,18 @@ impl Cli {
         config.quiet = self.quiet;
         Ok(config)
     }
+}
+
+/// A count from 1 to `max`; `why` ends the message of one above `max`.
+fn from_one_to(option: &str, n: usize, max: usize, why: &str) -> Result<NonZeroUsize, ConfigError> {
+    let one_or_more = NonZeroUsize::new(n)
+        .ok_or_else(|| ConfigError::Invalid(format!("{option} must be at least 1")))?;
+    if n > max {
+        return Err(ConfigError::Invalid(format!(
+            "{option} {n}: at most {max}{why}"
+        )));
+    }
+    Ok(one_or_more)
 }
 
 /// A number of days from 1 to 36500 (a hundred years).

@@ -11,8 +11,8 @@ use std::time::Duration;
 use url::Url;
 
 /// Every option default, defined once, in the command line's units: clap's `default_value_t`
-/// (cli.rs) applies and shows them in `--help`, [`Config::new`] starts from them, and a test
-/// (tests/cli.rs) holds the README's option table to `--help`, so the three cannot drift.
+/// (src/cli/mod.rs) applies and shows them in `--help`, [`Config::new`] starts from them, and a
+/// test (tests/it/cli.rs) holds the README's option table to `--help`, so the three cannot drift.
 pub mod defaults {
     /// `--workers`.
     pub const WORKERS: usize = 16;

@@ -18,7 +18,6 @@ pub mod extract;
 #[cfg(test)]
 mod junk;
 pub(crate) mod malloc;
-pub mod man;
 pub mod meta;
 pub mod output;
 pub mod record;

@@ -363,7 +363,7 @@ fn sub_page(cmd: &clap::Command, name: &str, page: Page) -> std::io::Result<Stri
 }
 
 /// The roff of `page`, from the command line `cmd` (`Cli::command()`).
-pub fn render(cmd: clap::Command, page: Page) -> std::io::Result<String> {
+fn render(cmd: clap::Command, page: Page) -> std::io::Result<String> {
     match page {
         Page::Trawl => trawl_page(cmd),
         Page::Export => sub_page(&cmd, "export", page),
@@ -371,8 +371,8 @@ pub fn render(cmd: clap::Command, page: Page) -> std::io::Result<String> {
     }
 }
 
-/// Write `page` to `w`.
-pub fn write(cmd: clap::Command, page: Page, w: &mut dyn Write) -> std::io::Result<()> {
+/// Write `page`, from the command line `cmd` (`Cli::command()`), to `w`.
+pub(super) fn write(cmd: clap::Command, page: Page, w: &mut dyn Write) -> std::io::Result<()> {
     w.write_all(render(cmd, page)?.as_bytes())
 }
 

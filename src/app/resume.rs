@@ -10,7 +10,7 @@ use crate::error::ConfigError;
 use crate::exit::Exit;
 use crate::output::FileSink;
 use crate::shared::join::Joined;
-use crate::state::{CrawlMeta, Resume, StateError, StateStore};
+use crate::state::{CrawlIdentity, Resume, StateError, StateStore};
 use anyhow::Context;
 
 /// Open (and lock) `--state`, prune its history, and settle its unfinished crawl: resumed
@@ -46,17 +46,17 @@ pub(super) fn open_state(config: &mut Config) -> Step<(Option<StateStore>, Optio
         window_days = config.history_window.as_secs() / 86_400,
         "state opened"
     );
-    let meta = crawl_meta(config);
+    let identity = crawl_identity(config);
     let mut resume = None;
     match s.unfinished().context("reading the state")? {
         Some(r) if !config.restart => {
-            agree(config, &path, &meta, &r)?;
+            agree(config, &path, &identity, &r)?;
             // A resumed crawl keeps the output its crawl started with (and says so when this
             // command named another).
-            let kept = if r.meta.output == "-" {
+            let kept = if r.identity.output == "-" {
                 OutputTarget::Stdout
             } else {
-                OutputTarget::File(r.meta.output.clone().into())
+                OutputTarget::File(r.identity.output.clone().into())
             };
             if kept != config.output && !config.quiet {
                 eprintln!(
@@ -73,7 +73,7 @@ pub(super) fn open_state(config: &mut Config) -> Step<(Option<StateStore>, Optio
         Some(r) => {
             // --restart discards the unfinished crawl, its files being written included
             // (when no process holds them).
-            let mut theirs = vec![std::path::PathBuf::from(&r.meta.output)];
+            let mut theirs = vec![std::path::PathBuf::from(&r.identity.output)];
             theirs.extend(
                 config
                     .links_output
@@ -91,23 +91,28 @@ pub(super) fn open_state(config: &mut Config) -> Step<(Option<StateStore>, Optio
 }
 
 /// The resume agreement: the unfinished crawl `r` in the state at `path` is resumed only by the
-/// same seeds and scope (`meta`) and the same options that decide what is crawled and written.
-fn agree(config: &Config, path: &std::path::Path, meta: &CrawlMeta, r: &Resume) -> Step<()> {
-    if r.meta.seeds != meta.seeds || r.meta.scope != meta.scope {
+/// same seeds and scope (`identity`) and the same options that decide what is crawled and written.
+fn agree(
+    config: &Config,
+    path: &std::path::Path,
+    identity: &CrawlIdentity,
+    r: &Resume,
+) -> Step<()> {
+    if r.identity.seeds != identity.seeds || r.identity.scope != identity.scope {
         return Err(usage(&ConfigError::Invalid(format!(
             "state {} holds an unfinished crawl of other seeds or another scope \
              (seeds {}, scope {}); run with --restart to discard it",
             path.display(),
-            r.meta.seeds.join(" "),
-            r.meta.scope
+            r.identity.seeds.join(" "),
+            r.identity.scope
         ))));
     }
     // The options that decide what is crawled and written must be the crawl's
     // (a state written before they were kept has none to check).
     let theirs: Option<std::collections::BTreeMap<String, String>> =
-        serde_json::from_str(&r.meta.options).ok();
+        serde_json::from_str(&r.identity.options).ok();
     if let Some((ours, theirs)) =
-        theirs.and_then(|t| crate::config::differences(&meta_options(config), &t))
+        theirs.and_then(|t| crate::config::differences(&resume_options(config), &t))
     {
         return Err(usage(&ConfigError::Invalid(format!(
             "state {} holds an unfinished crawl with {theirs}, not {ours}; run with \
@@ -127,7 +132,7 @@ pub(super) fn start_crawl(
     file_sink: FileSink,
 ) -> Step<FileSink> {
     if let (Some(s), None) = (store, resume) {
-        if let Err(e) = s.start(&crawl_meta(config)) {
+        if let Err(e) = s.start(&crawl_identity(config)) {
             file_sink.discard();
             return Err(anyhow::Error::new(e)
                 .context("starting a crawl in the state")
@@ -167,16 +172,16 @@ pub(super) fn join_shared(
 }
 
 /// The options a resume must agree on (`--state`).
-fn meta_options(config: &Config) -> std::collections::BTreeMap<&'static str, String> {
+fn resume_options(config: &Config) -> std::collections::BTreeMap<&'static str, String> {
     config.agreed_options(crate::config::Agreement::Resume)
 }
 
 /// What identifies the crawl in the state: seeds and scope must match to resume.
-fn crawl_meta(config: &Config) -> CrawlMeta {
-    CrawlMeta {
+fn crawl_identity(config: &Config) -> CrawlIdentity {
+    CrawlIdentity {
         seeds: config.seeds.iter().map(|u| u.to_string()).collect(),
         scope: format!("{:?}", config.scope).to_ascii_lowercase(),
-        options: serde_json::to_string(&meta_options(config)).unwrap_or_default(),
+        options: serde_json::to_string(&resume_options(config)).unwrap_or_default(),
         output: match config.output.path() {
             Some(p) => p.display().to_string(),
             None => "-".into(),

@@ -226,7 +226,7 @@ local function reclaim()
   return #ids
 end
 
--- The circuit breaker, as in hosts.rs: 3 consecutive 429/503 answers pause the host 5 s,
+-- The circuit breaker, as in src/crawl/schedule/hosts.rs: 3 consecutive 429/503 answers pause the host 5 s,
 -- doubling per trip up to 300 s, or longer for an accepted Retry-After.
 local function breaker(o, status, retry_after)
   local h = R .. 'h:' .. o

@@ -12,13 +12,13 @@
 //!
 //! Files: this one holds the store's lifecycle (start, commit, finish, forget), its batches and
 //! its reads; `open.rs` takes the lock, checks the file is trawl's, creates or migrates the
-//! schema; `tests.rs` holds the tests. Only [`StateStore`] and its values ([`CrawlMeta`],
+//! schema; `tests.rs` holds the tests. Only [`StateStore`] and its values ([`CrawlIdentity`],
 //! [`Batch`], [`Done`], [`Resume`], [`StateError`]) leave the room.
 //!
 //! Schema (version [`open::SCHEMA_VERSION`], kept in `PRAGMA user_version`; the file is marked as
 //! trawl's by `PRAGMA application_id` = [`open::APPLICATION_ID`]):
 //!
-//! - `crawl`: at most one row, the crawl in progress ([`CrawlMeta`]); none once finished.
+//! - `crawl`: at most one row, the crawl in progress ([`CrawlIdentity`]); none once finished.
 //! - `queue(seq AUTOINCREMENT, key UNIQUE, depth, url, parent)`: entries not yet done, in flight
 //!   ones included. Resume order is `depth, seq`; upserting a key (a promotion) deletes and
 //!   reinserts the row, so it gets a fresh `seq` and goes to the back of its new depth.
@@ -92,7 +92,7 @@ pub enum StateError {
 
 /// What identifies a crawl for resume purposes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CrawlMeta {
+pub struct CrawlIdentity {
     /// Seed URLs, in order.
     pub seeds: Vec<String>,
     /// `host` | `domain` | `any`.
@@ -150,7 +150,7 @@ impl Batch {
 /// What a resumed crawl starts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resume {
-    pub meta: CrawlMeta,
+    pub identity: CrawlIdentity,
     /// Every queued entry not yet done (in flight ones included), by depth then queue order.
     pub queued: Vec<Entry>,
     /// Every key seen in this crawl (queued, done or marked), in ascending order of its `i64` bits.
@@ -256,7 +256,7 @@ impl StateStore {
     }
 
     fn read_unfinished(&self) -> rusqlite::Result<Option<Resume>> {
-        let meta = self
+        let identity = self
             .conn
             .query_row(
                 "SELECT seeds, scope, options, output, started_at FROM crawl WHERE id = 1",
@@ -265,7 +265,7 @@ impl StateStore {
                     let seeds: String = r.get(0)?;
                     let seeds: Vec<String> =
                         serde_json::from_str(&seeds).map_err(|e| conversion(0, Type::Text, e))?;
-                    Ok(CrawlMeta {
+                    Ok(CrawlIdentity {
                         seeds,
                         scope: r.get(1)?,
                         options: r.get(2)?,
@@ -275,7 +275,7 @@ impl StateStore {
                 },
             )
             .optional()?;
-        let Some(meta) = meta else {
+        let Some(identity) = identity else {
             return Ok(None);
         };
         let mut st = self
@@ -301,7 +301,7 @@ impl StateStore {
             .conn
             .query_row("SELECT count(*) FROM done", [], |r| r.get(0))?;
         Ok(Some(Resume {
-            meta,
+            identity,
             queued,
             seen,
             rows_logged: self.next_row,
@@ -310,16 +310,16 @@ impl StateStore {
     }
 
     /// Start a new crawl: discard any unfinished crawl's queue, seen and done sets and row log, and
-    /// store `meta`. The history is kept.
-    pub fn start(&mut self, meta: &CrawlMeta) -> Result<(), StateError> {
-        self.write_start(meta).map_err(|e| self.db(e))?;
+    /// store `identity`. The history is kept.
+    pub fn start(&mut self, identity: &CrawlIdentity) -> Result<(), StateError> {
+        self.write_start(identity).map_err(|e| self.db(e))?;
         self.active = true;
         self.next_row = 0;
         Ok(())
     }
 
-    fn write_start(&mut self, meta: &CrawlMeta) -> rusqlite::Result<()> {
-        let seeds = serde_json::to_string(&meta.seeds)
+    fn write_start(&mut self, identity: &CrawlIdentity) -> rusqlite::Result<()> {
+        let seeds = serde_json::to_string(&identity.seeds)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         let tx = self
             .conn
@@ -330,10 +330,10 @@ impl StateStore {
              VALUES (1, ?1, ?2, ?3, ?4, ?5)",
             params![
                 seeds,
-                meta.scope,
-                meta.options,
-                meta.output,
-                meta.started_at
+                identity.scope,
+                identity.options,
+                identity.output,
+                identity.started_at
             ],
         )?;
         tx.commit()

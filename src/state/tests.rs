@@ -15,8 +15,8 @@ fn entry(path: &str, depth: u32, parent: Option<&str>) -> Entry {
     }
 }
 
-fn meta() -> CrawlMeta {
-    CrawlMeta {
+fn identity() -> CrawlIdentity {
+    CrawlIdentity {
         seeds: vec!["https://h.test/".into(), "https://g.test/a?b=1".into()],
         scope: "host".into(),
         options: "max-depth=2 max-pages=none".into(),
@@ -64,7 +64,7 @@ fn state_path() -> (tempfile::TempDir, PathBuf) {
 /// The state at `path`, opened, with a crawl started.
 fn started(path: &Path) -> StateStore {
     let mut s = StateStore::open(path).expect("open");
-    s.start(&meta()).expect("start");
+    s.start(&identity()).expect("start");
     s
 }
 
@@ -142,7 +142,7 @@ fn start_commit_unfinished_round_trip() {
     let mut s = StateStore::open(&path).expect("open");
     assert!(s.unfinished().expect("unfinished").is_none());
     assert!(!s.in_progress());
-    s.start(&meta()).expect("start");
+    s.start(&identity()).expect("start");
     assert!(s.in_progress());
 
     let seed = entry("", 0, None);
@@ -167,7 +167,7 @@ fn start_commit_unfinished_round_trip() {
     .expect("batch");
 
     let r = s.unfinished().expect("unfinished").expect("some");
-    assert_eq!(r.meta, meta());
+    assert_eq!(r.identity, identity());
     assert_eq!(r.queued, vec![a.clone(), b.clone(), c.clone()]);
     assert_eq!(
         r.seen,
@@ -212,7 +212,7 @@ fn start_commit_unfinished_round_trip() {
 fn every_row_field_round_trips() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut s = StateStore::open(&dir.path().join("s")).expect("open");
-    s.start(&meta()).expect("start");
+    s.start(&identity()).expect("start");
     let mut dones = Vec::new();
     for (i, class) in ErrorClass::ALL
         .into_iter()
@@ -265,7 +265,7 @@ fn drop_without_finish_leaves_the_crawl_resumable_with_in_flight_entries_queued(
     assert_eq!(r.seen, sorted(vec![a.key, b.key, c.key]));
     assert_eq!(r.done, 1);
     assert_eq!(r.rows_logged, 1);
-    assert_eq!(r.meta, meta());
+    assert_eq!(r.identity, identity());
 }
 
 #[test]
@@ -310,7 +310,7 @@ fn crash_child() {
     };
     let path = PathBuf::from(path);
     let mut s = StateStore::open(&path).expect("child open");
-    s.start(&meta()).expect("child start");
+    s.start(&identity()).expect("child start");
     let a = entry("a", 0, None);
     let b = entry("b", 1, Some("https://h.test/a"));
     s.commit(queue_batch(vec![a.clone(), b]))
@@ -402,11 +402,11 @@ fn finish_clears_the_crawl_and_history_persists_across_crawls() {
     assert!(s.known(c.key).expect("c").is_none());
 
     // The second crawl starts empty and adds to the history.
-    let mut m = meta();
+    let mut m = identity();
     m.started_at = "2026-01-02T00:00:00Z".into();
     s.start(&m).expect("start 2");
     let r = s.unfinished().expect("unfinished").expect("some");
-    assert_eq!(r.meta, m);
+    assert_eq!(r.identity, m);
     assert!(r.queued.is_empty() && r.seen.is_empty());
     assert_eq!((r.done, r.rows_logged), (0, 0));
     let mut again = done(&a, Some(304));
@@ -439,11 +439,11 @@ fn start_discards_an_unfinished_crawl_but_keeps_its_history() {
     drop(s);
     let mut s = StateStore::open(&path).expect("reopen");
     assert!(s.unfinished().expect("u").is_some());
-    let mut m = meta();
+    let mut m = identity();
     m.seeds = vec!["https://other.test/".into()];
     s.start(&m).expect("restart");
     let r = s.unfinished().expect("u").expect("some");
-    assert_eq!(r.meta, m);
+    assert_eq!(r.identity, m);
     assert!(r.queued.is_empty());
     assert!(r.seen.is_empty());
     assert_eq!((r.done, r.rows_logged), (0, 0));
@@ -458,7 +458,7 @@ fn start_discards_an_unfinished_crawl_but_keeps_its_history() {
 fn known_validators_are_upserted() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut s = StateStore::open(&dir.path().join("state.db")).expect("open");
-    s.start(&meta()).expect("start");
+    s.start(&identity()).expect("start");
     let a = entry("a", 0, None);
     assert_eq!(s.known(a.key).expect("known"), None);
 
@@ -587,7 +587,7 @@ fn promoted_entries_move_to_the_back_of_their_new_depth() {
 fn marked_seen_removes_a_queued_copy_and_done_keys_are_not_requeued() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut s = StateStore::open(&dir.path().join("state.db")).expect("open");
-    s.start(&meta()).expect("start");
+    s.start(&identity()).expect("start");
     let a = entry("a", 1, None);
     let b = entry("b", 1, None);
     let c = entry("c", 1, None);
@@ -609,7 +609,7 @@ fn marked_seen_removes_a_queued_copy_and_done_keys_are_not_requeued() {
 fn keys_with_the_high_bit_round_trip() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut s = StateStore::open(&dir.path().join("state.db")).expect("open");
-    s.start(&meta()).expect("start");
+    s.start(&identity()).expect("start");
     let mut e = entry("a", 0, None);
     let keys = [0, 1, u64::MAX, 1 << 63, (1 << 63) - 1];
     let entries: Vec<Entry> = keys
@@ -637,7 +637,7 @@ fn keys_with_the_high_bit_round_trip() {
 fn a_failed_batch_changes_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut s = StateStore::open(&dir.path().join("state.db")).expect("open");
-    s.start(&meta()).expect("start");
+    s.start(&identity()).expect("start");
     let a = entry("a", 0, None);
     s.commit(queue_batch(vec![a.clone()])).expect("commit");
     // A byte count beyond i64 cannot be stored: the whole batch is refused.
@@ -704,7 +704,7 @@ fn non_trawl_and_corrupted_files_are_refused() {
     let damaged = dir.path().join("damaged.db");
     {
         let mut s = StateStore::open(&damaged).expect("open");
-        s.start(&meta()).expect("start");
+        s.start(&identity()).expect("start");
     }
     let good = std::fs::read(&damaged).expect("read");
     assert!(good.len() > 4096);
@@ -798,7 +798,7 @@ fn a_version_1_state_is_migrated_and_its_keys_still_match() {
     let b = entry("b", 1, Some("https://h.test/"));
     {
         let mut s = StateStore::open(&path).expect("create");
-        s.start(&meta()).expect("start");
+        s.start(&identity()).expect("start");
         s.commit(queue_batch(vec![a.clone(), b.clone()]))
             .expect("queue");
         let mut d = done(&a, Some(200));
@@ -811,7 +811,7 @@ fn a_version_1_state_is_migrated_and_its_keys_still_match() {
     let s = StateStore::open(&path).expect("migrated");
     assert_eq!(version_of(&path), SCHEMA_VERSION);
     let r = s.unfinished().expect("unfinished").expect("in progress");
-    assert_eq!(r.meta, meta());
+    assert_eq!(r.identity, identity());
     assert_eq!(paths(&r.queued), vec![("/b".to_string(), 1)]);
     assert_eq!(r.done, 1);
     assert_eq!(r.rows_logged, 1);
@@ -836,7 +836,7 @@ fn a_version_2_state_gets_the_meta_column_and_rows_keep_their_metadata() {
     let b = entry("b", 1, Some("https://h.test/"));
     {
         let mut s = StateStore::open(&path).expect("create");
-        s.start(&meta()).expect("start");
+        s.start(&identity()).expect("start");
         s.commit(Batch {
             queued: vec![a.clone(), b.clone()],
             done: vec![done(&a, Some(200))],
@@ -871,7 +871,7 @@ fn a_version_3_state_gets_the_text_column_and_rows_keep_their_text() {
     let b = entry("b", 1, Some("https://h.test/"));
     {
         let mut s = StateStore::open(&path).expect("create");
-        s.start(&meta()).expect("start");
+        s.start(&identity()).expect("start");
         s.commit(Batch {
             queued: vec![a.clone(), b.clone()],
             done: vec![done(&a, Some(200))],
@@ -910,7 +910,7 @@ fn damaged_stored_text_is_an_error_naming_it() {
     let a = entry("a", 0, None);
     {
         let mut s = StateStore::open(&path).expect("create");
-        s.start(&meta()).expect("start");
+        s.start(&identity()).expect("start");
         let mut d = done(&a, Some(200));
         d.row.text = "text".into();
         s.commit(done_batch(vec![d])).expect("commit");

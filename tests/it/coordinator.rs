@@ -7,6 +7,7 @@
 
 use crate::common::cli::{trawl, wait_output};
 use crate::common::harness::{config, row, run_with_guard};
+use crate::common::rows::columns;
 use crate::common::server::{Barrier, Response, Site, TestServer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
@@ -20,22 +21,11 @@ fn n(v: usize) -> NonZeroUsize {
     NonZeroUsize::new(v).expect("nonzero")
 }
 
-/// One CSV row: (url, final_url, status, title, error), after checking it is whole.
-type CsvRow = (String, String, String, String, String);
+/// One CSV row: [url, final_url, status, title, error], after checking it is whole.
+type CsvRow = [String; 5];
 
 fn rows(path: &Path) -> Vec<CsvRow> {
-    crate::common::cli::whole_records(path)
-        .iter()
-        .map(|rec| {
-            (
-                rec[0].to_owned(),
-                rec[1].to_owned(),
-                rec[4].to_owned(),
-                rec[6].to_owned(),
-                rec[12].to_owned(),
-            )
-        })
-        .collect()
+    columns(path, ["url", "final_url", "status", "title", "error"])
 }
 
 // ---------------------------------------------------------------------------
@@ -231,22 +221,22 @@ fn a_refused_retry_after_does_not_set_the_circuit_breakers_pause() {
     );
 
     let got = rows(&out);
-    let by_url: BTreeMap<&str, &CsvRow> = got.iter().map(|r| (r.0.as_str(), r)).collect();
+    let by_url: BTreeMap<&str, &CsvRow> = got.iter().map(|r| (r[0].as_str(), r)).collect();
     assert_eq!(by_url.len(), got.len(), "one row per URL: {got:#?}");
     assert_eq!(got.len(), 14);
     for i in 0..10 {
         let r = by_url[server.url(&format!("/good/{i}")).as_str()];
-        assert_eq!((r.2.as_str(), r.3.clone()), ("200", format!("Good {i}")));
+        assert_eq!((r[2].as_str(), r[3].clone()), ("200", format!("Good {i}")));
         assert_eq!(server.count(&format!("/good/{i}")), 1);
     }
     let r = by_url[server.url("/503").as_str()];
-    assert_eq!((r.2.as_str(), r.3.as_str()), ("200", "Recovered 503"));
+    assert_eq!((r[2].as_str(), r[3].as_str()), ("200", "Recovered 503"));
     let r = by_url[server.url("/429").as_str()];
-    assert_eq!((r.2.as_str(), r.3.as_str()), ("200", "Recovered 429"));
+    assert_eq!((r[2].as_str(), r[3].as_str()), ("200", "Recovered 429"));
     assert_eq!(server.count("/503"), 2);
     assert_eq!(server.count("/429"), 2);
     let r = by_url[server.url("/always429").as_str()];
-    assert_eq!(r.2, "429", "{r:?}");
+    assert_eq!(r[2], "429", "{r:?}");
     let asked = server.count("/always429");
     assert!(
         (1..=3).contains(&asked),

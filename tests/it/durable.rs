@@ -4,8 +4,9 @@
 //! `--only-new` counts as new only pages never written before: a failure written once is not
 //! written again while it keeps failing (with `--state` and with `--redis`).
 
-use crate::common::cli::{trawl, wait_output, whole_records};
+use crate::common::cli::{trawl, wait_output};
 use crate::common::redis::RedisServer;
+use crate::common::rows::whole_records;
 use crate::common::server::{Barrier, Response, Site, TestServer};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

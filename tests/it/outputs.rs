@@ -3,7 +3,8 @@
 //! checked before the first request, `-` for standard output in every output option, the bound
 //! on `-w`, plain log lines off a terminal, JSONL's `null`s and file name, and the placeholders.
 
-use crate::common::cli::{trawl, wait_output, whole_records};
+use crate::common::cli::{trawl, wait_output};
+use crate::common::rows::whole_records;
 use crate::common::server::{Barrier, Response, Site, TestServer};
 use std::path::Path;
 use std::process::Output;

@@ -333,7 +333,7 @@ fn a_forced_forget_stops_the_running_crawl_at_its_next_step_and_leaves_no_key() 
     // Its page in flight was dropped, nothing else was requested, and it wrote no key again.
     assert_eq!(site.count("/p/1"), 0);
     assert_eq!(
-        crate::common::cli::whole_records(&out).len(),
+        crate::common::rows::whole_records(&out).len(),
         1,
         "the front page's row"
     );

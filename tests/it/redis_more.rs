@@ -1,47 +1,18 @@
 //! More of the `--redis` crawl: `rediss://` against a TLS-only redis-server whose certificate a
 //! private CA signed (`--redis-ca`), and `--restart` giving up a running run for the next one.
 
-use crate::common::cli::{trawl, wait_output};
+use crate::common::cli::{run, stderr, trawl, wait_output};
 use crate::common::gate::Gate;
 use crate::common::redis::{RedisOptions, RedisServer, Tls};
-use crate::common::server::{Response, Site, TestServer};
+use crate::common::rows::urls;
+use crate::common::server::{Response, Site};
+use crate::common::sites::hub;
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Output;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A guard against hangs only.
 const GUARD: Duration = Duration::from_secs(60);
-
-fn run(args: &[&str]) -> Output {
-    let child = trawl(args).spawn().expect("spawn trawl");
-    wait_output(child, GUARD)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The `url` column of a CSV file.
-fn urls(path: &Path) -> BTreeSet<String> {
-    let mut r = csv::Reader::from_path(path).expect("csv");
-    r.records()
-        .map(|rec| rec.expect("record")[0].to_owned())
-        .collect()
-}
-
-/// `/` linking `/p/0..n`.
-fn hub(n: usize) -> TestServer {
-    let mut site = Site::new();
-    let mut front = String::from("<title>Front</title>");
-    for i in 0..n {
-        front.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
-        site.page(&format!("/p/{i}"), format!("<title>Page {i}</title>"));
-    }
-    site.page("/", front);
-    site.serve()
-}
 
 #[test]
 fn rediss_with_a_private_ca_crawls_and_exports_and_an_untrusted_one_is_refused() {

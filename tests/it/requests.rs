@@ -4,7 +4,8 @@
 //! redirect cycles, `--delay` units, seed-file comments and `--ca-cert`. Request counts and
 //! headers come from the test servers' own logs.
 
-use crate::common::cli::{trawl, wait_output, whole_records};
+use crate::common::cli::{trawl, wait_output};
+use crate::common::rows::whole_records;
 use crate::common::server::{Request, Response, Site, TestServer};
 use std::process::Output;
 use std::time::Duration;

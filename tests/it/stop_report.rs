@@ -197,7 +197,7 @@ fn a_stop_with_state_names_the_partial_file_and_what_is_left_and_the_resume_coun
         )
     );
     assert!(!other.exists());
-    assert_eq!(crate::common::cli::whole_records(&out).len(), 11);
+    assert_eq!(crate::common::rows::whole_records(&out).len(), 11);
     let s = summary(&json);
     assert_eq!(
         (s["queued"].clone(), s["rows_in_file"].clone()),

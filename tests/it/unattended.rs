@@ -5,9 +5,10 @@
 //! Different hosts are different names on loopback (`localhost`, `127.0.0.1`, `127.0.0.2`);
 //! request counts come from the test servers' own logs.
 
-use crate::common::cli::{bin, trawl, wait_output, whole_records};
+use crate::common::cli::{bin, trawl, wait_output};
 use crate::common::gate::Gate;
 use crate::common::harness::{config, row, run};
+use crate::common::rows::whole_records;
 use crate::common::server::{Response, Site, TestServer};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};

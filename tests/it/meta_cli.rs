@@ -5,10 +5,7 @@
 use crate::common::server::Site;
 
 use crate::common::cli::assert_trawl as trawl;
-
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::common::cli::stderr as stderr_of;
 
 const ARTICLE: &str = r#"<!doctype html><html lang="en"><head><title>Story | Site</title>
 <link rel="canonical" href="/story"><link rel="amphtml" href="/amp/story">
@@ -125,7 +122,10 @@ fn meta_with_state_writes_the_columns() {
         .expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let mut reader = csv::Reader::from_path(&out_csv).expect("csv");
-    assert_eq!(reader.headers().expect("header").len(), 25);
+    assert_eq!(
+        reader.headers().expect("header").len(),
+        trawl::output::COLUMNS.len() + trawl::meta::META_COLUMNS.len()
+    );
     let mut rows: Vec<csv::StringRecord> =
         reader.records().collect::<Result<_, _>>().expect("rows");
     rows.sort_by(|a, b| a[0].cmp(&b[0]));

@@ -9,6 +9,7 @@ use crate::common::cli::{trawl, wait_output};
 use crate::common::harness::{config, row, run_with_guard};
 use crate::common::rows::columns;
 use crate::common::server::{Barrier, Response, Site, TestServer};
+use crate::common::sites::{linking, numbered};
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::path::Path;
@@ -35,25 +36,20 @@ fn rows(path: &Path) -> Vec<CsvRow> {
 /// A hub at `/` linking `/leaf/0..leaves` (titles `Leaf i`); every leaf is held at `barrier`.
 fn barrier_site(leaves: usize, barrier: &Barrier) -> TestServer {
     let mut site = Site::new();
-    let mut hub = String::from("<title>hub</title>");
-    for i in 0..leaves {
-        hub.push_str(&format!("<a href=\"/leaf/{i}\">leaf {i}</a>"));
-    }
+    let hub = linking("hub", leaves, |i| {
+        format!("<a href=\"/leaf/{i}\">leaf {i}</a>")
+    });
     site.page("/", hub);
     let barrier = barrier.clone();
-    site.fallback(move |req| {
-        match req
-            .path_only()
-            .strip_prefix("/leaf/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < leaves => {
+    site.fallback(
+        move |req| match numbered(req.path_only(), "/leaf/", leaves) {
+            Some(i) => {
                 barrier.wait();
                 Response::html(format!("<title>Leaf {i}</title>"))
             }
             _ => Response::not_found(),
-        }
-    });
+        },
+    );
     site.serve()
 }
 
@@ -166,15 +162,9 @@ fn a_refused_retry_after_does_not_set_the_circuit_breakers_pause() {
             .header("Retry-After", "86400")
             .body("tomorrow"),
     );
-    site.fallback(|req| {
-        match req
-            .path_only()
-            .strip_prefix("/good/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < 10 => Response::html(format!("<title>Good {i}</title>")),
-            _ => Response::not_found(),
-        }
+    site.fallback(|req| match numbered(req.path_only(), "/good/", 10) {
+        Some(i) => Response::html(format!("<title>Good {i}</title>")),
+        _ => Response::not_found(),
     });
     let server = site.serve();
     let dir = tempfile::tempdir().expect("tmp");

@@ -4,6 +4,7 @@
 use crate::common::cli::{bin, kill, wait_output, RUN_GUARD};
 use crate::common::rows::columns;
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::sites::linking;
 use crate::common::wait::wait_until;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -38,10 +39,9 @@ fn csv_lines(path: &Path) -> usize {
 /// A hub linking `n` articles, each answered after `latency`.
 fn news_site(n: usize, latency: Duration) -> TestServer {
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front page</title>");
-    for i in 0..n {
-        hub.push_str(&format!("<a href=\"/a/{i}\">story {i}</a>"));
-    }
+    let hub = linking("Front page", n, |i| {
+        format!("<a href=\"/a/{i}\">story {i}</a>")
+    });
     site.page("/", hub);
     site.fallback(move |req| match req.path_only().strip_prefix("/a/") {
         Some(id) => Response::html(format!("<title>Story {id}</title>")).delay(latency),
@@ -214,10 +214,7 @@ fn growing_site(initial: usize) -> GrowingSite {
             if status == 304 {
                 return Response::new(304).header("ETag", &etag);
             }
-            let mut hub = String::from("<title>Front</title>");
-            for i in 0..n {
-                hub.push_str(&format!("<a href=\"/a/{i}\">{i}</a>"));
-            }
+            let hub = linking("Front", n, |i| format!("<a href=\"/a/{i}\">{i}</a>"));
             return Response::html(hub).header("ETag", &etag);
         }
         match req.path_only().trim_start_matches("/a/").parse::<usize>() {

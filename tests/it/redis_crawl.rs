@@ -22,6 +22,7 @@ use crate::common::rows::{
 use crate::common::server::{LoggedRequest, Response, Site, TestServer};
 use crate::common::sites::{counts, BARRIER_GUARD};
 use crate::common::sites::{each_once, hub, hub_site, hub_site_on, hub_urls, FirstGroup};
+use crate::common::sites::{linking, numbered};
 use crate::common::wait::wait_until;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -74,10 +75,7 @@ fn mixed_site(hold: &FirstGroup) -> TestServer {
         "/robots.txt",
         Response::text("User-agent: *\nDisallow: /private\n"),
     );
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..12 {
-        hub.push_str(&format!("<a href=\"/p/{i}\">p{i}</a>"));
-    }
+    let mut hub = linking("Front", 12, |i| format!("<a href=\"/p/{i}\">p{i}</a>"));
     hub.push_str(
         "<a href=\"/missing\">m</a><a href=\"/old\">o</a><a href=\"/private/secret\">s</a>\
          <a href=\"http://127.0.0.2:9/elsewhere\">off host</a>",
@@ -459,10 +457,7 @@ fn late_joiner(delay: &str) {
     let n = 20;
     let hold = FirstGroup::new(3).armed();
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..n {
-        hub.push_str(&format!("<a href=\"/p/{i}\">p{i}</a>"));
-    }
+    let hub = linking("Front", n, |i| format!("<a href=\"/p/{i}\">p{i}</a>"));
     site.page("/", hub);
     for i in 0..n {
         let hold = hold.clone();
@@ -565,10 +560,7 @@ fn news_site(articles: Arc<AtomicUsize>, hold: &FirstGroup) -> TestServer {
             if req.header("if-none-match") == Some(etag.as_str()) {
                 return Response::new(304).header("ETag", &etag);
             }
-            let mut hub = String::from("<title>Front</title>");
-            for i in 0..n {
-                hub.push_str(&format!("<a href=\"/a/{i}\">{i}</a>"));
-            }
+            let hub = linking("Front", n, |i| format!("<a href=\"/a/{i}\">{i}</a>"));
             return Response::html(hub).header("ETag", &etag);
         }
         match req.path_only().strip_prefix("/a/").map(str::parse::<usize>) {
@@ -744,27 +736,16 @@ fn redis_lost_mid_crawl_exits_1_and_a_rerun_after_its_restart_finishes_the_run()
     // front page; B says so in its log, at -v).
     let gate = Gate::with_guard(BARRIER_GUARD);
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..n {
-        hub.push_str(&format!("<a href=\"/p/{i}\">page {i}</a>"));
-    }
+    let hub = linking("Front", n, |i| format!("<a href=\"/p/{i}\">page {i}</a>"));
     let g = gate.clone();
     site.route("/", move |_| {
         g.pass();
         Response::html(hub.clone())
     });
-    site.fallback(move |req| {
-        match req
-            .path_only()
-            .strip_prefix("/p/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < n => {
-                Response::html(format!("<title>Page {i}</title><a href=\"/\">home</a>"))
-                    .delay(Duration::from_millis(200))
-            }
-            _ => Response::not_found(),
-        }
+    site.fallback(move |req| match numbered(req.path_only(), "/p/", n) {
+        Some(i) => Response::html(format!("<title>Page {i}</title><a href=\"/\">home</a>"))
+            .delay(Duration::from_millis(200)),
+        _ => Response::not_found(),
     });
     let site = site.serve();
     let mut redis = RedisServer::persistent();
@@ -995,10 +976,7 @@ fn an_idle_process_takes_a_page_as_soon_as_its_host_is_ready() {
     let gate = Gate::with_guard(BARRIER_GUARD);
     let hold = FirstGroup::new(2).armed();
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..4 {
-        hub.push_str(&format!("<a href=\"/p/{i}\">p{i}</a>"));
-    }
+    let hub = linking("Front", 4, |i| format!("<a href=\"/p/{i}\">p{i}</a>"));
     let g = gate.clone();
     site.route("/", move |_| {
         g.pass();

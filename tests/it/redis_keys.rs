@@ -10,6 +10,7 @@ use crate::common::gate::Gate;
 use crate::common::redis::RedisServer;
 use crate::common::rows::summary;
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::sites::linking;
 use crate::common::wait::wait_until;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -21,10 +22,7 @@ const DAY: i64 = 86_400;
 /// `/` linking `/p/0..n`; the `/p/` pages wait at `gate`.
 fn gated_hub(n: usize, gate: &Gate) -> TestServer {
     let mut site = Site::new();
-    let mut front = String::from("<title>Front</title>");
-    for i in 0..n {
-        front.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
-    }
+    let front = linking("Front", n, |i| format!("<a href=\"/p/{i}\">{i}</a>"));
     site.page("/", front);
     let g = gate.clone();
     site.fallback(move |req| {

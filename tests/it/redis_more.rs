@@ -7,6 +7,7 @@ use crate::common::redis::{RedisOptions, RedisServer, Tls};
 use crate::common::rows::{columns, urls};
 use crate::common::server::{Response, Site};
 use crate::common::sites::hub;
+use crate::common::sites::linking;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -96,10 +97,7 @@ fn rediss_with_a_private_ca_crawls_and_exports_and_an_untrusted_one_is_refused()
 fn restart_gives_up_the_running_run_and_starts_the_next_with_its_own_options() {
     let gate = Gate::default();
     let mut site = Site::new();
-    let mut front = String::from("<title>Front</title>");
-    for i in 0..4 {
-        front.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
-    }
+    let front = linking("Front", 4, |i| format!("<a href=\"/p/{i}\">{i}</a>"));
     site.page("/", front);
     let g = gate.clone();
     site.fallback(move |req| {

@@ -6,6 +6,7 @@ use crate::common::cli::{stderr, trawl, wait_output};
 use crate::common::gate::Gate;
 use crate::common::redis::RedisServer;
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::sites::numbered;
 use crate::common::wait::wait_until;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -38,20 +39,14 @@ fn site(held: usize, gate: Gate) -> TestServer {
         front.push_str(&format!("<li><a href=\"/a/{i}\">Story {i}</a></li>"));
     }
     site.page("/", front + "</ul>");
-    site.fallback(move |req| {
-        match req
-            .path_only()
-            .strip_prefix("/a/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < STORIES => {
-                if i >= held {
-                    gate.pass();
-                }
-                Response::html(story(i))
+    site.fallback(move |req| match numbered(req.path_only(), "/a/", STORIES) {
+        Some(i) => {
+            if i >= held {
+                gate.pass();
             }
-            _ => Response::not_found(),
+            Response::html(story(i))
         }
+        _ => Response::not_found(),
     });
     site.serve()
 }

@@ -19,15 +19,18 @@ pub fn whole_records(path: &Path) -> Vec<csv::StringRecord> {
         .collect()
 }
 
+/// Where the output column `name` stands in `COLUMNS`.
+fn column(name: &str) -> usize {
+    COLUMNS
+        .iter()
+        .position(|c| *c == name)
+        .unwrap_or_else(|| panic!("no output column {name:?}"))
+}
+
 /// The data rows of an output CSV projected onto the columns `names` (by their names in
 /// `COLUMNS`), in that order; each row checked whole first.
 pub fn columns<const N: usize>(path: &Path, names: [&str; N]) -> Vec<[String; N]> {
-    let at = names.map(|name| {
-        COLUMNS
-            .iter()
-            .position(|c| *c == name)
-            .unwrap_or_else(|| panic!("no output column {name:?}"))
-    });
+    let at = names.map(column);
     whole_records(path)
         .iter()
         .map(|rec| at.map(|i| rec[i].to_owned()))
@@ -65,40 +68,29 @@ pub struct FileRow {
 
 /// What two crawls of one site must agree on: every column but `parent` (which of several
 /// linking pages finished first) and the timing ones.
-pub type Stable = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+pub type Stable = [String; 10];
 
 impl FileRow {
     pub fn from_cells(cells: &[String]) -> FileRow {
         assert_eq!(cells.len(), COLUMNS.len(), "a whole row: {cells:?}");
-        let c = |i: usize| cells[i].clone();
+        let c = |name: &str| cells[column(name)].clone();
         FileRow {
-            url: c(0),
-            final_url: c(1),
-            depth: c(2),
-            parent: c(3),
-            status: c(4),
-            content_type: c(5),
-            title: c(6),
-            links: c(7),
-            bytes: c(8),
-            encoding: c(11),
-            error: c(12),
+            url: c("url"),
+            final_url: c("final_url"),
+            depth: c("depth"),
+            parent: c("parent"),
+            status: c("status"),
+            content_type: c("content_type"),
+            title: c("title"),
+            links: c("links"),
+            bytes: c("bytes"),
+            encoding: c("encoding"),
+            error: c("error"),
         }
     }
 
     pub fn stable(&self) -> Stable {
-        (
+        [
             self.url.clone(),
             self.final_url.clone(),
             self.depth.clone(),
@@ -109,7 +101,7 @@ impl FileRow {
             self.bytes.clone(),
             self.encoding.clone(),
             self.error.clone(),
-        )
+        ]
     }
 }
 

@@ -76,6 +76,22 @@ impl FirstGroup {
     }
 }
 
+/// A page titled `title` whose body is `link(i)` for each `i` in `0..n`, in order.
+pub fn linking(title: &str, n: usize, link: impl Fn(usize) -> String) -> String {
+    let mut html = format!("<title>{title}</title>");
+    for i in 0..n {
+        html.push_str(&link(i));
+    }
+    html
+}
+
+/// The number `i` of a path `{prefix}{i}` when `i < n` (a page of a numbered site), else `None`.
+pub fn numbered(path: &str, prefix: &str, n: usize) -> Option<usize> {
+    path.strip_prefix(prefix)
+        .and_then(|i| i.parse::<usize>().ok())
+        .filter(|i| *i < n)
+}
+
 /// A hub at `/` (title `Front`) linking `/p/0..n` (titles `Page i`), each answered after
 /// `latency` and passed through `hold` first.
 pub fn hub_site(n: usize, latency: Duration, hold: &FirstGroup) -> TestServer {
@@ -85,29 +101,20 @@ pub fn hub_site(n: usize, latency: Duration, hold: &FirstGroup) -> TestServer {
 /// [`hub_site`] served on `ip` (another loopback address: another host).
 pub fn hub_site_on(ip: &str, n: usize, latency: Duration, hold: &FirstGroup) -> TestServer {
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..n {
-        hub.push_str(&format!("<a href=\"/p/{i}\">page {i}</a>"));
-    }
+    let hub = linking("Front", n, |i| format!("<a href=\"/p/{i}\">page {i}</a>"));
     site.page("/", hub);
     let hold = hold.clone();
-    site.fallback(move |req| {
-        match req
-            .path_only()
-            .strip_prefix("/p/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < n => {
-                hold.hold();
-                let r = Response::html(format!("<title>Page {i}</title><a href=\"/\">home</a>"));
-                if latency.is_zero() {
-                    r
-                } else {
-                    r.delay(latency)
-                }
+    site.fallback(move |req| match numbered(req.path_only(), "/p/", n) {
+        Some(i) => {
+            hold.hold();
+            let r = Response::html(format!("<title>Page {i}</title><a href=\"/\">home</a>"));
+            if latency.is_zero() {
+                r
+            } else {
+                r.delay(latency)
             }
-            _ => Response::not_found(),
         }
+        _ => Response::not_found(),
     });
     site.serve_on(ip)
 }

@@ -1,7 +1,8 @@
 //! One crawl across several trawl processes on a real Redis (issue 12 and its `--redis`
 //! contract): the built binary run as separate processes with
 //! `--redis URL --crawl-id ID` against local sites, each test with its own redis-server
-//! (tests/it/common/redis.rs) and its own site (tests/it/common/server.rs).
+//! (tests/it/common/redis.rs) and its own site (tests/it/common/server.rs, sites.rs); the
+//! processes are `common/procs.rs`'s handles and their rows are read by `common/rows.rs`.
 //!
 //! Everything asserted comes from the site's own request log (paths, headers, start and end
 //! times, peak requests in flight), from the processes' outputs and exit codes, from

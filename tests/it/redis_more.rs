@@ -6,8 +6,8 @@ use crate::common::gate::Gate;
 use crate::common::redis::{RedisOptions, RedisServer, Tls};
 use crate::common::rows::{columns, urls};
 use crate::common::server::{Response, Site};
-use crate::common::sites::hub;
 use crate::common::sites::linking;
+use crate::common::sites::{hub, redirect_target, redirecting_seed};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -218,24 +218,8 @@ fn the_url_can_come_from_the_environment_and_its_password_is_never_shown() {
 #[test]
 fn a_seed_redirect_widens_the_scope_of_every_process_of_a_shared_crawl() {
     let gate = Gate::default();
-    let mut news = Site::new();
-    news.response("/robots.txt", Response::not_found());
-    news.page(
-        "/",
-        "<title>front</title><a href=\"/a\">a</a><a href=\"/b\">b</a>",
-    );
-    let g = gate.clone();
-    news.route("/a", move |_| {
-        g.pass();
-        Response::html("<title>a</title>")
-    });
-    news.page("/b", "<title>b</title><a href=\"/c\">c</a>");
-    news.page("/c", "<title>c</title>");
-    let news = news.serve_on("127.0.0.2");
-    let mut seed_site = Site::new();
-    seed_site.response("/robots.txt", Response::not_found());
-    seed_site.response("/", Response::redirect(301, &news.url("/")));
-    let seed_site = seed_site.serve();
+    let news = redirect_target(&gate);
+    let seed_site = redirecting_seed(&news.url("/"));
     let seed = format!("http://localhost:{}/", seed_site.addr().port());
     let redis = RedisServer::start();
     let url = redis.url();

@@ -1,7 +1,9 @@
-//! Test sites many test files build: a hub linking numbered pages (optionally slow, optionally
-//! holding its first requests together at a barrier with [`FirstGroup`]), and what a site's own
-//! log says about them (requests per target, each target once).
+//! Test sites several test files build: a hub linking numbered pages (optionally slow, optionally
+//! holding its first requests together at a barrier with [`FirstGroup`]), the pieces to build
+//! others like it ([`linking`], [`numbered`]), a seed that redirects to another host and the
+//! site it redirects to, and what a site's own log says (requests per target, each target once).
 
+use super::gate::Gate;
 use super::server::{Barrier, Response, Site, TestServer};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -146,4 +148,33 @@ pub fn each_once(server: &TestServer) -> BTreeSet<String> {
     let twice: Vec<(&String, &usize)> = c.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "requested more than once: {twice:?}");
     c.into_keys().collect()
+}
+
+/// Where a seed redirects to another host: a site on 127.0.0.2 whose front `/` (title `front`)
+/// links `/a` and `/b`, `/b` links `/c`, and `/a` waits at `gate`; no robots.txt.
+pub fn redirect_target(gate: &Gate) -> TestServer {
+    let mut news = Site::new();
+    news.response("/robots.txt", Response::not_found());
+    news.page(
+        "/",
+        "<title>front</title><a href=\"/a\">a</a><a href=\"/b\">b</a>",
+    );
+    let g = gate.clone();
+    news.route("/a", move |_| {
+        g.pass();
+        Response::html("<title>a</title>")
+    });
+    news.page("/b", "<title>b</title><a href=\"/c\">c</a>");
+    news.page("/c", "<title>c</title>");
+    news.serve_on("127.0.0.2")
+}
+
+/// A seed's host: `/` answers 301 to `target`, `/other` redirects out of scope (302 to a
+/// closed port on 127.0.0.3); no robots.txt.
+pub fn redirecting_seed(target: &str) -> TestServer {
+    let mut site = Site::new();
+    site.response("/robots.txt", Response::not_found());
+    site.response("/", Response::redirect(301, target));
+    site.response("/other", Response::redirect(302, "http://127.0.0.3:9/gone"));
+    site.serve()
 }

@@ -7,9 +7,8 @@ use crate::common::redis::{RedisOptions, RedisServer, Tls};
 use crate::common::rows::{columns, urls};
 use crate::common::server::{Response, Site};
 use crate::common::sites::linking;
-use crate::common::sites::{hub, redirect_target, redirecting_seed};
+use crate::common::sites::{hub, redirect_target, redirecting_seed, robots_503_once};
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A guard against hangs only.
@@ -276,24 +275,7 @@ fn a_seed_redirect_widens_the_scope_of_every_process_of_a_shared_crawl() {
 /// script's `robots_later`, after the backoff) and obeyed; the host is not lost for the run.
 #[test]
 fn a_robots_txt_answering_503_once_is_asked_again_in_a_shared_crawl() {
-    let asked = Arc::new(Mutex::new(0usize));
-    let a = asked.clone();
-    let mut site = Site::new();
-    site.route("/robots.txt", move |_| {
-        let mut n = a.lock().unwrap_or_else(|e| e.into_inner());
-        *n += 1;
-        if *n == 1 {
-            Response::new(503).body("busy")
-        } else {
-            Response::text("User-agent: *\nDisallow: /private\n")
-        }
-    });
-    site.page(
-        "/",
-        "<title>home</title><a href=\"/news\">n</a><a href=\"/private/1\">p</a>",
-    );
-    site.page("/news", "<title>news</title>");
-    let site = site.serve();
+    let site = robots_503_once();
     let redis = RedisServer::start();
     let url = redis.url();
     let dir = tempfile::tempdir().expect("tmp");

@@ -10,9 +10,9 @@ use crate::common::gate::Gate;
 use crate::common::harness::{config, row, run};
 use crate::common::rows::whole_records;
 use crate::common::server::{Response, Site, TestServer};
-use crate::common::sites::{redirect_target, redirecting_seed};
+use crate::common::sites::{redirect_target, redirecting_seed, robots_503_once};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use trawl::error::ErrorClass;
@@ -94,22 +94,7 @@ fn a_seed_redirecting_to_another_host_brings_that_host_into_scope() {
 
 #[test]
 fn a_robots_txt_that_answers_503_once_is_asked_again_and_obeyed() {
-    let robots_asked = Arc::new(AtomicUsize::new(0));
-    let asked = robots_asked.clone();
-    let mut site = Site::new();
-    site.route("/robots.txt", move |_| {
-        if asked.fetch_add(1, Ordering::SeqCst) == 0 {
-            Response::new(503).body("busy")
-        } else {
-            Response::text("User-agent: *\nDisallow: /private\n")
-        }
-    });
-    site.page(
-        "/",
-        "<title>home</title><a href=\"/news\">n</a><a href=\"/private/1\">p</a>",
-    );
-    site.page("/news", "<title>news</title>");
-    let server = site.serve();
+    let server = robots_503_once();
     let mut c = config(&[server.url("/")]);
     c.robots = true;
     c.retries = 2;

@@ -1,7 +1,7 @@
 //! Test sites several test files build: a hub linking numbered pages (optionally slow, optionally
 //! holding its first requests together at a barrier with [`FirstGroup`]), the pieces to build
 //! others like it ([`linking`], [`numbered`]), a seed that redirects to another host and the
-//! site it redirects to, and what a site's own log says (requests per target, each target once).
+//! site it redirects to, a robots.txt that answers 503 once, and what a site's own log says (requests per target, each target once).
 
 use super::gate::Gate;
 use super::server::{Barrier, Response, Site, TestServer};
@@ -176,5 +176,25 @@ pub fn redirecting_seed(target: &str) -> TestServer {
     site.response("/robots.txt", Response::not_found());
     site.response("/", Response::redirect(301, target));
     site.response("/other", Response::redirect(302, "http://127.0.0.3:9/gone"));
+    site.serve()
+}
+
+/// A site whose robots.txt answers 503 to its first request and then disallows `/private`;
+/// `/` (title `home`) links `/news` and `/private/1`.
+pub fn robots_503_once() -> TestServer {
+    let asked = AtomicUsize::new(0);
+    let mut site = Site::new();
+    site.route("/robots.txt", move |_| {
+        if asked.fetch_add(1, Ordering::SeqCst) == 0 {
+            Response::new(503).body("busy")
+        } else {
+            Response::text("User-agent: *\nDisallow: /private\n")
+        }
+    });
+    site.page(
+        "/",
+        "<title>home</title><a href=\"/news\">n</a><a href=\"/private/1\">p</a>",
+    );
+    site.page("/news", "<title>news</title>");
     site.serve()
 }

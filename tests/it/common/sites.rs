@@ -1,7 +1,8 @@
 //! Test sites several test files build: a hub linking numbered pages (optionally slow, optionally
 //! holding its first requests together at a barrier with [`FirstGroup`]), the pieces to build
 //! others like it ([`linking`], [`numbered`]), a seed that redirects to another host and the
-//! site it redirects to, a robots.txt that answers 503 once, and what a site's own log says (requests per target, each target once).
+//! site it redirects to, a robots.txt that answers 503 once, and what a site's own log says
+//! (requests per target, each target once).
 
 use super::gate::Gate;
 use super::server::{Barrier, Response, Site, TestServer};

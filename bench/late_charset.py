@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """bench/late_charset.py: how many real pages declare their charset past the 1,024-byte prescan
-window (issue 18 §3), so that only the later look into the head (src/charset.rs,
+window (issue 18 §3), so that only the later look into the head (src/download/charset.rs,
 `late_head_meta`) finds it.
 
 Reads the saved pages of ../shared/corpora/readability-test-pages (or the folder given), where

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scraper::{Html, Selector};
-use trawl::crawl::filter::LinkFilter;
-use trawl::crawl::link_memo::LinkMemo;
-use trawl::crawl::page_links;
+use trawl::crawl::work::page_links;
+use trawl::crawl::work::LinkFilter;
+use trawl::crawl::work::LinkMemo;
 use trawl::extract;
 use trawl::scope::{Scope, ScopeKind};
 use trawl::url_norm;

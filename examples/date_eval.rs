@@ -19,7 +19,8 @@
 
 use std::path::{Path, PathBuf};
 
-use trawl::{charset, extract, meta};
+use trawl::download::decode_html;
+use trawl::{extract, meta};
 
 fn main() {
     let dir = std::env::args_os().nth(1).map_or_else(
@@ -54,7 +55,7 @@ fn main() {
             .ok()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .and_then(|v| v.get("publishedTime")?.as_str().map(str::to_owned));
-        let (html, _) = charset::decode_html(&bytes, None);
+        let (html, _) = decode_html(&bytes, None);
         let Ok(url) = url::Url::parse(&format!("http://localhost/{name}/")) else {
             continue;
         };
@@ -134,7 +135,7 @@ fn time_paths(pages: &[PathBuf]) {
         .filter_map(|p| {
             let bytes = std::fs::read(p.join("source.html")).ok()?;
             let url = url::Url::parse("http://localhost/page/").ok()?;
-            Some((url, charset::decode_html(&bytes, None).0))
+            Some((url, decode_html(&bytes, None).0))
         })
         .collect();
     let best = |f: &dyn Fn(&str, &url::Url)| {

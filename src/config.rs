@@ -11,8 +11,8 @@ use std::time::Duration;
 use url::Url;
 
 /// Every option default, defined once, in the command line's units: clap's `default_value_t`
-/// (cli.rs) applies and shows them in `--help`, [`Config::new`] starts from them, and a test
-/// (tests/cli.rs) holds the README's option table to `--help`, so the three cannot drift.
+/// (src/cli/mod.rs) applies and shows them in `--help`, [`Config::new`] starts from them, and a
+/// test (tests/it/cli.rs) holds the README's option table to `--help`, so the three cannot drift.
 pub mod defaults {
     /// `--workers`.
     pub const WORKERS: usize = 16;
@@ -89,14 +89,14 @@ pub struct Config {
     /// `--header`: added to every request (values marked sensitive: never shown by `Debug`).
     pub headers: reqwest::header::HeaderMap,
     /// The crawl's cookie jar (`--cookies` loads it); `None` with `--no-cookies`.
-    pub cookies: Option<std::sync::Arc<crate::cookies::Jar>>,
+    pub cookies: Option<std::sync::Arc<crate::download::Jar>>,
     /// `--ca-cert`: certificate authorities (DER) trusted besides the public ones.
     pub ca_certs: Vec<Vec<u8>>,
     /// Which discovered links are followed.
     pub scope: ScopeKind,
     /// Cap on a body's decoded size; past it the page is cut with `error=too_large`.
     pub max_bytes: u64,
-    /// Most bytes of page bodies held at once by all workers (see `budget::BodyBudget`).
+    /// Most bytes of page bodies held at once by all workers (see `download::budget::BodyBudget`).
     pub body_memory: u64,
     /// Response heads up to this size are always read (also the cap on each connection's read
     /// buffer; see [`defaults::MAX_HEADER_BYTES`]).

@@ -1,6 +1,6 @@
 //! Test-only: inputs no markup parser may panic on (truncated tags and attributes, broken and
 //! truncated XML, a recursive entity, gzip magic with garbage after it, invalid UTF-8). One list,
-//! run through the `<meta>` prescan (`charset.rs`), the feed parser and the sitemap parser.
+//! run through the `<meta>` prescan (`download/charset.rs`), the feed parser and the sitemap parser.
 
 pub(crate) const JUNK: &[&[u8]] = &[
     b"",

@@ -1,36 +1,27 @@
 //! trawl: a polite, multi-threaded web crawler that collects page titles and links into CSV.
 //!
 //! The pieces, Scrapy's architecture in one process with threads: the [`crawl`] coordinator
-//! (engine, scheduler and dupefilter), [`fetch`] (the downloader), [`extract`] (the parser) and
+//! (engine, scheduler and dupefilter), [`download`] (the downloader), [`extract`] (the parser) and
 //! [`output`] (the feed exporter). [`cli`] turns the command line into a [`config::Config`] and
 //! [`app`] runs one invocation end to end.
 
 pub mod app;
 pub mod article;
-pub(crate) mod budget;
-pub mod charset;
 pub mod cli;
 pub mod config;
-pub mod cookies;
 pub mod crawl;
 pub(crate) mod discover;
-pub(crate) mod dns_guard;
+pub mod download;
 pub mod error;
 pub mod exit;
 pub mod extract;
-pub mod failure;
-pub mod fetch;
 #[cfg(test)]
 mod junk;
 pub(crate) mod malloc;
-pub mod man;
 pub mod meta;
 pub mod output;
-pub(crate) mod packed_text;
-pub mod paths;
-pub(crate) mod record;
+pub mod record;
 pub(crate) mod robots;
-pub mod robots_meta;
 pub mod scope;
 pub(crate) mod seeds;
 pub(crate) mod shared;

@@ -40,6 +40,18 @@ pub fn http_url(base: Option<&Url>, text: &str) -> Option<Url> {
     Some(url)
 }
 
+/// The URL an element's text or attribute names, by the one rule ([`http_url`]), with
+/// the whitespace XML and text formats allow around it trimmed; empty text names no URL here (an
+/// empty `<loc>`, `<link>` or robots.txt `Sitemap:` is not the document itself, as an empty
+/// `href` is).
+pub(crate) fn named_url(base: Option<&Url>, text: &str) -> Option<Url> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    http_url(base, text)
+}
+
 /// Is the URL's scheme http or https?
 pub fn is_http(url: &Url) -> bool {
     matches!(url.scheme(), "http" | "https")
@@ -110,7 +122,7 @@ pub type BuildKeyHasher = std::hash::BuildHasherDefault<KeyHasher>;
 ///
 /// This definition is trawl's own and fixed: state files store these keys, so changing it (the
 /// algorithm, the keys or the bytes fed) needs a new state schema version and a migration
-/// (src/state.rs). It no longer goes through std's `Hash for str`, whose byte feed the standard
+/// (src/state/). It no longer goes through std's `Hash for str`, whose byte feed the standard
 /// library does not promise to keep. The trailing 0xFF is what that impl fed when these keys were
 /// first written (with the zero-keyed `std::hash::SipHasher`, which is SipHash-2-4), kept so the
 /// keys of older state files stay valid; `url_norm` tests pin golden values.
@@ -124,6 +136,19 @@ pub fn key_of_canonical(canonical: &str) -> UrlKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn named_urls_are_http_only_and_never_empty() {
+        let base = Url::parse("https://example.com/feeds/rss.xml").expect("base");
+        assert_eq!(
+            named_url(Some(&base), " a.html#x ").map(String::from),
+            Some("https://example.com/feeds/a.html".to_owned())
+        );
+        assert_eq!(named_url(None, "a.html"), None);
+        assert_eq!(named_url(None, "mailto:x@example.com"), None);
+        assert_eq!(named_url(Some(&base), "javascript:void(0)"), None);
+        assert_eq!(named_url(Some(&base), "  "), None);
+    }
 
     fn u(s: &str) -> Url {
         http_url(None, s).expect("test URL")

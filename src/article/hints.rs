@@ -268,7 +268,9 @@ pub(super) fn verdict<'a>(el: &'a scraper::node::Element, memo: &mut NameMemo<'a
                 }
             }
             "class" | "id" | "data-component" | "data-testid" | "data-module" => {
-                words(value, &mut v);
+                let (furniture, weak) = memo.judge(value);
+                v.furniture |= furniture;
+                v.weak |= weak;
             }
             _ => {}
         }

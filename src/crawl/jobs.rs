@@ -1,10 +1,11 @@
-//! The messages between the coordinator and its workers: a [`Job`] on the bounded job channel
-//! (the coordinator is its only sender) and exactly one [`Outcome`] back per job on the outcome
-//! channel, and the rows of pages robots.txt refuses. Plain data; nothing here fetches,
-//! schedules or writes.
+//! The messages between the crawl's three rooms: a [`Job`] the schedule hands out and the
+//! coordinator sends on the bounded job channel (it is its only sender), exactly one [`Outcome`]
+//! back per job on the outcome channel, and the rows of pages robots.txt refuses. It sits beside
+//! `engine/`, `schedule/` and `work/` rather than in one of them because all three use it, and it
+//! imports none of them. Plain data; nothing here fetches, schedules or writes.
 
-use super::page_links::Link;
-use crate::fetch::Validators;
+use crate::record::Link;
+use crate::record::Validators;
 use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;
@@ -31,7 +32,7 @@ pub struct Continuation {
     pub status: u16,
     /// Redirects followed so far, over every hop of the page.
     pub hops: usize,
-    /// The requests made so far, over every hop of the page (see `fetch::request_key`): one
+    /// The requests made so far, over every hop of the page (see `download::fetch::request_key`): one
     /// repeated is a redirect loop.
     pub seen: Vec<u64>,
     /// When the page's first request started, and the time its earlier hops took.

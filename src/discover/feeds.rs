@@ -10,9 +10,9 @@ use quick_xml::events::{BytesStart, Event};
 use url::Url;
 
 use super::{
-    decode_document, lenient_reader, named_url, next_event, push_distinct, push_reference,
-    push_text,
+    decode_document, lenient_reader, next_event, push_distinct, push_reference, push_text,
 };
+use crate::url_norm::named_url;
 
 /// The announced feed types [`discover`] accepts (compared case-insensitively, parameters ignored).
 pub const FEED_TYPES: &[&str] = &["application/rss+xml", "application/atom+xml"];
@@ -196,7 +196,8 @@ fn start_in_item(item: &mut Item, local: &str, start: &BytesStart<'_>, base: &Ur
                 let Some(url) = named_url(Some(base), &href) else {
                     return Reading::Nothing;
                 };
-                let html = attribute(start, "type").is_none_or(|t| crate::fetch::is_html_type(&t));
+                let html =
+                    attribute(start, "type").is_none_or(|t| crate::download::is_html_type(&t));
                 let slot = if html {
                     &mut item.alternate_html
                 } else {

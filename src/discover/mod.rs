@@ -13,8 +13,6 @@ use quick_xml::events::{BytesRef, BytesText, Event};
 use quick_xml::Reader;
 use url::Url;
 
-use crate::url_norm;
-
 /// How far into an XML document the `<?xml ... encoding="..."?>` declaration is looked for.
 const DECLARATION_SCAN: usize = 1024;
 
@@ -98,18 +96,6 @@ fn push_reference(out: &mut String, reference: &BytesRef<'_>) {
     out.push_str(&htmlize::unescape(written.as_str()));
 }
 
-/// The URL an element's text or attribute names, by the one rule ([`url_norm::http_url`]), with
-/// the whitespace XML and text formats allow around it trimmed; empty text names no URL here (an
-/// empty `<loc>`, `<link>` or robots.txt `Sitemap:` is not the document itself, as an empty
-/// `href` is).
-pub(crate) fn named_url(base: Option<&Url>, text: &str) -> Option<Url> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    url_norm::http_url(base, text)
-}
-
 /// Push `url` unless it is already in `list` (keeps first-seen order).
 fn push_distinct(list: &mut Vec<Url>, url: Url) {
     if !list.contains(&url) {
@@ -154,18 +140,5 @@ mod tests {
         push_reference(&mut out, &BytesRef::new("nbsp"));
         push_reference(&mut out, &BytesRef::new("nosuchentity"));
         assert_eq!(out, "&//\u{a0}&nosuchentity;");
-    }
-
-    #[test]
-    fn named_urls_are_http_only_and_never_empty() {
-        let base = Url::parse("https://example.com/feeds/rss.xml").expect("base");
-        assert_eq!(
-            named_url(Some(&base), " a.html#x ").map(String::from),
-            Some("https://example.com/feeds/a.html".to_owned())
-        );
-        assert_eq!(named_url(None, "a.html"), None);
-        assert_eq!(named_url(None, "mailto:x@example.com"), None);
-        assert_eq!(named_url(Some(&base), "javascript:void(0)"), None);
-        assert_eq!(named_url(Some(&base), "  "), None);
     }
 }

@@ -15,9 +15,9 @@ use quick_xml::events::Event;
 use url::Url;
 
 use super::{
-    decode_document, lenient_reader, named_url, next_event, push_distinct, push_reference,
-    push_text,
+    decode_document, lenient_reader, next_event, push_distinct, push_reference, push_text,
 };
+use crate::url_norm::named_url;
 
 /// Decompressed gzip is cut at this size (the protocol's own limit is 50 MB uncompressed), so a
 /// gzip bomb costs at most this much memory.

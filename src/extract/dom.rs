@@ -47,7 +47,7 @@ pub fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
     let mut title: Option<String> = None;
     let mut base_href: Option<&str> = None;
     let mut hrefs: Vec<&str> = Vec::new();
-    let mut robots = crate::robots_meta::RobotsMeta::default();
+    let mut robots = crate::robots::meta::RobotsMeta::default();
     for element in html_elements_in_tree_order(document) {
         let value = element.value();
         match value.name() {

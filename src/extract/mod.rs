@@ -24,7 +24,7 @@ pub struct Extracted {
     pub links: Vec<Url>,
     /// The robots `<meta>` elements that say `nofollow` or `none` (document tree, HTML
     /// namespace, template contents left out, as for the links).
-    pub robots: crate::robots_meta::RobotsMeta,
+    pub robots: crate::robots::meta::RobotsMeta,
 }
 
 /// Title and links of a page served at `page_url` (the final URL after redirects). Always equal

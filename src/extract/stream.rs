@@ -77,7 +77,7 @@ use url::Url;
 
 use super::Extracted;
 use crate::meta::RawMeta;
-use crate::robots_meta::RobotsMeta;
+use crate::robots::meta::RobotsMeta;
 use crate::url_norm::http_url;
 
 mod meta;
@@ -560,7 +560,7 @@ fn on_robots_meta<'h>(
         apply(shared, |scan| {
             if scan.counts(el.namespace_uri(), html, start_of(el))? {
                 let content = attr_value(el, html, "content")?;
-                if crate::robots_meta::says_nofollow(&content) {
+                if crate::robots::meta::says_nofollow(&content) {
                     scan.robots.note(&attr_value(el, html, "name")?, &content);
                 }
             }

@@ -229,7 +229,9 @@ impl DateSource {
     }
 }
 
-/// The metadata columns of one page, each an empty string when the page gives nothing.
+/// The metadata columns of one page, each an empty string when the page gives nothing. Their
+/// names and order as cells (`META_COLUMNS`, `Meta::cells`) are the row schema's, kept in
+/// `crate::record`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Meta {
     pub published: String,
@@ -244,42 +246,6 @@ pub struct Meta {
     pub keywords: String,
     pub headline: String,
     pub site_name: String,
-}
-
-/// The column names, in output order.
-pub const META_COLUMNS: [&str; 12] = [
-    "published",
-    "modified",
-    "date_source",
-    "author",
-    "description",
-    "canonical",
-    "lang",
-    "kind",
-    "section",
-    "keywords",
-    "headline",
-    "site_name",
-];
-
-impl Meta {
-    /// The cells, in [`META_COLUMNS`] order.
-    pub fn cells(&self) -> [String; 12] {
-        [
-            self.published.clone(),
-            self.modified.clone(),
-            self.date_source.clone(),
-            self.author.clone(),
-            self.description.clone(),
-            self.canonical.clone(),
-            self.lang.clone(),
-            self.kind.clone(),
-            self.section.clone(),
-            self.keywords.clone(),
-            self.headline.clone(),
-            self.site_name.clone(),
-        ]
-    }
 }
 
 /// Does the page need its body read for dates? True unless its JSON-LD main entity or its

@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use url::Url;
 
-use super::{build, BodyDates, DateRole, DateSource, Meta, RawMeta, META_COLUMNS};
+use super::{build, BodyDates, DateRole, DateSource, Meta, RawMeta};
 
 pub(super) const PAGE: &str = "https://news.example/world/story";
 
@@ -45,31 +45,6 @@ pub(super) fn with_ld(blocks: &[&str]) -> RawMeta {
 #[test]
 fn nothing_gives_empty_columns() {
     assert_eq!(run(&RawMeta::default()), Meta::default());
-}
-
-#[test]
-fn cells_follow_the_column_order() {
-    let m = Meta {
-        published: "1".into(),
-        modified: "2".into(),
-        date_source: "3".into(),
-        author: "4".into(),
-        description: "5".into(),
-        canonical: "6".into(),
-        lang: "7".into(),
-        kind: "8".into(),
-        section: "9".into(),
-        keywords: "10".into(),
-        headline: "11".into(),
-        site_name: "12".into(),
-    };
-    let cells = m.cells();
-    assert_eq!(
-        cells.iter().map(String::as_str).collect::<Vec<_>>(),
-        ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]
-    );
-    assert_eq!(META_COLUMNS[0], "published");
-    assert_eq!(META_COLUMNS[11], "site_name");
 }
 
 #[test]

@@ -4,10 +4,7 @@
 //! the other 12 are its member). Plain conversions; no I/O.
 
 use crate::crawl::jobs::{Continuation, ResourceKind};
-use crate::error::ErrorClass;
-use crate::fetch::Validators;
-use crate::meta::Meta;
-use crate::record::Row;
+use crate::record::{Row, Validators};
 use crate::robots::{RobotsRules, RobotsSource};
 use crate::url_norm::UrlKey;
 use serde::{Deserialize, Serialize};
@@ -211,7 +208,7 @@ pub fn verdict(rules: &RobotsRules) -> (VerdictJson, Vec<u8>) {
 /// The rules a stored verdict makes (the same as the fetching process made).
 pub fn rules_of(verdict: &VerdictJson, body: Vec<u8>, user_agent: &str) -> RobotsRules {
     match verdict.url.as_deref().and_then(|u| Url::parse(u).ok()) {
-        Some(url) => crate::crawl::robots_cache::guarded(|| {
+        Some(url) => crate::crawl::work::robots_guarded(|| {
             RobotsRules::from_source(
                 RobotsSource {
                     url,
@@ -226,83 +223,22 @@ pub fn rules_of(verdict: &VerdictJson, body: Vec<u8>, user_agent: &str) -> Robot
     }
 }
 
-/// A row as kept in Redis: its 13 cells, then the 12 `--meta` cells when it has them, then its
-/// `--text` cell packed (`crate::packed_text::to_cell`) when it has a text. So 13, 14, 25 or 26
-/// cells.
+/// A row as kept in Redis: its stored cells ([`Row::stored_cells`]) as a JSON array of strings.
 pub fn row_json(row: &Row) -> String {
-    let mut cells: Vec<String> = row.record().to_vec();
-    if let Some(m) = &row.meta {
-        cells.extend(m.cells());
-    }
-    if !row.text.is_empty() {
-        cells.push(crate::packed_text::to_cell(&row.text));
-    }
-    serde_json::to_string(&cells).unwrap_or_else(|_| "[]".to_owned())
+    serde_json::to_string(&row.stored_cells()).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// A kept row back.
 pub fn row_from_json(text: &str) -> Result<Row, String> {
     let cells: Vec<String> = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if ![13, 14, 25, 26].contains(&cells.len()) {
-        return Err(format!("a row of {} cells", cells.len()));
-    }
-    let text = match cells.len() {
-        14 | 26 => {
-            crate::packed_text::from_cell(&cells[cells.len() - 1]).map_err(|e| e.to_string())?
-        }
-        _ => String::new(),
-    };
-    fn opt<T: std::str::FromStr>(s: &str) -> Result<Option<T>, String> {
-        if s.is_empty() {
-            return Ok(None);
-        }
-        s.parse().map(Some).map_err(|_| format!("bad number {s:?}"))
-    }
-    let c = &cells;
-    let error = if c[12].is_empty() {
-        None
-    } else {
-        Some(ErrorClass::parse(&c[12]).ok_or_else(|| format!("bad error {:?}", c[12]))?)
-    };
-    let meta = (cells.len() >= 25).then(|| {
-        Box::new(Meta {
-            published: c[13].clone(),
-            modified: c[14].clone(),
-            date_source: c[15].clone(),
-            author: c[16].clone(),
-            description: c[17].clone(),
-            canonical: c[18].clone(),
-            lang: c[19].clone(),
-            kind: c[20].clone(),
-            section: c[21].clone(),
-            keywords: c[22].clone(),
-            headline: c[23].clone(),
-            site_name: c[24].clone(),
-        })
-    });
-    Ok(Row {
-        url: c[0].clone(),
-        final_url: c[1].clone(),
-        depth: c[2].parse().map_err(|_| format!("bad depth {:?}", c[2]))?,
-        parent: c[3].clone(),
-        status: opt(&c[4])?,
-        content_type: c[5].clone(),
-        title: c[6].clone(),
-        links: opt(&c[7])?,
-        bytes: opt(&c[8])?,
-        elapsed_ms: opt(&c[9])?,
-        fetched_at: c[10].clone(),
-        encoding: c[11].clone(),
-        error,
-        meta,
-        text,
-        dedup_key: None,
-    })
+    Row::from_stored_cells(cells)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorClass;
+    use crate::meta::Meta;
 
     /// The requests a redirect made so far survive the trip through Redis exactly (as hex
     /// strings: the Lua side would round large JSON numbers), and a job of an older trawl

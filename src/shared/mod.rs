@@ -1,7 +1,7 @@
 //! One crawl shared by many processes (on many machines) through Redis (`--redis`,
 //! `--crawl-id`): joining a crawl and its runs (`join`), a process's part of a run (`run`), the
 //! connection and the one Lua script every operation is (`store`, `frontier.lua`), the
-//! [`Schedule`](crate::crawl::scheduler::Schedule) implementation the coordinator drives
+//! [`Schedule`](crate::crawl::schedule::Schedule) implementation the coordinator drives
 //! (`scheduler`), the wake-up subscription (`waker`), the JSON that travels (`codec`), and
 //! `trawl export` (`export`), and `trawl forget` (`forget`). Its errors are `error::SharedError`. The loop, workers, fetch,
 //! extraction and output are the same as for one process.

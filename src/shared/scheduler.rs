@@ -23,13 +23,13 @@ use super::codec::{self, LinkJson, PageJson, ResourceJson, ValidatorsJson, Verdi
 use super::store::Store;
 use super::waker::Waker;
 use crate::crawl::jobs::{Job, ResourceKind};
-use crate::crawl::page_links::Link;
-use crate::crawl::robots_cache::RobotsCache;
-use crate::crawl::scheduler::{Answered, Completion, Counts, Finished, Next, Schedule, Verdict};
+use crate::crawl::schedule::{Answered, Completion, Counts, Finished, Next, Schedule, Verdict};
+use crate::crawl::work::RobotsCache;
 use crate::error::CrawlError;
 use crate::error::SharedError;
-use crate::fetch::Validators;
 use crate::record::origin_key;
+use crate::record::Link;
+use crate::record::Validators;
 use crate::record::{Entry, Origin, Row};
 use crate::robots::RobotsRules;
 use crate::url_norm::UrlKey;

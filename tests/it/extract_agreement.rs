@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use trawl::crawl::filter::LinkFilter;
-use trawl::crawl::link_memo::LinkMemo;
-use trawl::crawl::page_links;
+use trawl::crawl::work::page_links;
+use trawl::crawl::work::LinkFilter;
+use trawl::crawl::work::LinkMemo;
 use trawl::extract::{
     extract, extract_exact, extract_with_meta, extract_with_meta_exact, stream, Extracted,
 };
@@ -615,7 +615,7 @@ fn meta_corpus_agrees() {
     assert!(files.len() >= 19, "meta corpus: {} pages", files.len());
     for path in files {
         let raw = fs::read(&path).expect("corpus page");
-        let (html, _) = trawl::charset::decode_html(&raw, None);
+        let (html, _) = trawl::download::decode_html(&raw, None);
         let page = Url::parse("http://news.test/dir/page.html").expect("page url");
         assert!(
             check(&html, &page),

@@ -43,7 +43,7 @@ fn meta_adds_twelve_columns_and_counts_other_canonicals() {
         .collect();
     let want: Vec<&str> = trawl::output::COLUMNS
         .iter()
-        .chain(trawl::meta::META_COLUMNS.iter())
+        .chain(trawl::record::META_COLUMNS.iter())
         .copied()
         .collect();
     assert_eq!(headers, want);
@@ -124,7 +124,7 @@ fn meta_with_state_writes_the_columns() {
     let mut reader = csv::Reader::from_path(&out_csv).expect("csv");
     assert_eq!(
         reader.headers().expect("header").len(),
-        trawl::output::COLUMNS.len() + trawl::meta::META_COLUMNS.len()
+        trawl::record::COLUMNS.len() + trawl::record::META_COLUMNS.len()
     );
     let mut rows: Vec<csv::StringRecord> =
         reader.records().collect::<Result<_, _>>().expect("rows");

@@ -448,7 +448,7 @@ fn sitemaps_and_feeds_seed_the_crawl() {
 
 #[test]
 fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
-    use trawl::fetch::{FetchConfig, Fetcher};
+    use trawl::download::{FetchConfig, Fetcher};
     let mut site = Site::new();
     site.page("/secret", "<title>internal admin</title>");
     let server = site.serve();
@@ -475,8 +475,8 @@ fn a_host_name_resolving_to_a_private_address_is_refused_before_connecting() {
     .expect("client");
     // A page that redirects to a name of this machine (an IP literal would be refused by the link
     // filter before any request; a name is caught when it is resolved).
-    let follow = |_: &url::Url| trawl::fetch::Hop::Follow;
-    let page = trawl::fetch::Want::Html;
+    let follow = |_: &url::Url| trawl::download::Hop::Follow;
+    let page = trawl::download::Want::Html;
     let fetched = fetcher.fetch_with(
         &url::Url::parse(&hop.url("/hop")).expect("url"),
         &follow,

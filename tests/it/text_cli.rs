@@ -7,8 +7,8 @@ use crate::common::cli::assert_trawl as trawl;
 use crate::common::cli::stderr as stderr_of;
 use crate::common::server::{Response, Site, TestServer};
 use trawl::article::{article_text, TextFormat};
-use trawl::meta::META_COLUMNS;
 use trawl::output::{COLUMNS, TEXT_COLUMN};
+use trawl::record::META_COLUMNS;
 
 /// A news article as sites make them: navigation, the site header, the headline block, four
 /// paragraphs of story in `<article>`, a footer.

@@ -11,8 +11,8 @@ use crate::common::wait::wait_until;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
-use trawl::meta::META_COLUMNS;
-use trawl::output::COLUMNS;
+use trawl::record::COLUMNS;
+use trawl::record::META_COLUMNS;
 
 /// A guard against hangs only.
 const GUARD: Duration = Duration::from_secs(60);

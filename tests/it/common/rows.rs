@@ -1,11 +1,12 @@
 //! Reading back what trawl wrote: the data rows of an output (CSV or JSONL), each checked
-//! whole against the crate's column list, projected onto the columns a test names or read as a
-//! [`FileRow`] of every column but the timing ones; rows keyed by URL and compared as sets;
-//! where an unfinished run left its rows (`.partial`); and the `--summary-json` file.
+//! whole against the crate's column list (`trawl::record::COLUMNS`), projected onto the columns
+//! a test names or read as a [`FileRow`] of every column but the timing ones; rows keyed by URL
+//! and compared as sets; where an unfinished run left its rows (`.partial`); and the
+//! `--summary-json` file.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use trawl::output::COLUMNS;
+use trawl::record::COLUMNS;
 
 /// The data rows of an output CSV, each checked to be whole (every column of `COLUMNS`).
 pub fn whole_records(path: &Path) -> Vec<csv::StringRecord> {

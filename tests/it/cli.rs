@@ -5,10 +5,7 @@ use crate::common::server::Site;
 use std::io::Write;
 
 use crate::common::cli::assert_trawl as trawl;
-
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::common::cli::stderr as stderr_of;
 
 #[test]
 fn a_bad_seed_line_is_refused_with_file_and_line_and_exit_2() {

@@ -7,7 +7,9 @@
 
 use crate::common::cli::{trawl, wait_output};
 use crate::common::harness::{config, row, run_with_guard};
+use crate::common::rows::columns;
 use crate::common::server::{Barrier, Response, Site, TestServer};
+use crate::common::sites::{linking, numbered};
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::path::Path;
@@ -20,22 +22,11 @@ fn n(v: usize) -> NonZeroUsize {
     NonZeroUsize::new(v).expect("nonzero")
 }
 
-/// One CSV row: (url, final_url, status, title, error), after checking it is whole.
-type CsvRow = (String, String, String, String, String);
+/// One CSV row: [url, final_url, status, title, error], after checking it is whole.
+type CsvRow = [String; 5];
 
 fn rows(path: &Path) -> Vec<CsvRow> {
-    crate::common::cli::whole_records(path)
-        .iter()
-        .map(|rec| {
-            (
-                rec[0].to_owned(),
-                rec[1].to_owned(),
-                rec[4].to_owned(),
-                rec[6].to_owned(),
-                rec[12].to_owned(),
-            )
-        })
-        .collect()
+    columns(path, ["url", "final_url", "status", "title", "error"])
 }
 
 // ---------------------------------------------------------------------------
@@ -45,25 +36,20 @@ fn rows(path: &Path) -> Vec<CsvRow> {
 /// A hub at `/` linking `/leaf/0..leaves` (titles `Leaf i`); every leaf is held at `barrier`.
 fn barrier_site(leaves: usize, barrier: &Barrier) -> TestServer {
     let mut site = Site::new();
-    let mut hub = String::from("<title>hub</title>");
-    for i in 0..leaves {
-        hub.push_str(&format!("<a href=\"/leaf/{i}\">leaf {i}</a>"));
-    }
+    let hub = linking("hub", leaves, |i| {
+        format!("<a href=\"/leaf/{i}\">leaf {i}</a>")
+    });
     site.page("/", hub);
     let barrier = barrier.clone();
-    site.fallback(move |req| {
-        match req
-            .path_only()
-            .strip_prefix("/leaf/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < leaves => {
+    site.fallback(
+        move |req| match numbered(req.path_only(), "/leaf/", leaves) {
+            Some(i) => {
                 barrier.wait();
                 Response::html(format!("<title>Leaf {i}</title>"))
             }
             _ => Response::not_found(),
-        }
-    });
+        },
+    );
     site.serve()
 }
 
@@ -176,15 +162,9 @@ fn a_refused_retry_after_does_not_set_the_circuit_breakers_pause() {
             .header("Retry-After", "86400")
             .body("tomorrow"),
     );
-    site.fallback(|req| {
-        match req
-            .path_only()
-            .strip_prefix("/good/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < 10 => Response::html(format!("<title>Good {i}</title>")),
-            _ => Response::not_found(),
-        }
+    site.fallback(|req| match numbered(req.path_only(), "/good/", 10) {
+        Some(i) => Response::html(format!("<title>Good {i}</title>")),
+        _ => Response::not_found(),
     });
     let server = site.serve();
     let dir = tempfile::tempdir().expect("tmp");
@@ -231,22 +211,22 @@ fn a_refused_retry_after_does_not_set_the_circuit_breakers_pause() {
     );
 
     let got = rows(&out);
-    let by_url: BTreeMap<&str, &CsvRow> = got.iter().map(|r| (r.0.as_str(), r)).collect();
+    let by_url: BTreeMap<&str, &CsvRow> = got.iter().map(|r| (r[0].as_str(), r)).collect();
     assert_eq!(by_url.len(), got.len(), "one row per URL: {got:#?}");
     assert_eq!(got.len(), 14);
     for i in 0..10 {
         let r = by_url[server.url(&format!("/good/{i}")).as_str()];
-        assert_eq!((r.2.as_str(), r.3.clone()), ("200", format!("Good {i}")));
+        assert_eq!((r[2].as_str(), r[3].clone()), ("200", format!("Good {i}")));
         assert_eq!(server.count(&format!("/good/{i}")), 1);
     }
     let r = by_url[server.url("/503").as_str()];
-    assert_eq!((r.2.as_str(), r.3.as_str()), ("200", "Recovered 503"));
+    assert_eq!((r[2].as_str(), r[3].as_str()), ("200", "Recovered 503"));
     let r = by_url[server.url("/429").as_str()];
-    assert_eq!((r.2.as_str(), r.3.as_str()), ("200", "Recovered 429"));
+    assert_eq!((r[2].as_str(), r[3].as_str()), ("200", "Recovered 429"));
     assert_eq!(server.count("/503"), 2);
     assert_eq!(server.count("/429"), 2);
     let r = by_url[server.url("/always429").as_str()];
-    assert_eq!(r.2, "429", "{r:?}");
+    assert_eq!(r[2], "429", "{r:?}");
     let asked = server.count("/always429");
     assert!(
         (1..=3).contains(&asked),

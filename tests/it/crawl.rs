@@ -4,6 +4,7 @@
 
 use crate::common::harness::{config, row, run, run_with_guard, stable};
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::sites::linking;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 use trawl::crawl::Summary;
@@ -226,10 +227,7 @@ fn no_deadlock_with_queue_capacity_1_32_workers_and_a_page_of_10000_links() {
     let n = 10_000;
     let server = TestServer::start(move |req| {
         if req.path_only() == "/" {
-            let mut html = String::from("<title>hub</title>");
-            for i in 0..n {
-                html.push_str(&format!("<a href=\"/a/{i}\">{i}</a>"));
-            }
+            let html = linking("hub", n, |i| format!("<a href=\"/a/{i}\">{i}</a>"));
             return Response::html(html);
         }
         let i = req.path_only().trim_start_matches("/a/");

@@ -1,74 +1,33 @@
 //! trawl as cron runs it: the built binary against servers started on 127.0.0.1, killed and
 //! resumed, stopped by SIGTERM, run twice on one state, and its output options.
 
+use crate::common::cli::{bin, kill, wait_output, RUN_GUARD};
+use crate::common::rows::columns;
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::sites::linking;
+use crate::common::wait::wait_until;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("trawl")
-}
-
-/// Common options: no politeness delay so the tests run fast; quiet.
+/// The quiet binary (`common/cli.rs`) with these tests' common options: no politeness delay so the
+/// tests run fast.
 fn trawl(args: &[&str]) -> Command {
-    let mut c = Command::new(bin());
-    c.args(["-q", "--delay", "0", "--per-host", "4", "-w", "4"])
-        .args(args);
-    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut c = crate::common::cli::trawl(&["--delay", "0", "--per-host", "4", "-w", "4"]);
+    c.args(args);
     c
 }
 
-fn wait_output(child: Child) -> Output {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let pid = child.id();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(out) => out.expect("wait"),
-        Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-            panic!("trawl did not finish in time");
-        }
-    }
-}
-
 fn run(args: &[&str]) -> Output {
-    wait_output(trawl(args).spawn().expect("spawn"))
+    wait_output(trawl(args).spawn().expect("spawn"), RUN_GUARD)
 }
 
-/// Wait (bounded) until `cond` holds.
-fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Data rows of a CSV file as (url, title, status, depth, parent), checking each row is whole.
-fn rows(path: &Path) -> Vec<(String, String, String, String, String)> {
-    crate::common::cli::whole_records(path)
-        .iter()
-        .map(|rec| {
-            (
-                rec[0].to_owned(),
-                rec[6].to_owned(),
-                rec[4].to_owned(),
-                rec[2].to_owned(),
-                rec[3].to_owned(),
-            )
-        })
-        .collect()
+/// Data rows of a CSV file as [url, title, status, depth, parent], checking each row is whole.
+fn rows(path: &Path) -> Vec<[String; 5]> {
+    columns(path, ["url", "title", "status", "depth", "parent"])
 }
 
 fn csv_lines(path: &Path) -> usize {
@@ -80,10 +39,9 @@ fn csv_lines(path: &Path) -> usize {
 /// A hub linking `n` articles, each answered after `latency`.
 fn news_site(n: usize, latency: Duration) -> TestServer {
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front page</title>");
-    for i in 0..n {
-        hub.push_str(&format!("<a href=\"/a/{i}\">story {i}</a>"));
-    }
+    let hub = linking("Front page", n, |i| {
+        format!("<a href=\"/a/{i}\">story {i}</a>")
+    });
     site.page("/", hub);
     site.fallback(move |req| match req.path_only().strip_prefix("/a/") {
         Some(id) => Response::html(format!("<title>Story {id}</title>")).delay(latency),
@@ -117,7 +75,7 @@ fn sigkill_mid_crawl_then_resume_equals_an_uninterrupted_crawl() {
         !out.exists(),
         "an unfinished crawl is never at the final name"
     );
-    let before: BTreeSet<String> = rows(&partial).into_iter().map(|r| r.0).collect();
+    let before: BTreeSet<String> = rows(&partial).into_iter().map(|[url, ..]| url).collect();
     assert!(before.len() >= 11);
 
     let resumed = run(&args);
@@ -129,7 +87,7 @@ fn sigkill_mid_crawl_then_resume_equals_an_uninterrupted_crawl() {
     );
     assert!(!partial.exists());
     let got = rows(&out);
-    let urls: Vec<&String> = got.iter().map(|r| &r.0).collect();
+    let urls: Vec<&String> = got.iter().map(|r| &r[0]).collect();
     let distinct: BTreeSet<&String> = urls.iter().copied().collect();
     assert_eq!(urls.len(), distinct.len(), "no duplicated row");
     assert_eq!(got.len(), 81, "no lost row");
@@ -155,9 +113,9 @@ fn sigkill_mid_crawl_then_resume_equals_an_uninterrupted_crawl() {
         &seed2,
     ]);
     assert_eq!(o.status.code(), Some(0));
-    let norm = |rows: Vec<(String, String, String, String, String)>, base: &str| {
+    let norm = |rows: Vec<[String; 5]>, base: &str| {
         rows.into_iter()
-            .map(|(u, t, s, d, p)| (u.replace(base, ""), t, s, d, p.replace(base, "")))
+            .map(|[u, t, s, d, p]| (u.replace(base, ""), t, s, d, p.replace(base, "")))
             .collect::<BTreeSet<_>>()
     };
     assert_eq!(norm(got, &server.base()), norm(rows(&out2), &fresh.base()));
@@ -178,13 +136,8 @@ fn sigterm_mid_crawl_leaves_complete_rows_and_exits_143() {
         !out.exists() && partial.exists(),
         "written as .partial while running"
     );
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    let o = wait_output(child);
+    kill(&child, "-TERM");
+    let o = wait_output(child, RUN_GUARD);
     assert_eq!(o.status.code(), Some(143));
     assert!(
         out.exists() && !partial.exists(),
@@ -193,7 +146,7 @@ fn sigterm_mid_crawl_leaves_complete_rows_and_exits_143() {
     let got = rows(&out);
     assert!(!got.is_empty() && got.len() < 201, "{} rows", got.len());
     assert!(
-        got.iter().all(|r| r.2 == "200"),
+        got.iter().all(|r| r[2] == "200"),
         "only complete pages have rows"
     );
 }
@@ -261,10 +214,7 @@ fn growing_site(initial: usize) -> GrowingSite {
             if status == 304 {
                 return Response::new(304).header("ETag", &etag);
             }
-            let mut hub = String::from("<title>Front</title>");
-            for i in 0..n {
-                hub.push_str(&format!("<a href=\"/a/{i}\">{i}</a>"));
-            }
+            let hub = linking("Front", n, |i| format!("<a href=\"/a/{i}\">{i}</a>"));
             return Response::html(hub).header("ETag", &etag);
         }
         match req.path_only().trim_start_matches("/a/").parse::<usize>() {
@@ -315,7 +265,7 @@ fn hourly_new_only_runs_write_exactly_the_new_articles() {
 
     site.articles.store(8, Ordering::SeqCst);
     let (second, json) = hour("2.csv");
-    let titles: BTreeSet<String> = second.iter().map(|r| r.1.clone()).collect();
+    let titles: BTreeSet<String> = second.iter().map(|r| r[1].clone()).collect();
     let want: BTreeSet<String> = (5..8).map(|i| format!("Article {i}")).collect();
     assert_eq!(titles, want, "exactly the three new articles");
     assert_eq!(
@@ -396,7 +346,7 @@ fn a_failed_page_is_tried_again_by_the_next_run() {
     let o2 = dir.path().join("2.csv");
     let a2 = args(&o2);
     run(&a2.iter().map(String::as_str).collect::<Vec<_>>());
-    let second: Vec<String> = rows(&o2).into_iter().map(|r| r.1).collect();
+    let second: Vec<String> = rows(&o2).into_iter().map(|[_, title, ..]| title).collect();
     assert_eq!(second, ["B"], "the 500 was not remembered; the 410 was");
     assert_eq!(server.count("/gone"), 1);
 }
@@ -505,21 +455,16 @@ fn a_second_sigint_quits_at_once_without_a_torn_row() {
         .spawn()
         .expect("spawn");
     wait_until("articles in flight", || server.total_requests() >= 3);
-    let pid = child.id().to_string();
     for _ in 0..2 {
-        assert!(Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .expect("kill")
-            .success());
+        kill(&child, "-INT");
         std::thread::sleep(Duration::from_millis(100));
     }
     let started = Instant::now();
-    let o = wait_output(child);
+    let o = wait_output(child, RUN_GUARD);
     assert_eq!(o.status.code(), Some(130));
     assert!(started.elapsed() < Duration::from_secs(2), "quit at once");
     // The front page's row is complete; no article finished.
     let got = rows(&out);
     assert_eq!(got.len(), 1);
-    assert_eq!(got[0].1, "Front page");
+    assert_eq!(got[0][1], "Front page");
 }

@@ -4,30 +4,20 @@
 //! `--only-new` counts as new only pages never written before: a failure written once is not
 //! written again while it keeps failing (with `--state` and with `--redis`).
 
-use crate::common::cli::{trawl, wait_output, whole_records};
+use crate::common::cli::{run, stderr, trawl};
 use crate::common::redis::RedisServer;
+use crate::common::rows::{columns, partial_of, whole_records};
 use crate::common::server::{Barrier, Response, Site, TestServer};
+use crate::common::wait::wait_until;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A guard against hangs only.
 const GUARD: Duration = Duration::from_secs(60);
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn run(args: &[&str]) -> Output {
-    wait_output(trawl(args).spawn().expect("spawn trawl"), GUARD)
-}
-
-fn partial(p: &Path) -> PathBuf {
-    PathBuf::from(format!("{}.partial", p.display()))
-}
 
 fn sigkill(child: &mut Child) {
     child.kill().expect("SIGKILL");
@@ -114,7 +104,7 @@ fn with_redis_every_row_counted_done_is_in_the_killed_process_file() {
         .chain((0..4).map(|i| site.url(&format!("/p/{i}"))))
         .collect();
     assert_eq!(done, want, "Redis counts the pages before /p/4 done");
-    let in_file: BTreeSet<String> = whole_records(&partial(&out))
+    let in_file: BTreeSet<String> = whole_records(&partial_of(&out))
         .iter()
         .map(|r| r[0].to_owned())
         .collect();
@@ -122,7 +112,7 @@ fn with_redis_every_row_counted_done_is_in_the_killed_process_file() {
     let want_edges: Vec<(String, String)> = (0..5)
         .map(|i| (seed.clone(), site.url(&format!("/p/{i}"))))
         .collect();
-    assert_eq!(edges(&partial(&links)), want_edges);
+    assert_eq!(edges(&partial_of(&links)), want_edges);
 }
 
 /// Rows of the state's `rows` table, read beside the running crawl (WAL allows a reader).
@@ -164,15 +154,11 @@ fn with_state_a_kill_and_resume_keeps_every_edge_once() {
     let mut child = trawl(&args).spawn().expect("spawn");
     assert!(site.wait_for_count("/p/4", 1, GUARD));
     // The state commits within half a second of the pages' completion: kill right then.
-    let start = Instant::now();
-    while logged_rows(&state) < 5 {
-        assert!(start.elapsed() < GUARD, "the state never logged the rows");
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_until("the state logged the rows", || logged_rows(&state) >= 5);
     sigkill(&mut child);
     assert!(gate.wait());
     assert_eq!(
-        edges(&partial(&links)).len(),
+        edges(&partial_of(&links)).len(),
         5,
         "the edges of the committed front page are on disk"
     );
@@ -211,17 +197,16 @@ fn only_new_site(status: Arc<AtomicU16>) -> TestServer {
 
 /// The `url` and `error` cells of a CSV's rows, sorted.
 fn url_errors(path: &Path) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = whole_records(path)
-        .iter()
-        .map(|r| (r[0].to_owned(), r[12].to_owned()))
+    let mut v: Vec<(String, String)> = columns(path, ["url", "error"])
+        .into_iter()
+        .map(|[url, error]| (url, error))
         .collect();
     v.sort();
     v
 }
 
 fn summary(path: &Path) -> (u64, u64) {
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("summary")).expect("json");
+    let v = crate::common::rows::summary(path);
     (
         v["rows"].as_u64().expect("rows"),
         v["new"].as_u64().expect("new"),

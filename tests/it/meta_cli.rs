@@ -5,10 +5,7 @@
 use crate::common::server::Site;
 
 use crate::common::cli::assert_trawl as trawl;
-
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use crate::common::cli::stderr as stderr_of;
 
 const ARTICLE: &str = r#"<!doctype html><html lang="en"><head><title>Story | Site</title>
 <link rel="canonical" href="/story"><link rel="amphtml" href="/amp/story">

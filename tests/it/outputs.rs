@@ -3,7 +3,8 @@
 //! checked before the first request, `-` for standard output in every output option, the bound
 //! on `-w`, plain log lines off a terminal, JSONL's `null`s and file name, and the placeholders.
 
-use crate::common::cli::{trawl, wait_output, whole_records};
+use crate::common::cli::{run, stderr, trawl, wait_output};
+use crate::common::rows::whole_records;
 use crate::common::server::{Barrier, Response, Site, TestServer};
 use std::path::Path;
 use std::process::Output;
@@ -12,18 +13,10 @@ use std::time::Duration;
 /// A guard against hangs only.
 const GUARD: Duration = Duration::from_secs(60);
 
-fn run(args: &[&str]) -> Output {
-    wait_output(trawl(args).spawn().expect("spawn trawl"), GUARD)
-}
-
 fn run_in(dir: &Path, args: &[&str]) -> Output {
     let mut c = trawl(args);
     c.current_dir(dir);
     wait_output(c.spawn().expect("spawn trawl"), GUARD)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The names in `dir`, sorted.

@@ -5,6 +5,7 @@
 
 use crate::common::harness::{config, row, run, run_with_guard};
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::sites::linking;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 use trawl::error::ErrorClass;
@@ -132,10 +133,7 @@ fn ignore_robots_fetches_no_robots_txt() {
 /// A site of `pages` leaves under one hub, each answered after `latency`.
 fn slow_site(pages: usize, latency: Duration) -> Site {
     let mut site = Site::new();
-    let mut hub = String::from("<title>hub</title>");
-    for i in 0..pages {
-        hub.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
-    }
+    let hub = linking("hub", pages, |i| format!("<a href=\"/p/{i}\">{i}</a>"));
     site.page("/", hub);
     site.fallback(move |req| {
         if req.path_only().starts_with("/p/") {
@@ -308,10 +306,7 @@ fn retries_stop_after_one_plus_n_requests() {
 #[test]
 fn a_host_answering_429_again_and_again_is_backed_off() {
     let mut site = Site::new();
-    let mut hub = String::from("<title>hub</title>");
-    for i in 0..5 {
-        hub.push_str(&format!("<a href=\"/x/{i}\">{i}</a>"));
-    }
+    let hub = linking("hub", 5, |i| format!("<a href=\"/x/{i}\">{i}</a>"));
     site.page("/", hub);
     site.fallback(|_| Response::new(429));
     let server = site.serve();

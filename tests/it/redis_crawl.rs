@@ -1,7 +1,8 @@
 //! One crawl across several trawl processes on a real Redis (issue 12 and its `--redis`
 //! contract): the built binary run as separate processes with
 //! `--redis URL --crawl-id ID` against local sites, each test with its own redis-server
-//! (tests/it/common/redis.rs) and its own site (tests/it/common/server.rs).
+//! (tests/it/common/redis.rs) and its own site (tests/it/common/server.rs, sites.rs); the
+//! processes are `common/procs.rs`'s handles and their rows are read by `common/rows.rs`.
 //!
 //! Everything asserted comes from the site's own request log (paths, headers, start and end
 //! times, peak requests in flight), from the processes' outputs and exit codes, from
@@ -12,567 +13,27 @@
 //! guards against hangs, except where the contract itself is about time (`--delay`, leases of
 //! `2 × --timeout + 5 s`, `--redis-timeout`, no idle timer).
 
-use crate::common::cli::{bin, trawl, wait_output};
+use crate::common::gate::Gate;
+use crate::common::procs::{finish_all, path_str, run_plain, strings, Ended, Proc};
 use crate::common::redis::{free_port, RedisServer};
-use crate::common::server::{Barrier, LoggedRequest, Response, Site, TestServer};
+use crate::common::rows::{
+    assert_same_rows, by_url, csv_rows, jsonl_rows, kept_rows, partial_of, rows_of, stable_set,
+    summary, union, FileRow,
+};
+use crate::common::server::{LoggedRequest, Response, Site, TestServer};
+use crate::common::sites::{counts, BARRIER_GUARD};
+use crate::common::sites::{each_once, hub, hub_site, hub_site_on, hub_urls, FirstGroup};
+use crate::common::sites::{linking, numbered};
+use crate::common::wait::wait_until;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Guard against a hang of one process (never a measure of speed).
-const GUARD: Duration = Duration::from_secs(90);
-/// How long a barrier waits for its group before giving up (then the test fails on its counters).
-const BARRIER_GUARD: Duration = Duration::from_secs(10);
-/// Loopback and the wake-up of the worker that starts a request: the slack tests/polite.rs and
-/// the closing note of issue 11 allow on `--delay`.
+/// Loopback and the wake-up of the worker that starts a request: the slack tests/it/polite.rs
+/// and the closing note of issue 11 allow on `--delay`.
 const DELAY_SLACK: Duration = Duration::from_millis(20);
-
-// ---------------------------------------------------------------------------
-// Processes
-// ---------------------------------------------------------------------------
-
-/// One trawl process of a test; SIGKILLed if the test ends (or fails) while it still runs.
-struct Proc {
-    name: String,
-    child: Option<Child>,
-    spawned: Instant,
-}
-
-/// How a process ended.
-struct Exit {
-    name: String,
-    out: Output,
-    /// When the test saw it exit.
-    at: Instant,
-}
-
-impl Exit {
-    fn code(&self) -> Option<i32> {
-        self.out.status.code()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.out.stderr).into_owned()
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.out.stdout).into_owned()
-    }
-
-    /// Fail unless it exited with `code`.
-    fn expect_code(&self, code: i32) -> &Exit {
-        assert_eq!(
-            self.code(),
-            Some(code),
-            "{} exited {:?}; stderr: {}",
-            self.name,
-            self.out.status,
-            self.stderr()
-        );
-        self
-    }
-
-    /// Its stderr is exactly one line; returns it.
-    fn one_line(&self) -> String {
-        let err = self.stderr();
-        let lines: Vec<&str> = err.lines().collect();
-        assert_eq!(
-            lines.len(),
-            1,
-            "{}: stderr must be one line, got {err:?}",
-            self.name
-        );
-        lines[0].to_owned()
-    }
-}
-
-impl Proc {
-    /// Start `trawl -q ARGS` (tests/it/common/cli.rs).
-    fn spawn(name: &str, args: &[String]) -> Proc {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let child = trawl(&args).spawn().expect("spawn trawl");
-        Proc {
-            name: name.to_owned(),
-            child: Some(child),
-            spawned: Instant::now(),
-        }
-    }
-
-    /// Start `trawl -v ARGS` (not quiet), its stderr read line by line as it comes.
-    fn spawn_watched(name: &str, args: &[String]) -> (Proc, Lines) {
-        let mut child = Command::new(bin())
-            .arg("-v")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn trawl");
-        let lines = Lines::default();
-        let stderr = child.stderr.take().expect("stderr");
-        let l = lines.clone();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                l.0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-            }
-        });
-        let p = Proc {
-            name: name.to_owned(),
-            child: Some(child),
-            spawned: Instant::now(),
-        };
-        (p, lines)
-    }
-
-    /// SIGKILL it and reap it.
-    fn sigkill(&mut self) {
-        let mut c = self.child.take().expect("running");
-        c.kill().expect("SIGKILL");
-        let _ = c.wait();
-    }
-
-    /// Wait for it (guarded).
-    fn finish(mut self) -> Exit {
-        let child = self.child.take().expect("running");
-        let out = wait_output(child, GUARD);
-        Exit {
-            name: self.name.clone(),
-            out,
-            at: Instant::now(),
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// The stderr lines of a watched process so far.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<String>>>);
-
-impl Lines {
-    fn any(&self, needle: &str) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .any(|l| l.contains(needle))
-    }
-}
-
-/// Wait for all of `procs` at once, each exit time taken when it happens (not when the test got
-/// round to it); past `GUARD` every one still running is killed and the test fails.
-fn finish_all(procs: Vec<Proc>) -> Vec<Exit> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let n = procs.len();
-    let mut pids = Vec::new();
-    for (i, mut p) in procs.into_iter().enumerate() {
-        let child = p.child.take().expect("running");
-        pids.push(child.id());
-        let name = p.name.clone();
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            let out = child.wait_with_output();
-            let _ = tx.send((i, name, out, Instant::now()));
-        });
-    }
-    let mut exits: Vec<Option<Exit>> = (0..n).map(|_| None).collect();
-    let deadline = Instant::now() + GUARD;
-    for _ in 0..n {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok((i, name, out, at)) => {
-                exits[i] = Some(Exit {
-                    name,
-                    out: out.expect("wait"),
-                    at,
-                })
-            }
-            Err(_) => {
-                for pid in &pids {
-                    let _ = Command::new("kill")
-                        .args(["-KILL", &pid.to_string()])
-                        .status();
-                }
-                panic!("trawl processes did not finish within {GUARD:?}: a hang");
-            }
-        }
-    }
-    exits.into_iter().map(|e| e.expect("exit")).collect()
-}
-
-/// Run `trawl ARGS` without `-q` (for `export` and for tests that read stderr) to the end.
-fn run_plain(args: &[&str]) -> Exit {
-    let child = Command::new(bin())
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn trawl");
-    Exit {
-        name: format!("trawl {}", args.join(" ")),
-        out: wait_output(child, GUARD),
-        at: Instant::now(),
-    }
-}
-
-/// Wait (bounded) until `cond` holds.
-fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn path_str(p: &Path) -> String {
-    p.to_str().expect("utf-8 path").to_owned()
-}
-
-// ---------------------------------------------------------------------------
-// Rows
-// ---------------------------------------------------------------------------
-
-/// One output row, every column but the timing ones (`elapsed_ms`, `fetched_at`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Row {
-    url: String,
-    final_url: String,
-    depth: String,
-    parent: String,
-    status: String,
-    content_type: String,
-    title: String,
-    links: String,
-    bytes: String,
-    encoding: String,
-    error: String,
-}
-
-/// What two crawls of one site must agree on: every column but `parent` (which of several
-/// linking pages finished first) and the timing ones.
-type Stable = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
-
-impl Row {
-    fn from_cells(cells: &[String]) -> Row {
-        assert_eq!(cells.len(), 13, "a whole row: {cells:?}");
-        let c = |i: usize| cells[i].clone();
-        Row {
-            url: c(0),
-            final_url: c(1),
-            depth: c(2),
-            parent: c(3),
-            status: c(4),
-            content_type: c(5),
-            title: c(6),
-            links: c(7),
-            bytes: c(8),
-            encoding: c(11),
-            error: c(12),
-        }
-    }
-
-    fn stable(&self) -> Stable {
-        (
-            self.url.clone(),
-            self.final_url.clone(),
-            self.depth.clone(),
-            self.status.clone(),
-            self.content_type.clone(),
-            self.title.clone(),
-            self.links.clone(),
-            self.bytes.clone(),
-            self.encoding.clone(),
-            self.error.clone(),
-        )
-    }
-}
-
-/// The rows of a CSV file, each checked whole, the header checked.
-fn csv_rows(path: &Path) -> Vec<Row> {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(header, trawl::output::COLUMNS, "{}", path.display());
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("a complete row");
-            Row::from_cells(&rec.iter().map(str::to_owned).collect::<Vec<_>>())
-        })
-        .collect()
-}
-
-/// The rows of a JSONL file (the CSV's field names; numbers as numbers, empty as null or "").
-fn jsonl_rows(path: &Path) -> Vec<Row> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).expect("a whole JSON line");
-            let cells: Vec<String> = trawl::output::COLUMNS
-                .iter()
-                .map(|k| match &v[*k] {
-                    serde_json::Value::Null => String::new(),
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect();
-            Row::from_cells(&cells)
-        })
-        .collect()
-}
-
-/// The rows of an output (CSV unless the name ends in `.jsonl`).
-fn rows_of(path: &Path) -> Vec<Row> {
-    if path.extension().is_some_and(|e| e == "jsonl") {
-        jsonl_rows(path)
-    } else {
-        csv_rows(path)
-    }
-}
-
-/// `out` with `.partial` appended.
-fn partial_of(out: &Path) -> PathBuf {
-    let mut p = out.as_os_str().to_owned();
-    p.push(".partial");
-    PathBuf::from(p)
-}
-
-/// The rows a process left in `out` (or in `out.partial` if it never renamed it), and which of
-/// the two it was; fails if neither exists.
-fn kept_rows(out: &Path) -> (Vec<Row>, PathBuf) {
-    for p in [out.to_path_buf(), partial_of(out)] {
-        if p.exists() {
-            return (rows_of(&p), p);
-        }
-    }
-    panic!("{}: neither it nor its .partial exists", out.display());
-}
-
-/// `rows` by URL, failing if a URL has two rows.
-fn by_url(what: &str, rows: &[Row]) -> BTreeMap<String, Row> {
-    let mut m = BTreeMap::new();
-    for r in rows {
-        if let Some(old) = m.insert(r.url.clone(), r.clone()) {
-            panic!("{what}: two rows for {}:\n{old:?}\n{r:?}", r.url);
-        }
-    }
-    m
-}
-
-/// The union of several processes' rows, failing if any URL has a row in two of them (or two in
-/// one).
-fn union(parts: &[(&str, &[Row])]) -> BTreeMap<String, Row> {
-    let mut all: BTreeMap<String, (String, Row)> = BTreeMap::new();
-    for (name, rows) in parts {
-        for r in by_url(name, rows).into_values() {
-            if let Some((other, _)) = all.get(&r.url) {
-                panic!("{} has a row in both {other} and {name}", r.url);
-            }
-            all.insert(r.url.clone(), ((*name).to_owned(), r));
-        }
-    }
-    all.into_iter().map(|(k, (_, r))| (k, r)).collect()
-}
-
-fn stable_set<'a>(rows: impl IntoIterator<Item = &'a Row>) -> BTreeSet<Stable> {
-    rows.into_iter().map(Row::stable).collect()
-}
-
-/// `got` and `want` are the same rows; on failure, shows only the rows that differ.
-fn assert_same_rows(got: &BTreeSet<Stable>, want: &BTreeSet<Stable>, what: &str) {
-    if got != want {
-        let extra: Vec<&Stable> = got.difference(want).collect();
-        let missing: Vec<&Stable> = want.difference(got).collect();
-        panic!("{what}:\nonly in the first: {extra:#?}\nonly in the second: {missing:#?}");
-    }
-}
-
-/// `trawl export --redis URL --crawl-id ID [EXTRA] -o PATH`: exit 0 and its CSV rows.
-fn export(redis: &RedisServer, id: &str, extra: &[&str], out: &Path) -> Vec<Row> {
-    let url = redis.url();
-    let o = path_str(out);
-    let mut args = vec!["export", "--redis", &url, "--crawl-id", id, "-o", &o];
-    args.extend_from_slice(extra);
-    let e = run_plain(&args);
-    e.expect_code(0);
-    csv_rows(out)
-}
-
-// ---------------------------------------------------------------------------
-// Site pieces
-// ---------------------------------------------------------------------------
-
-/// Holds the first `n` requests it is asked about, once armed, at a barrier for a group of `n`:
-/// they are released together when all `n` are in flight at once (or by the guard, which the
-/// test then sees in `timed_out`). Unarmed (or once the `n` are through) it holds nothing.
-#[derive(Clone)]
-struct FirstGroup {
-    left: Arc<AtomicUsize>,
-    n: usize,
-    barrier: Barrier,
-}
-
-impl FirstGroup {
-    fn new(n: usize) -> FirstGroup {
-        FirstGroup {
-            left: Arc::new(AtomicUsize::new(0)),
-            n,
-            barrier: Barrier::new(n, BARRIER_GUARD),
-        }
-    }
-
-    /// Hold the next `n` requests.
-    fn arm(&self) {
-        self.left.store(self.n, Ordering::SeqCst);
-    }
-
-    fn armed(self) -> FirstGroup {
-        self.arm();
-        self
-    }
-
-    /// Called by a handler: wait at the barrier if this request is one of the first `n`.
-    fn hold(&self) {
-        if self
-            .left
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |l| l.checked_sub(1))
-            .is_ok()
-            && !self.barrier.wait()
-        {
-            // The group never filled: hold nothing more (the test fails on the counters).
-            self.left.store(0, Ordering::SeqCst);
-        }
-    }
-
-    /// The group filled with every request in it released together, none by the guard.
-    /// Requests waiting at the barrier now.
-    fn waiting(&self) -> usize {
-        self.barrier.waiting()
-    }
-
-    fn assert_filled(&self, why: &str) {
-        assert_eq!(
-            (self.barrier.filled(), self.barrier.timed_out()),
-            (1, 0),
-            "the first {} requests were never in flight at once ({why}): peak {}",
-            self.n,
-            self.barrier.peak()
-        );
-    }
-}
-
-/// A latch: requests wait in `pass` until `open` (bounded by a guard, so nothing hangs).
-#[derive(Clone, Default)]
-struct Gate {
-    inner: Arc<(Mutex<bool>, Condvar)>,
-}
-
-impl Gate {
-    fn pass(&self) {
-        let (m, cv) = &*self.inner;
-        let g = m.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = cv
-            .wait_timeout_while(g, BARRIER_GUARD, |open| !*open)
-            .unwrap_or_else(|e| e.into_inner());
-    }
-
-    fn open(&self) {
-        let (m, cv) = &*self.inner;
-        *m.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        cv.notify_all();
-    }
-}
-
-/// A hub at `/` (title `Front`) linking `/p/0..n` (titles `Page i`), each answered after
-/// `latency` and passed through `hold` first.
-fn hub_site(n: usize, latency: Duration, hold: &FirstGroup) -> TestServer {
-    hub_site_on("127.0.0.1", n, latency, hold)
-}
-
-fn hub_site_on(ip: &str, n: usize, latency: Duration, hold: &FirstGroup) -> TestServer {
-    let mut site = Site::new();
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..n {
-        hub.push_str(&format!("<a href=\"/p/{i}\">page {i}</a>"));
-    }
-    site.page("/", hub);
-    let hold = hold.clone();
-    site.fallback(move |req| {
-        match req
-            .path_only()
-            .strip_prefix("/p/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < n => {
-                hold.hold();
-                let r = Response::html(format!("<title>Page {i}</title><a href=\"/\">home</a>"));
-                if latency.is_zero() {
-                    r
-                } else {
-                    r.delay(latency)
-                }
-            }
-            _ => Response::not_found(),
-        }
-    });
-    site.serve_on(ip)
-}
-
-/// Every page of a `hub_site` of `n` pages, as URLs.
-fn hub_urls(server: &TestServer, n: usize) -> BTreeSet<String> {
-    std::iter::once(server.url("/"))
-        .chain((0..n).map(|i| server.url(&format!("/p/{i}"))))
-        .collect()
-}
-
-/// Requests per target (path + query) in the site's log.
-fn counts(server: &TestServer) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for p in server.paths() {
-        *m.entry(p).or_insert(0) += 1;
-    }
-    m
-}
-
-/// Every target in the log requested exactly once; returns them.
-fn each_once(server: &TestServer) -> BTreeSet<String> {
-    let c = counts(server);
-    let twice: Vec<(&String, &usize)> = c.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(twice.is_empty(), "requested more than once: {twice:?}");
-    c.into_keys().collect()
-}
 
 /// The options every process of a crawl gives: Redis, the crawl id, and the crawl's rules.
 fn crawl_args(redis: &RedisServer, id: &str, rules: &[&str]) -> Vec<String> {
@@ -587,6 +48,17 @@ fn with(base: &[String], own: &[&str], out: &Path) -> Vec<String> {
     a.extend(strings(own));
     a.extend(["-o".to_owned(), path_str(out)]);
     a
+}
+
+/// `trawl export --redis URL --crawl-id ID [EXTRA] -o PATH`: exit 0 and its CSV rows.
+fn export(redis: &RedisServer, id: &str, extra: &[&str], out: &Path) -> Vec<FileRow> {
+    let url = redis.url();
+    let o = path_str(out);
+    let mut args = vec!["export", "--redis", &url, "--crawl-id", id, "-o", &o];
+    args.extend_from_slice(extra);
+    let e = run_plain(&args);
+    e.expect_code(0);
+    csv_rows(out)
 }
 
 // ---------------------------------------------------------------------------
@@ -604,10 +76,7 @@ fn mixed_site(hold: &FirstGroup) -> TestServer {
         "/robots.txt",
         Response::text("User-agent: *\nDisallow: /private\n"),
     );
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..12 {
-        hub.push_str(&format!("<a href=\"/p/{i}\">p{i}</a>"));
-    }
+    let mut hub = linking("Front", 12, |i| format!("<a href=\"/p/{i}\">p{i}</a>"));
     hub.push_str(
         "<a href=\"/missing\">m</a><a href=\"/old\">o</a><a href=\"/private/secret\">s</a>\
          <a href=\"http://127.0.0.2:9/elsewhere\">off host</a>",
@@ -717,7 +186,7 @@ fn three_processes_together_write_exactly_the_single_process_crawl() {
     }
     hold.assert_filled("all three processes working on the crawl at once");
 
-    let parts: Vec<Vec<Row>> = outs.iter().map(|o| rows_of(o)).collect();
+    let parts: Vec<Vec<FileRow>> = outs.iter().map(|o| rows_of(o)).collect();
     for (o, rows) in outs.iter().zip(&parts) {
         assert!(
             !rows.is_empty(),
@@ -819,7 +288,7 @@ fn per_host_and_delay_hold_across_all_processes_together() {
     }
     hold.assert_filled("three processes crawling at once");
 
-    let parts: Vec<Vec<Row>> = outs.iter().map(|o| csv_rows(o)).collect();
+    let parts: Vec<Vec<FileRow>> = outs.iter().map(|o| csv_rows(o)).collect();
     let all = union(&[("p0", &parts[0]), ("p1", &parts[1]), ("p2", &parts[2])]);
     let want: BTreeSet<String> = sites.iter().flat_map(|s| hub_urls(s, 6)).collect();
     assert_eq!(all.keys().cloned().collect::<BTreeSet<_>>(), want);
@@ -958,7 +427,7 @@ fn a_sigkilled_process_leaves_leases_the_others_finish_once_they_expire() {
     }
     for (url, r) in &survivors {
         assert_eq!(
-            exported.get(url).map(Row::stable),
+            exported.get(url).map(FileRow::stable),
             Some(r.stable()),
             "a survivor's row is the run's row"
         );
@@ -989,10 +458,7 @@ fn late_joiner(delay: &str) {
     let n = 20;
     let hold = FirstGroup::new(3).armed();
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..n {
-        hub.push_str(&format!("<a href=\"/p/{i}\">p{i}</a>"));
-    }
+    let hub = linking("Front", n, |i| format!("<a href=\"/p/{i}\">p{i}</a>"));
     site.page("/", hub);
     for i in 0..n {
         let hold = hold.clone();
@@ -1095,10 +561,7 @@ fn news_site(articles: Arc<AtomicUsize>, hold: &FirstGroup) -> TestServer {
             if req.header("if-none-match") == Some(etag.as_str()) {
                 return Response::new(304).header("ETag", &etag);
             }
-            let mut hub = String::from("<title>Front</title>");
-            for i in 0..n {
-                hub.push_str(&format!("<a href=\"/a/{i}\">{i}</a>"));
-            }
+            let hub = linking("Front", n, |i| format!("<a href=\"/a/{i}\">{i}</a>"));
             return Response::html(hub).header("ETag", &etag);
         }
         match req.path_only().strip_prefix("/a/").map(str::parse::<usize>) {
@@ -1124,10 +587,6 @@ fn news_site(articles: Arc<AtomicUsize>, hold: &FirstGroup) -> TestServer {
             _ => Response::not_found(),
         }
     })
-}
-
-fn summary(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("summary")).expect("json")
 }
 
 fn sum(summaries: &[serde_json::Value], key: &str) -> u64 {
@@ -1276,29 +735,18 @@ fn redis_lost_mid_crawl_exits_1_and_a_rerun_after_its_restart_finishes_the_run()
     let n = 30;
     // The front page waits until both processes have joined (A is in the run: it requested the
     // front page; B says so in its log, at -v).
-    let gate = Gate::default();
+    let gate = Gate::with_guard(BARRIER_GUARD);
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..n {
-        hub.push_str(&format!("<a href=\"/p/{i}\">page {i}</a>"));
-    }
+    let hub = linking("Front", n, |i| format!("<a href=\"/p/{i}\">page {i}</a>"));
     let g = gate.clone();
     site.route("/", move |_| {
         g.pass();
         Response::html(hub.clone())
     });
-    site.fallback(move |req| {
-        match req
-            .path_only()
-            .strip_prefix("/p/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < n => {
-                Response::html(format!("<title>Page {i}</title><a href=\"/\">home</a>"))
-                    .delay(Duration::from_millis(200))
-            }
-            _ => Response::not_found(),
-        }
+    site.fallback(move |req| match numbered(req.path_only(), "/p/", n) {
+        Some(i) => Response::html(format!("<title>Page {i}</title><a href=\"/\">home</a>"))
+            .delay(Duration::from_millis(200)),
+        _ => Response::not_found(),
     });
     let site = site.serve();
     let mut redis = RedisServer::persistent();
@@ -1350,7 +798,7 @@ fn redis_lost_mid_crawl_exits_1_and_a_rerun_after_its_restart_finishes_the_run()
         e.expect_code(1);
         // A is quiet: one line. B logs at -v: one line besides its log lines.
         let line = if e.name == "b" {
-            let lines = b_err.0.lock().unwrap_or_else(|x| x.into_inner()).clone();
+            let lines = b_err.all();
             let own: Vec<String> = lines
                 .into_iter()
                 .filter(|l| !l.contains("trawl::"))
@@ -1412,11 +860,11 @@ fn redis_lost_mid_crawl_exits_1_and_a_rerun_after_its_restart_finishes_the_run()
         "every page once in the run"
     );
     // Every row written, before the loss or after, is the run's row, and none twice.
-    let written: Vec<Row> = before.values().chain(after.values()).cloned().collect();
+    let written: Vec<FileRow> = before.values().chain(after.values()).cloned().collect();
     let written = by_url("rows written before and after the loss", &written);
     for (url, r) in &written {
         assert_eq!(
-            exported.get(url).map(Row::stable),
+            exported.get(url).map(FileRow::stable),
             Some(r.stable()),
             "a row written is the run's row"
         );
@@ -1452,7 +900,7 @@ fn redis_lost_mid_crawl_exits_1_and_a_rerun_after_its_restart_finishes_the_run()
 #[test]
 fn a_process_arriving_after_the_end_starts_the_next_run() {
     let n = 4;
-    let site = hub_site(n, Duration::ZERO, &FirstGroup::new(1));
+    let site = hub(n);
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().expect("tmp");
     let mut base = crawl_args(
@@ -1469,7 +917,7 @@ fn a_process_arriving_after_the_end_starts_the_next_run() {
         .finish()
         .expect_code(0);
     let all = hub_urls(&site, n);
-    let urls = |rows: &[Row]| by_url("", rows).into_keys().collect::<BTreeSet<_>>();
+    let urls = |rows: &[FileRow]| by_url("", rows).into_keys().collect::<BTreeSet<_>>();
     assert_eq!(urls(&csv_rows(&o1)), all);
     assert_eq!(urls(&csv_rows(&o2)), all, "run 2 has a fresh seen-set");
     assert_eq!(
@@ -1526,13 +974,10 @@ fn an_idle_process_takes_a_page_as_soon_as_its_host_is_ready() {
     // its pages become ready one second after its start, a moment no one is told of. A takes
     // the first page (held below); when the host is ready again, A's worker is busy and B, idle,
     // must take the second at once, not at some later look.
-    let gate = Gate::default();
+    let gate = Gate::with_guard(BARRIER_GUARD);
     let hold = FirstGroup::new(2).armed();
     let mut site = Site::new();
-    let mut hub = String::from("<title>Front</title>");
-    for i in 0..4 {
-        hub.push_str(&format!("<a href=\"/p/{i}\">p{i}</a>"));
-    }
+    let hub = linking("Front", 4, |i| format!("<a href=\"/p/{i}\">p{i}</a>"));
     let g = gate.clone();
     site.route("/", move |_| {
         g.pass();
@@ -1569,7 +1014,7 @@ fn an_idle_process_takes_a_page_as_soon_as_its_host_is_ready() {
         e.expect_code(0);
     }
     hold.assert_filled("B took a page while A's one worker was busy");
-    let fill = hold.barrier.fill_times()[0];
+    let fill = hold.barrier().fill_times()[0];
     assert!(
         fill < delay + Duration::from_millis(500),
         "B took the host's next page {fill:?} after A took its first, with --delay {delay:?}: \
@@ -1616,7 +1061,7 @@ fn processes_started_together_all_join_none_is_refused() {
 #[test]
 fn keys_live_under_the_crawl_hash_tag_and_a_finished_run_expires() {
     let n = 5;
-    let site = hub_site(n, Duration::ZERO, &FirstGroup::new(1));
+    let site = hub(n);
     let redis = RedisServer::start();
     redis.cmd(&["SET", "someone-else", "x"]);
     let dir = tempfile::tempdir().expect("tmp");
@@ -1677,7 +1122,7 @@ fn keys_live_under_the_crawl_hash_tag_and_a_finished_run_expires() {
 // ---------------------------------------------------------------------------
 
 /// A crawl's stdout, stderr and summary JSON (and output file, if any) contain no `secret`.
-fn assert_secret_nowhere(secret: &str, e: &Exit, files: &[&Path]) {
+fn assert_secret_nowhere(secret: &str, e: &Ended, files: &[&Path]) {
     assert!(
         !e.stdout().contains(secret),
         "password on stdout: {}",
@@ -1750,7 +1195,7 @@ fn unreachable_redis_exits_2_naming_the_url_never_the_password() {
 fn a_password_in_the_url_is_never_printed() {
     let secret = "pa55-w0rd-xyz";
     let redis = RedisServer::with_password(secret);
-    let site = hub_site(3, Duration::ZERO, &FirstGroup::new(1));
+    let site = hub(3);
     let dir = tempfile::tempdir().expect("tmp");
     let (out, json) = (dir.path().join("o.csv"), dir.path().join("s.json"));
     let url = redis.url();
@@ -1797,7 +1242,7 @@ fn a_password_in_the_url_is_never_printed() {
 #[test]
 fn keys_of_another_program_or_schema_are_refused_and_left_alone() {
     let redis = RedisServer::start();
-    let site = hub_site(2, Duration::ZERO, &FirstGroup::new(1));
+    let site = hub(2);
     redis.cmd(&["SET", "trawl:{str}:meta", "hello"]);
     redis.cmd(&[
         "HSET",
@@ -1865,7 +1310,7 @@ fn keys_of_another_program_or_schema_are_refused_and_left_alone() {
 #[test]
 fn a_joiner_with_other_rules_is_refused_naming_the_option() {
     // The running crawl: its pages wait at a gate until the joiners have been refused.
-    let gate = Gate::default();
+    let gate = Gate::with_guard(BARRIER_GUARD);
     let mut site = Site::new();
     site.page(
         "/",
@@ -1918,7 +1363,7 @@ fn a_joiner_with_other_rules_is_refused_naming_the_option() {
         site.in_flight() == 2
     });
 
-    let joiner = |args: Vec<String>| -> Exit {
+    let joiner = |args: Vec<String>| -> Ended {
         let mut args = args;
         args.extend(strings(&["-o", &path_str(&dir.path().join("joiner.csv"))]));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -2074,7 +1519,7 @@ fn bad_command_lines_exit_2() {
 fn a_stray_key_under_a_new_crawl_id_is_refused_and_left_alone() {
     // No meta hash, but a key where trawl would keep run 1's rows holds something else.
     let redis = RedisServer::start();
-    let site = hub_site(2, Duration::ZERO, &FirstGroup::new(1));
+    let site = hub(2);
     let key = "trawl:{stray}:rows:1";
     redis.cmd(&["SET", key, "not a list"]);
     let dir = tempfile::tempdir().expect("tmp");

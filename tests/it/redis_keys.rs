@@ -5,37 +5,24 @@
 //! unless forced. Pages are held at a gate in the test server, so the processes overlap exactly
 //! as each test needs.
 
-use crate::common::cli::{bin, trawl, wait_output};
+use crate::common::cli::{bin, run, stderr, trawl, wait_output};
 use crate::common::gate::Gate;
 use crate::common::redis::RedisServer;
+use crate::common::rows::summary;
 use crate::common::server::{Response, Site, TestServer};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use crate::common::sites::linking;
+use crate::common::wait::wait_until;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A guard against hangs only.
 const GUARD: Duration = Duration::from_secs(60);
 const DAY: i64 = 86_400;
 
-fn run(args: &[&str]) -> Output {
-    wait_output(trawl(args).spawn().expect("spawn trawl"), GUARD)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn summary(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("summary")).expect("json")
-}
-
 /// `/` linking `/p/0..n`; the `/p/` pages wait at `gate`.
 fn gated_hub(n: usize, gate: &Gate) -> TestServer {
     let mut site = Site::new();
-    let mut front = String::from("<title>Front</title>");
-    for i in 0..n {
-        front.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
-    }
+    let front = linking("Front", n, |i| format!("<a href=\"/p/{i}\">{i}</a>"));
     site.page("/", front);
     let g = gate.clone();
     site.fallback(move |req| {
@@ -63,18 +50,6 @@ fn base<'a>(url: &'a str, id: &'a str) -> Vec<&'a str> {
     ]
 }
 
-/// Wait (bounded by the guard) until `cond` holds.
-fn wait_for(cond: impl Fn() -> bool) -> bool {
-    let give_up = std::time::Instant::now() + GUARD;
-    while !cond() {
-        if std::time::Instant::now() > give_up {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    true
-}
-
 fn ttl(redis: &RedisServer, key: &str) -> i64 {
     redis.cmd_int(&["TTL", key])
 }
@@ -96,10 +71,9 @@ fn every_process_reports_the_runs_seen_count_not_only_the_last() {
         args.extend([json.to_str().expect("p"), seed.as_str()]);
         children.push((trawl(&args).spawn().expect("spawn"), json));
         // Each process holds one page at the gate: both are in the run before it can end.
-        assert!(
-            wait_for(|| site.paths().iter().filter(|p| p.starts_with("/p/")).count() > i),
-            "process {i} took a page"
-        );
+        wait_until(&format!("process {i} took a page"), || {
+            site.paths().iter().filter(|p| p.starts_with("/p/")).count() > i
+        });
     }
     gate.open();
     let mut seen = Vec::new();
@@ -333,7 +307,7 @@ fn a_forced_forget_stops_the_running_crawl_at_its_next_step_and_leaves_no_key() 
     // Its page in flight was dropped, nothing else was requested, and it wrote no key again.
     assert_eq!(site.count("/p/1"), 0);
     assert_eq!(
-        crate::common::cli::whole_records(&out).len(),
+        crate::common::rows::whole_records(&out).len(),
         1,
         "the front page's row"
     );

@@ -1,47 +1,18 @@
 //! More of the `--redis` crawl: `rediss://` against a TLS-only redis-server whose certificate a
 //! private CA signed (`--redis-ca`), and `--restart` giving up a running run for the next one.
 
-use crate::common::cli::{trawl, wait_output};
+use crate::common::cli::{run, stderr, trawl, wait_output};
 use crate::common::gate::Gate;
 use crate::common::redis::{RedisOptions, RedisServer, Tls};
-use crate::common::server::{Response, Site, TestServer};
+use crate::common::rows::{columns, urls};
+use crate::common::server::{Response, Site};
+use crate::common::sites::linking;
+use crate::common::sites::{hub, redirect_target, redirecting_seed, robots_503_once};
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Output;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A guard against hangs only.
 const GUARD: Duration = Duration::from_secs(60);
-
-fn run(args: &[&str]) -> Output {
-    let child = trawl(args).spawn().expect("spawn trawl");
-    wait_output(child, GUARD)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The `url` column of a CSV file.
-fn urls(path: &Path) -> BTreeSet<String> {
-    let mut r = csv::Reader::from_path(path).expect("csv");
-    r.records()
-        .map(|rec| rec.expect("record")[0].to_owned())
-        .collect()
-}
-
-/// `/` linking `/p/0..n`.
-fn hub(n: usize) -> TestServer {
-    let mut site = Site::new();
-    let mut front = String::from("<title>Front</title>");
-    for i in 0..n {
-        front.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
-        site.page(&format!("/p/{i}"), format!("<title>Page {i}</title>"));
-    }
-    site.page("/", front);
-    site.serve()
-}
 
 #[test]
 fn rediss_with_a_private_ca_crawls_and_exports_and_an_untrusted_one_is_refused() {
@@ -125,10 +96,7 @@ fn rediss_with_a_private_ca_crawls_and_exports_and_an_untrusted_one_is_refused()
 fn restart_gives_up_the_running_run_and_starts_the_next_with_its_own_options() {
     let gate = Gate::default();
     let mut site = Site::new();
-    let mut front = String::from("<title>Front</title>");
-    for i in 0..4 {
-        front.push_str(&format!("<a href=\"/p/{i}\">{i}</a>"));
-    }
+    let front = linking("Front", 4, |i| format!("<a href=\"/p/{i}\">{i}</a>"));
     site.page("/", front);
     let g = gate.clone();
     site.fallback(move |req| {
@@ -249,24 +217,8 @@ fn the_url_can_come_from_the_environment_and_its_password_is_never_shown() {
 #[test]
 fn a_seed_redirect_widens_the_scope_of_every_process_of_a_shared_crawl() {
     let gate = Gate::default();
-    let mut news = Site::new();
-    news.response("/robots.txt", Response::not_found());
-    news.page(
-        "/",
-        "<title>front</title><a href=\"/a\">a</a><a href=\"/b\">b</a>",
-    );
-    let g = gate.clone();
-    news.route("/a", move |_| {
-        g.pass();
-        Response::html("<title>a</title>")
-    });
-    news.page("/b", "<title>b</title><a href=\"/c\">c</a>");
-    news.page("/c", "<title>c</title>");
-    let news = news.serve_on("127.0.0.2");
-    let mut seed_site = Site::new();
-    seed_site.response("/robots.txt", Response::not_found());
-    seed_site.response("/", Response::redirect(301, &news.url("/")));
-    let seed_site = seed_site.serve();
+    let news = redirect_target(&gate);
+    let seed_site = redirecting_seed(&news.url("/"));
     let seed = format!("http://localhost:{}/", seed_site.addr().port());
     let redis = RedisServer::start();
     let url = redis.url();
@@ -323,24 +275,7 @@ fn a_seed_redirect_widens_the_scope_of_every_process_of_a_shared_crawl() {
 /// script's `robots_later`, after the backoff) and obeyed; the host is not lost for the run.
 #[test]
 fn a_robots_txt_answering_503_once_is_asked_again_in_a_shared_crawl() {
-    let asked = Arc::new(Mutex::new(0usize));
-    let a = asked.clone();
-    let mut site = Site::new();
-    site.route("/robots.txt", move |_| {
-        let mut n = a.lock().unwrap_or_else(|e| e.into_inner());
-        *n += 1;
-        if *n == 1 {
-            Response::new(503).body("busy")
-        } else {
-            Response::text("User-agent: *\nDisallow: /private\n")
-        }
-    });
-    site.page(
-        "/",
-        "<title>home</title><a href=\"/news\">n</a><a href=\"/private/1\">p</a>",
-    );
-    site.page("/news", "<title>news</title>");
-    let site = site.serve();
+    let site = robots_503_once();
     let redis = RedisServer::start();
     let url = redis.url();
     let dir = tempfile::tempdir().expect("tmp");
@@ -364,15 +299,10 @@ fn a_robots_txt_answering_503_once_is_asked_again_in_a_shared_crawl() {
     assert_eq!(site.paths()[..2], ["/robots.txt", "/robots.txt"]);
     assert_eq!(site.count("/news"), 1);
     assert_eq!(site.count("/private/1"), 0);
-    let mut r = csv::Reader::from_path(&out).expect("csv");
-    let rows: Vec<(String, String)> = r
-        .records()
-        .map(|rec| {
-            let rec = rec.expect("record");
-            (rec[0].to_owned(), rec[12].to_owned())
-        })
+    let mut rows: Vec<(String, String)> = columns(&out, ["url", "error"])
+        .into_iter()
+        .map(|[url, error]| (url, error))
         .collect();
-    let mut rows = rows;
     rows.sort();
     assert_eq!(
         rows,
@@ -427,13 +357,9 @@ fn a_host_answering_429_to_everything_is_given_up_in_a_shared_crawl() {
     let o = run(&args);
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert_eq!(refusing.paths(), ["/robots.txt", "/a", "/b", "/c"]);
-    let mut r = csv::Reader::from_path(&out).expect("csv");
-    let rows: BTreeSet<(String, String, String)> = r
-        .records()
-        .map(|rec| {
-            let rec = rec.expect("record");
-            (rec[0].to_owned(), rec[4].to_owned(), rec[12].to_owned())
-        })
+    let rows: BTreeSet<(String, String, String)> = columns(&out, ["url", "status", "error"])
+        .into_iter()
+        .map(|[url, status, error]| (url, status, error))
         .collect();
     let mut want = BTreeSet::from([
         (good_seed.clone(), "200".to_owned(), String::new()),

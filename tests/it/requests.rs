@@ -4,7 +4,8 @@
 //! redirect cycles, `--delay` units, seed-file comments and `--ca-cert`. Request counts and
 //! headers come from the test servers' own logs.
 
-use crate::common::cli::{trawl, wait_output, whole_records};
+use crate::common::cli::{stderr, trawl, wait_output};
+use crate::common::rows::columns;
 use crate::common::server::{Request, Response, Site, TestServer};
 use std::process::Output;
 use std::time::Duration;
@@ -28,26 +29,11 @@ fn crawl(dir: &tempfile::TempDir, args: &[&str]) -> (Output, Vec<[String; 5]>) {
     }
     let output = wait_output(cmd.spawn().expect("spawn"), GUARD);
     let rows = if out_path.exists() {
-        whole_records(&out_path)
-            .iter()
-            .map(|r| {
-                [
-                    r[0].to_owned(),
-                    r[4].to_owned(),
-                    r[6].to_owned(),
-                    r[7].to_owned(),
-                    r[12].to_owned(),
-                ]
-            })
-            .collect()
+        columns(&out_path, ["url", "status", "title", "links", "error"])
     } else {
         Vec::new()
     };
     (output, rows)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The row of `url`: (status, title, links, error).

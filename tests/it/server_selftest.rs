@@ -1,4 +1,4 @@
-//! Self-test of the test-support HTTP server in `tests/common/server.rs`,
+//! Self-test of the test-support HTTP server in `tests/it/common/server.rs`,
 //! using a raw `std::net::TcpStream` client.
 
 use std::io::{self, BufRead, BufReader, Read, Write};

@@ -111,7 +111,7 @@ fn pages_unseen_for_the_window_are_forgotten_and_pages_seen_again_are_kept() {
     let on_disk = std::fs::metadata(&state).expect("state").len();
     assert!(bytes >= on_disk && on_disk > 0, "{bytes} vs {on_disk}");
     assert_eq!(server.count("/a"), 2, "forgotten, so fetched again");
-    let rows = crate::common::cli::whole_records(&out);
+    let rows = crate::common::rows::whole_records(&out);
     let urls: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
     assert_eq!(urls, vec![seed.as_str(), server.url("/a").as_str()]);
 

@@ -3,62 +3,25 @@
 //! the next run requests exactly the pages without a row. The stop never waits on a worker busy
 //! past the grace period. Requests and their times come from the test servers' own logs.
 
-use crate::common::cli::{trawl, wait_output};
+use crate::common::cli::{kill, run, stderr, trawl, wait_output};
+use crate::common::rows::{columns, partial_of, summary};
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::wait::wait_until;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn run(args: &[&str]) -> Output {
-    wait_output(
-        trawl(args).spawn().expect("spawn"),
-        Duration::from_secs(120),
-    )
-}
-
-fn kill(child: &Child, signal: &str) {
-    assert!(Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .expect("kill")
-        .success());
-}
-
-/// Wait (bounded) until `cond` holds.
-fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// Data rows of a CSV file as url -> (status, title), checking each row is whole and each URL
 /// has one row.
 fn rows(path: &Path) -> BTreeMap<String, (String, String)> {
-    let mut r = csv::Reader::from_path(path).expect("csv");
     let mut out = BTreeMap::new();
-    for rec in r.records() {
-        let rec = rec.expect("a complete row");
-        assert_eq!(rec.len(), 13, "{rec:?}");
-        let old = out.insert(rec[0].to_owned(), (rec[4].to_owned(), rec[6].to_owned()));
-        assert!(old.is_none(), "two rows for {}", &rec[0]);
+    for [url, status, title] in columns(path, ["url", "status", "title"]) {
+        let old = out.insert(url.clone(), (status, title));
+        assert!(old.is_none(), "two rows for {url}");
     }
     out
-}
-
-fn summary(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("summary")).expect("json")
 }
 
 /// A hub at `/` linking every page of `pages` but itself (in order); each page has the given
@@ -144,13 +107,6 @@ fn fixed(ms: u64) -> Arc<AtomicU64> {
 // ---------------------------------------------------------------------------
 // 2. SIGTERM and SIGINT mid-crawl
 // ---------------------------------------------------------------------------
-
-/// `out` with `.partial` appended: where an unfinished crawl with `--state` leaves its rows.
-fn partial_of(out: &Path) -> PathBuf {
-    let mut p = out.as_os_str().to_owned();
-    p.push(".partial");
-    PathBuf::from(p)
-}
 
 /// Start trawl with `args` (which write to `out` with `--state`), wait until `ready` holds of
 /// the server, send `signal` at `t`, and check the stopped run: it exits with `code`, no request

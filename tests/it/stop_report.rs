@@ -6,8 +6,8 @@
 
 use crate::common::cli::{bin, wait_output};
 use crate::common::gate::Gate;
+use crate::common::rows::{partial_of, summary};
 use crate::common::server::{Response, Site, TestServer};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -45,12 +45,6 @@ fn loud(args: &[&str]) -> Command {
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
     c
-}
-
-fn partial_of(out: &Path) -> PathBuf {
-    let mut p = out.as_os_str().to_owned();
-    p.push(".partial");
-    PathBuf::from(p)
 }
 
 /// Run with `args` until the first leaf is in flight, SIGTERM it, and once it says it is
@@ -108,10 +102,6 @@ fn lines(o: &Output) -> Vec<String> {
         .filter(|l| !l.contains("WARN"))
         .map(str::to_owned)
         .collect()
-}
-
-fn summary(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("summary")).expect("json")
 }
 
 #[test]
@@ -197,7 +187,7 @@ fn a_stop_with_state_names_the_partial_file_and_what_is_left_and_the_resume_coun
         )
     );
     assert!(!other.exists());
-    assert_eq!(crate::common::cli::whole_records(&out).len(), 11);
+    assert_eq!(crate::common::rows::whole_records(&out).len(), 11);
     let s = summary(&json);
     assert_eq!(
         (s["queued"].clone(), s["rows_in_file"].clone()),

@@ -2,18 +2,27 @@
 //! crawl with `trawl export`, give the same rows, text included, as an uninterrupted crawl.
 
 use super::text_cli::ARTICLE;
-use crate::common::cli::{trawl, wait_output};
+use crate::common::cli::{stderr, trawl, wait_output};
 use crate::common::gate::Gate;
 use crate::common::redis::RedisServer;
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::sites::numbered;
+use crate::common::wait::wait_until;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use trawl::record::COLUMNS;
+use trawl::record::META_COLUMNS;
 
 /// A guard against hangs only.
 const GUARD: Duration = Duration::from_secs(60);
 
 const STORIES: usize = 6;
+
+/// Columns of a `--text` row: the output's columns and the text.
+const TEXT: usize = COLUMNS.len() + 1;
+/// Columns of a `--meta --text` row: the output's, the metadata's and the text.
+const META_TEXT: usize = COLUMNS.len() + META_COLUMNS.len() + 1;
 
 /// Story `i`: the article with its own words, so each row's text is its own.
 fn story(i: usize) -> String {
@@ -30,20 +39,14 @@ fn site(held: usize, gate: Gate) -> TestServer {
         front.push_str(&format!("<li><a href=\"/a/{i}\">Story {i}</a></li>"));
     }
     site.page("/", front + "</ul>");
-    site.fallback(move |req| {
-        match req
-            .path_only()
-            .strip_prefix("/a/")
-            .and_then(|i| i.parse::<usize>().ok())
-        {
-            Some(i) if i < STORIES => {
-                if i >= held {
-                    gate.pass();
-                }
-                Response::html(story(i))
+    site.fallback(move |req| match numbered(req.path_only(), "/a/", STORIES) {
+        Some(i) => {
+            if i >= held {
+                gate.pass();
             }
-            _ => Response::not_found(),
+            Response::html(story(i))
         }
+        _ => Response::not_found(),
     });
     site.serve()
 }
@@ -79,10 +82,6 @@ fn rows(path: &Path, base: &str, columns: usize) -> BTreeSet<Vec<String>> {
                 .collect()
         })
         .collect()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn args<'a>(extra: &[&'a str], out: &'a Path, seed: &'a str) -> Vec<&'a str> {
@@ -128,14 +127,12 @@ fn a_killed_and_resumed_text_crawl_equals_an_uninterrupted_one() {
     let mut child = trawl(&args(&extra, &out, &seed)).spawn().expect("spawn");
     // The front page and the three free stories are committed (then written); the other
     // three are held at the gate, in flight.
-    let start = Instant::now();
-    while whole_rows(&partial, trawl::record::COLUMNS.len() + 1).len() < 4 {
-        assert!(start.elapsed() < GUARD, "the free rows were never written");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("the free rows written", || {
+        whole_rows(&partial, TEXT).len() >= 4
+    });
     child.kill().expect("SIGKILL");
     let _ = child.wait();
-    let before = whole_rows(&partial, 14);
+    let before = whole_rows(&partial, TEXT);
     assert_eq!(before.len(), 4);
     assert!(before
         .iter()
@@ -150,9 +147,9 @@ fn a_killed_and_resumed_text_crawl_equals_an_uninterrupted_one() {
     for i in 0..3 {
         assert_eq!(server.count(&format!("/a/{i}")), 1, "done before the kill");
     }
-    let got = rows(&out, &server.base(), 14);
+    let got = rows(&out, &server.base(), TEXT);
     assert_eq!(got.len(), 1 + STORIES);
-    assert_eq!(got, uninterrupted(&[], 14));
+    assert_eq!(got, uninterrupted(&[], TEXT));
     // Every story's text came through (the front page is a list of links: no text).
     let texts: BTreeSet<&str> = got.iter().map(|r| r[13].as_str()).collect();
     assert_eq!(texts.len(), 1 + STORIES);
@@ -173,8 +170,8 @@ fn a_redis_text_crawl_and_its_export_equal_an_uninterrupted_one() {
         GUARD,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let fresh = uninterrupted(&["--meta"], 26);
-    assert_eq!(rows(&out, &server.base(), 26), fresh);
+    let fresh = uninterrupted(&["--meta"], META_TEXT);
+    assert_eq!(rows(&out, &server.base(), META_TEXT), fresh);
 
     let all = dir.path().join("all.csv");
     let o = wait_output(
@@ -194,7 +191,7 @@ fn a_redis_text_crawl_and_its_export_equal_an_uninterrupted_one() {
         GUARD,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(rows(&all, &server.base(), 26), fresh);
+    assert_eq!(rows(&all, &server.base(), META_TEXT), fresh);
     assert_eq!(server.total_requests(), 1 + STORIES, "each page once");
 
     // The text is kept packed: none of the story's words is in Redis as written.

@@ -5,12 +5,14 @@
 //! Different hosts are different names on loopback (`localhost`, `127.0.0.1`, `127.0.0.2`);
 //! request counts come from the test servers' own logs.
 
-use crate::common::cli::{bin, trawl, wait_output, whole_records};
+use crate::common::cli::{bin, trawl, wait_output};
 use crate::common::gate::Gate;
 use crate::common::harness::{config, row, run};
+use crate::common::rows::whole_records;
 use crate::common::server::{Response, Site, TestServer};
+use crate::common::sites::{redirect_target, redirecting_seed, robots_503_once};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use trawl::error::ErrorClass;
@@ -38,15 +40,6 @@ fn news_site(seed_port: Arc<AtomicU16>) -> TestServer {
     site.page("/a", "<title>story a</title><a href=\"/b\">b</a>");
     site.page("/b", "<title>story b</title>");
     site.serve_on("127.0.0.2")
-}
-
-/// The seed's host: `/` answers 301 to the news site, `/other` redirects out of scope.
-fn redirecting_seed(target: &str) -> TestServer {
-    let mut site = Site::new();
-    site.response("/robots.txt", Response::not_found());
-    site.response("/", Response::redirect(301, target));
-    site.response("/other", Response::redirect(302, "http://127.0.0.3:9/gone"));
-    site.serve()
 }
 
 #[test]
@@ -101,22 +94,7 @@ fn a_seed_redirecting_to_another_host_brings_that_host_into_scope() {
 
 #[test]
 fn a_robots_txt_that_answers_503_once_is_asked_again_and_obeyed() {
-    let robots_asked = Arc::new(AtomicUsize::new(0));
-    let asked = robots_asked.clone();
-    let mut site = Site::new();
-    site.route("/robots.txt", move |_| {
-        if asked.fetch_add(1, Ordering::SeqCst) == 0 {
-            Response::new(503).body("busy")
-        } else {
-            Response::text("User-agent: *\nDisallow: /private\n")
-        }
-    });
-    site.page(
-        "/",
-        "<title>home</title><a href=\"/news\">n</a><a href=\"/private/1\">p</a>",
-    );
-    site.page("/news", "<title>news</title>");
-    let server = site.serve();
+    let server = robots_503_once();
     let mut c = config(&[server.url("/")]);
     c.robots = true;
     c.retries = 2;
@@ -432,20 +410,7 @@ fn idle_workers_and_a_crawl_delay_are_said_in_the_summary() {
 #[test]
 fn a_resumed_crawl_keeps_the_host_its_seed_redirected_to_in_scope() {
     let gate = Gate::default();
-    let mut news = Site::new();
-    news.response("/robots.txt", Response::not_found());
-    news.page(
-        "/",
-        "<title>front</title><a href=\"/a\">a</a><a href=\"/b\">b</a>",
-    );
-    let g = gate.clone();
-    news.route("/a", move |_| {
-        g.pass();
-        Response::html("<title>a</title>")
-    });
-    news.page("/b", "<title>b</title><a href=\"/c\">c</a>");
-    news.page("/c", "<title>c</title>");
-    let news = news.serve_on("127.0.0.2");
+    let news = redirect_target(&gate);
     let seed_server = redirecting_seed(&news.url("/"));
     let seed = format!("http://localhost:{}/", seed_server.addr().port());
     let dir = tempfile::tempdir().expect("tempdir");

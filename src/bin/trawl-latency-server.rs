@@ -18,7 +18,7 @@
 //! bodies, GET and HEAD. The first line on standard output is `listening on ADDR:PORT`; nothing is
 //! printed per request. The server runs until it is killed.
 //!
-//! Why a second HTTP server beside the tests' (`tests/common/server.rs`): this one is a benchmark
+//! Why a second HTTP server beside the tests' (`tests/it/common/server.rs`): this one is a benchmark
 //! target, so it must be a binary (run by `bench/run.sh`, next to nginx and beside other crawlers,
 //! in its own process so its CPU is not trawl's) built with optimizations and kept lean (no log,
 //! fixed pages, a thread per connection on a small stack). The test server lives inside the test

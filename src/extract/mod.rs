@@ -54,7 +54,7 @@ pub fn extract_with_meta_exact(html: &str, page_url: &Url) -> (Extracted, RawMet
 /// The name of the test-only hook read by [`panic_if_asked`].
 pub const TEST_PANIC_ENV: &str = "TRAWL_TEST_PANIC_ON";
 
-/// A hook for the "a worker panics but the crawl never hangs" test (tests/panic.rs): in a debug
+/// A hook for the "a worker panics but the crawl never hangs" test (tests/it/panic.rs): in a debug
 /// build, when `TRAWL_TEST_PANIC_ON` is set to a non-empty text, extracting a page whose
 /// requested URL contains that text panics, as a bug in an extractor would. The worker calls it
 /// just before extracting a page. A release build (no `debug_assertions`) compiles it to nothing

@@ -46,24 +46,8 @@ fn corpus_server() -> TestServer {
 }
 
 /// The expected columns, in `META_COLUMNS` order.
-#[allow(clippy::too_many_arguments)]
 fn meta(cells: [&str; 12]) -> Meta {
-    let [published, modified, date_source, author, description, canonical, lang, kind, section, keywords, headline, site_name] =
-        cells.map(str::to_owned);
-    Meta {
-        published,
-        modified,
-        date_source,
-        author,
-        description,
-        canonical,
-        lang,
-        kind,
-        section,
-        keywords,
-        headline,
-        site_name,
-    }
+    Meta::from_cells(cells.map(str::to_owned))
 }
 
 /// A page that gives nothing but its language.

@@ -7,7 +7,9 @@ use crate::common::redis::{RedisOptions, RedisServer, Tls};
 use crate::common::rows::{columns, urls};
 use crate::common::server::{Response, Site};
 use crate::common::sites::linking;
-use crate::common::sites::{hub, redirect_target, redirecting_seed, robots_503_once};
+use crate::common::sites::{
+    hub, redirect_target, redirecting_seed, refusing_429_and_good, robots_503_once,
+};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -319,14 +321,7 @@ fn a_robots_txt_answering_503_once_is_asked_again_in_a_shared_crawl() {
 /// its other pages get `host_gave_up` rows without a request, the other host is whole.
 #[test]
 fn a_host_answering_429_to_everything_is_given_up_in_a_shared_crawl() {
-    let mut refusing = Site::new();
-    refusing.response("/robots.txt", Response::not_found());
-    refusing.fallback(|_| Response::new(429));
-    let refusing = refusing.serve_on("127.0.0.2");
-    let mut good = Site::new();
-    good.page("/", "<title>up</title><a href=\"/more\">m</a>");
-    good.page("/more", "<title>more</title>");
-    let good = good.serve();
+    let (refusing, good) = refusing_429_and_good();
     let redis = RedisServer::start();
     let url = redis.url();
     let dir = tempfile::tempdir().expect("tmp");

@@ -10,7 +10,9 @@ use crate::common::gate::Gate;
 use crate::common::harness::{config, row, run};
 use crate::common::rows::whole_records;
 use crate::common::server::{Response, Site, TestServer};
-use crate::common::sites::{redirect_target, redirecting_seed, robots_503_once};
+use crate::common::sites::{
+    redirect_target, redirecting_seed, refusing_429_and_good, robots_503_once,
+};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
@@ -287,14 +289,7 @@ fn nothing_fetched_still_exits_3_and_hints_at_reachability_only_then() {
 
 #[test]
 fn a_host_answering_429_to_everything_is_given_up_after_max_host_pause() {
-    let mut refusing = Site::new();
-    refusing.response("/robots.txt", Response::not_found());
-    refusing.fallback(|_| Response::new(429));
-    let refusing = refusing.serve_on("127.0.0.2");
-    let mut good = Site::new();
-    good.page("/", "<title>up</title><a href=\"/more\">m</a>");
-    good.page("/more", "<title>more</title>");
-    let good = good.serve();
+    let (refusing, good) = refusing_429_and_good();
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out.csv");
     let json = dir.path().join("summary.json");

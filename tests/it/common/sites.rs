@@ -199,3 +199,17 @@ pub fn robots_503_once() -> TestServer {
     site.page("/news", "<title>news</title>");
     site.serve()
 }
+
+/// Two sites for the "a host answering 429 to everything is given up" tests: a host on
+/// 127.0.0.2 whose robots.txt is 404 and every other path 429, and a good one whose `/` (title
+/// `up`) links `/more` (title `more`). Returns (refusing, good).
+pub fn refusing_429_and_good() -> (TestServer, TestServer) {
+    let mut refusing = Site::new();
+    refusing.response("/robots.txt", Response::not_found());
+    refusing.fallback(|_| Response::new(429));
+    let refusing = refusing.serve_on("127.0.0.2");
+    let mut good = Site::new();
+    good.page("/", "<title>up</title><a href=\"/more\">m</a>");
+    good.page("/more", "<title>more</title>");
+    (refusing, good.serve())
+}

@@ -44,6 +44,57 @@ pub fn extract_with_meta_parsed(document: &Html, page_url: &Url) -> (Extracted, 
 
 /// [`extract`] of a document already parsed.
 pub fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
+    let read = read_parsed(document, page_url);
+    let base = read.base;
+    let mut seen: HashSet<Url> = HashSet::new();
+    let mut links = Vec::new();
+    for href in read.hrefs {
+        if let Some(url) = http_url(Some(&base), href) {
+            if seen.insert(url.clone()) {
+                links.push(url);
+            }
+        }
+    }
+
+    Extracted {
+        title: read.title,
+        links,
+        robots: read.robots,
+    }
+}
+
+/// The DOM's reading of a parsed page before any link is resolved, as
+/// [`super::stream::scan_hrefs`] gives the stream's (so the crawl can resolve the hrefs through
+/// its memo): returns the title, gives `robots` the page's robots meta elements, then calls
+/// `each(base, href)` for every `a[href]` and `area[href]` of the document tree in tree order,
+/// with the base URL in effect. Resolving each with [`http_url`] and keeping the first of equal
+/// URLs gives [`extract_parsed`]'s links.
+pub fn scan_hrefs_parsed(
+    document: &Html,
+    page_url: &Url,
+    robots: impl FnOnce(&crate::robots::meta::RobotsMeta),
+    mut each: impl FnMut(&Url, &str),
+) -> String {
+    let read = read_parsed(document, page_url);
+    robots(&read.robots);
+    for href in read.hrefs {
+        each(&read.base, href);
+    }
+    read.title
+}
+
+/// What one walk of the tree reads for the title and the links.
+struct Read<'a> {
+    title: String,
+    /// The frozen base URL: the first base[href] resolved against the document URL; failure or
+    /// a non-http(s) result falls back to the document URL.
+    base: Url,
+    /// Every a[href] and area[href] value, in tree order.
+    hrefs: Vec<&'a str>,
+    robots: crate::robots::meta::RobotsMeta,
+}
+
+fn read_parsed<'a>(document: &'a Html, page_url: &Url) -> Read<'a> {
     let mut title: Option<String> = None;
     let mut base_href: Option<&str> = None;
     let mut hrefs: Vec<&str> = Vec::new();
@@ -62,26 +113,13 @@ pub fn extract_parsed(document: &Html, page_url: &Url) -> Extracted {
             _ => {}
         }
     }
-
-    // The frozen base URL: the first base[href] resolved against the document URL; failure or
-    // a non-http(s) result falls back to the document URL.
     let base = base_href
         .and_then(|href| http_url(Some(page_url), href))
         .unwrap_or_else(|| page_url.clone());
-
-    let mut seen: HashSet<Url> = HashSet::new();
-    let mut links = Vec::new();
-    for href in hrefs {
-        if let Some(url) = http_url(Some(&base), href) {
-            if seen.insert(url.clone()) {
-                links.push(url);
-            }
-        }
-    }
-
-    Extracted {
+    Read {
         title: title.unwrap_or_default(),
-        links,
+        base,
+        hrefs,
         robots,
     }
 }

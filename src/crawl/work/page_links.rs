@@ -8,7 +8,7 @@
 
 use super::filter::LinkFilter;
 use super::link_memo::{LinkFacts, LinkMemo, Resolution};
-use crate::extract::{self, stream, Extracted};
+use crate::extract::{self, dom, stream, Extracted};
 use crate::meta::RawMeta;
 use crate::record::Link;
 use crate::robots::meta::RobotsMeta;
@@ -92,6 +92,42 @@ pub fn read_with_meta(
             )
         }
     }
+}
+
+/// [`read`] of a page whose DOM is already built (`--text` builds it for every page it reads):
+/// the tree's title and hrefs, through the memo like the stream's.
+pub fn read_parsed(
+    document: &scraper::Html,
+    page_url: &Url,
+    link_depth: Option<u32>,
+    filter: &LinkFilter,
+    memo: &LinkMemo,
+    robots: Option<&str>,
+) -> PageLinks {
+    let scanned = read_with(link_depth, filter, memo, robots, |meta, each| {
+        Some(dom::scan_hrefs_parsed(document, page_url, meta, each))
+    });
+    // Always `Some`: the tree decides every page.
+    let (title, count, follow, nofollow) = scanned.unwrap_or_default();
+    PageLinks {
+        title,
+        count,
+        follow,
+        nofollow,
+    }
+}
+
+/// [`read_parsed`] with the page's metadata pieces (`--meta`), read from the same tree.
+pub fn read_parsed_with_meta(
+    document: &scraper::Html,
+    page_url: &Url,
+    link_depth: Option<u32>,
+    filter: &LinkFilter,
+    memo: &LinkMemo,
+    robots: Option<&str>,
+) -> (PageLinks, RawMeta) {
+    let page = read_parsed(document, page_url, link_depth, filter, memo, robots);
+    (page, dom::meta::raw_meta(document, page_url))
 }
 
 /// Run `scan` (a streaming reading that gives the robots meta elements to its first callback,
@@ -312,5 +348,63 @@ mod tests {
             ["https://example.com/math", "https://example.com/d/x"]
         );
         assert!(memo.is_empty(), "the DOM path neither remembers nor claims");
+    }
+
+    /// The tree's reading (`--text`) gives what the stream's does, and shares its memo: a link
+    /// one sent is not sent again by the other.
+    #[test]
+    fn a_parsed_page_reads_like_the_stream_through_the_same_memo() {
+        let f = filter();
+        let page = url("https://example.com/d/one.html?p=1");
+        let doc = scraper::Html::parse_document(NAV);
+        let by_tree = read_parsed(&doc, &page, Some(1), &f, &LinkMemo::new(), None);
+        let by_stream = read(NAV, &page, Some(1), &f, &LinkMemo::new(), None);
+        assert_eq!(by_tree.title, "T");
+        assert_eq!((by_tree.count, sent(&by_tree)), (5, sent(&by_stream)));
+
+        let memo = LinkMemo::new();
+        read(NAV, &page, Some(2), &f, &memo, None);
+        let two = url("https://example.com/d/two.html");
+        let again = read_parsed(&doc, &two, Some(2), &f, &memo, None);
+        assert_eq!(again.count, 5, "the count never changes");
+        assert_eq!(
+            sent(&again),
+            [
+                "https://example.com/d/two.html",
+                "https://example.com/d/two.html?p=2"
+            ]
+        );
+        let counted = read_parsed(&doc, &two, None, &f, &memo, None);
+        assert_eq!((counted.count, counted.follow.len()), (5, 0));
+    }
+
+    /// A page the stream leaves to the DOM: the tree's reading still resolves through the memo
+    /// and counts and sends what resolving every href gives; a robots nofollow is obeyed.
+    #[test]
+    fn a_parsed_page_the_stream_cannot_judge_and_a_robots_nofollow() {
+        let memo = LinkMemo::new();
+        let html = "<math><mi><a href=/math></a></mi></math><a href=x>x</a><a href=x#y>x</a>";
+        let page = url("https://example.com/d/p.html");
+        let doc = scraper::Html::parse_document(html);
+        let got = read_parsed(&doc, &page, Some(1), &filter(), &memo, None);
+        assert_eq!(got.count, extract::extract_exact(html, &page).links.len());
+        assert_eq!(
+            sent(&got),
+            ["https://example.com/math", "https://example.com/d/x"]
+        );
+        assert!(!memo.is_empty(), "remembered, as the stream's reading is");
+
+        let html = "<meta name=robots content=nofollow><a href=/a>a</a><a href=/b>b</a>";
+        let doc = scraper::Html::parse_document(html);
+        let got = read_parsed(
+            &doc,
+            &page,
+            Some(1),
+            &filter(),
+            &LinkMemo::new(),
+            Some("trawl"),
+        );
+        assert!(got.nofollow);
+        assert_eq!((got.count, got.follow.len()), (2, 0));
     }
 }

@@ -150,6 +150,11 @@ const FURNITURE_WORDS: &[&str] = &[
 /// Whole words that name furniture only on an element that is not marked up as the story's own
 /// (`<article class="post author-jane">` is the story; `<div class="entry-meta">` is not):
 /// bylines, captions, headers, widgets.
+/// The furniture words that name readers' comments (see [`Verdict::comments`]): whole words
+/// only (`comment-list`, `comments_area`), not a stem inside a word (`commented`, a post's
+/// state).
+const COMMENT_WORDS: &[&str] = &["comment", "comments", "replies", "reply", "respond"];
+
 const WEAK_FURNITURE_WORDS: &[&str] = &[
     "author",
     "authors",
@@ -208,6 +213,10 @@ pub(super) struct Verdict {
     pub weak: bool,
     /// Marked up as the story's body (`itemprop="articleBody"`).
     pub article_body: bool,
+    /// Named for readers' comments (the whole word `comments`, `reply`, ...). A comment section is
+    /// where the longest paragraphs of many pages sit, so, unlike other furniture, its size
+    /// never makes it the story (see `measure`).
+    pub comments: bool,
 }
 
 /// What each distinct class-like attribute value (`class`, `id`, `data-component`, ...) says,
@@ -216,16 +225,16 @@ pub(super) struct Verdict {
 /// per element.
 #[derive(Default)]
 pub(super) struct NameMemo<'a> {
-    judged: HashMap<&'a str, (bool, bool), foldhash::fast::RandomState>,
+    judged: HashMap<&'a str, Verdict, foldhash::fast::RandomState>,
 }
 
 impl<'a> NameMemo<'a> {
-    /// `(furniture, weak)` for one attribute value.
-    fn judge(&mut self, value: &'a str) -> (bool, bool) {
+    /// What the words of one attribute value say (`furniture`, `weak`, `comments`).
+    fn judge(&mut self, value: &'a str) -> Verdict {
         *self.judged.entry(value).or_insert_with(|| {
             let mut v = Verdict::default();
             words(value, &mut v);
-            (v.furniture, v.weak)
+            v
         })
     }
 }
@@ -268,9 +277,10 @@ pub(super) fn verdict<'a>(el: &'a scraper::node::Element, memo: &mut NameMemo<'a
                 }
             }
             "class" | "id" | "data-component" | "data-testid" | "data-module" => {
-                let (furniture, weak) = memo.judge(value);
-                v.furniture |= furniture;
-                v.weak |= weak;
+                let named = memo.judge(value);
+                v.furniture |= named.furniture;
+                v.weak |= named.weak;
+                v.comments |= named.comments;
             }
             _ => {}
         }
@@ -365,6 +375,14 @@ const BREAKPOINTS: &[&str] = &[
 fn words(value: &str, v: &mut Verdict) {
     let responsive_attr = value.split_ascii_whitespace().any(|c| c.contains(':'));
     for name in value.split_ascii_whitespace() {
+        // WordPress's `post_class()` states of the post itself, on the post's own `<article>`:
+        // whether it takes comments, not a comment section.
+        if matches!(
+            name,
+            "comments-open" | "comments-closed" | "pings-open" | "pings-closed"
+        ) {
+            continue;
+        }
         let mut sized = responsive_attr;
         each_word(name, |w| sized |= BREAKPOINTS.contains(&w));
         each_word(name, |w| {
@@ -388,6 +406,7 @@ fn check_word(word: &str, v: &mut Verdict) {
     }
     if FURNITURE_WORDS.contains(&word) {
         v.furniture = true;
+        v.comments |= COMMENT_WORDS.contains(&word);
     }
     if WEAK_FURNITURE_WORDS.contains(&word) {
         v.weak = true;

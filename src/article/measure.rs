@@ -136,7 +136,8 @@ pub(super) struct Item<'a> {
     pub tag: Tag,
     /// Left out with its whole subtree.
     pub dropped: bool,
-    /// Dropped for its class/id/role (not for its tag or being hidden): can be overruled.
+    /// Dropped for its class/id/role (not for its tag, being hidden or being named for
+    /// comments): can be overruled.
     pub by_name: bool,
     /// The sum of the scores of the paragraphs inside (dropped subtrees excluded).
     pub score: i32,
@@ -180,8 +181,9 @@ pub(super) fn measure<'a>(root: ElementRef<'a>) -> Measured<'a> {
     };
     walk(&mut m, root, 0, false);
     // A class name must not hide most of the story: if a dropped-by-name element holds over half
-    // of the page's story text (a `<body class="has-header">`, an `<article class="post
-    // comments-open">`), it is kept, and the page measured again.
+    // of the page's story text (a `<body class="has-header">`, a `<div class="article
+    // with-sidebar">`), it is kept, and the page measured again. Not a section named for
+    // comments: there, many readers' long paragraphs can outweigh a story of short lines.
     let total = m.items.first().map_or(0, |i| i.good_all);
     let keep: Vec<u32> = m
         .items
@@ -240,7 +242,7 @@ fn walk_keeping<'a, K: Iterator<Item = u32>>(
         end: idx + 1,
         tag,
         dropped,
-        by_name: by_name && !v.hidden && tag != Tag::Skip && tag != Tag::Furniture,
+        by_name: by_name && !v.hidden && !v.comments && tag != Tag::Skip && tag != Tag::Furniture,
         score: 0,
         text: Run::default(),
         good: 0,

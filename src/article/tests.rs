@@ -185,12 +185,42 @@ fn the_pages_own_article_markup_wins_over_a_wider_container() {
 
 #[test]
 fn a_class_name_cannot_hide_the_story() {
-    // The wrapper's class has "comments" in it, but it holds the whole story.
+    // The wrapper's class has "sidebar" in it, but it holds the whole story.
     let html = format!(
-        "<html><body><div class='post comments-open'><p>{P1}</p><p>{P2}</p></div>\
+        "<html><body><div class='article with-sidebar'><p>{P1}</p><p>{P2}</p></div>\
          <div class=sidebar><p>{P3}</p></div></body></html>"
     );
     assert_eq!(plain(&html), format!("{P1}\n\n{P2}"));
+}
+
+#[test]
+fn a_wordpress_post_that_takes_comments_is_the_story_and_its_comments_are_not() {
+    // post_class() puts `comments-open` on the post's own <article>; the comment list
+    // follows it.
+    let html = format!(
+        "<html><body><article class='post-12 post type-post status-publish comments-open \
+         hentry'><p>{P1}</p><p>{P2}</p></article><div id=comments class=comments-area>\
+         <ol class=comment-list><li class=comment><p>{P3}</p></li></ol></div></body></html>"
+    );
+    assert_eq!(plain(&html), format!("{P1}\n\n{P2}"));
+}
+
+#[test]
+fn a_comment_section_longer_than_the_story_stays_out() {
+    // A photo blog: the post is short captions between pictures, none a paragraph of 100
+    // characters; the readers' comments below it are long. Their section holds nearly all the
+    // page's prose, and is still not the story: the page has no story text, so no text.
+    let html = format!(
+        "<html><body><div id=article-box><div class=article-content>\
+         <p>Day one at the lake.</p><p>The maples were red.</p><p>We walked to the falls.</p>\
+         </div></div><div id=user-post><div id=comment-box class=user-post-box>\
+         <div id=comment-text class=user-post-text><ul class=single-post>\
+         <li class=post-info><span class=floor>#1</span> <a href='/u/1'>Ann</a></li>\
+         <li class=post-content><p>{P1}</p></li>\
+         <li class=post-info><span class=floor>#2</span> <a href='/u/2'>Bo</a></li>\
+         <li class=post-content><p>{P2}</p></li></ul></div></div></div></body></html>"
+    );
+    assert_eq!(plain(&html), "");
 }
 
 #[test]

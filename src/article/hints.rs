@@ -99,6 +99,9 @@ const FURNITURE_WORDS: &[&str] = &[
     "advertising",
     "adslot",
     "adunit",
+    // The newsroom chart tool's export: a chart's labels as positioned text over its picture
+    // (one artboard per screen size, so each label twice), part of the graphic, not prose.
+    "ai2html",
     "aside",
     "breadcrumb",
     "breadcrumbs",

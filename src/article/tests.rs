@@ -194,6 +194,20 @@ fn a_class_name_cannot_hide_the_story() {
 }
 
 #[test]
+fn a_charts_labels_are_not_the_story() {
+    // ai2html's export: the chart's picture and its labels as positioned text, once per
+    // artboard (desktop and mobile).
+    let html = format!(
+        "<html><body><div class=story><p>{P1}</p><div id=g-debt-box class='ai2html \
+         ai2html-box-v5'><div class=g-artboard><img class=g-aiImg src=chart.png>\
+         <div class='g-Layer_1 g-aiAbs g-aiPointText'><p class=g-pstyle0>Interest payments on \
+         the national debt</p></div></div><div class=g-artboard><p class=g-pstyle0>Interest \
+         payments on the national debt</p></div></div><p>{P2}</p></div></body></html>"
+    );
+    assert_eq!(plain(&html), format!("{P1}\n\n{P2}"));
+}
+
+#[test]
 fn a_wordpress_post_that_takes_comments_is_the_story_and_its_comments_are_not() {
     // post_class() puts `comments-open` on the post's own <article>; the comment list
     // follows it.

@@ -30,29 +30,78 @@ pub struct PageLinks {
     pub nofollow: bool,
 }
 
-/// Title and links of `html` served at `page_url`. `link_depth` is the depth its links get when
+/// A page as a worker holds it: its decoded HTML, or the DOM already built from it (`--text`
+/// builds one for every page it reads, and its links are read from that tree).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// Read by the streaming pass (the DOM when the stream leaves the page to it).
+    Html(&'a str),
+    /// Read from the tree.
+    Tree(&'a scraper::Html),
+}
+
+impl<'a> From<&'a str> for Source<'a> {
+    fn from(html: &'a str) -> Self {
+        Source::Html(html)
+    }
+}
+
+impl<'a> From<&'a String> for Source<'a> {
+    fn from(html: &'a String) -> Self {
+        Source::Html(html)
+    }
+}
+
+impl<'a> From<&'a scraper::Html> for Source<'a> {
+    fn from(document: &'a scraper::Html) -> Self {
+        Source::Tree(document)
+    }
+}
+
+impl Source<'_> {
+    /// Every href resolved, without the memo (`--edges`, a failed page): the tree's reading, or
+    /// the HTML's by the stream or the DOM.
+    pub fn extract(self, page_url: &Url) -> Extracted {
+        match self {
+            Source::Html(html) => extract::extract(html, page_url),
+            Source::Tree(document) => dom::extract_parsed(document, page_url),
+        }
+    }
+
+    /// [`Source::extract`] with the page's metadata pieces (`--meta`).
+    pub fn extract_with_meta(self, page_url: &Url) -> (Extracted, RawMeta) {
+        match self {
+            Source::Html(html) => extract::extract_with_meta(html, page_url),
+            Source::Tree(document) => dom::extract_with_meta_parsed(document, page_url),
+        }
+    }
+}
+
+/// Title and links of a page served at `page_url`. `link_depth` is the depth its links get when
 /// the page's links are followed, `None` when they are only counted. `robots` is the robots
-/// product token whose robots meta elements are obeyed (`None`: none are).
-pub fn read(
-    html: &str,
+/// product token whose robots meta elements are obeyed (`None`: none are). HTML and a tree give
+/// the same answer, both through the memo.
+pub fn read<'a>(
+    page: impl Into<Source<'a>>,
     page_url: &Url,
     link_depth: Option<u32>,
     filter: &LinkFilter,
     memo: &LinkMemo,
     robots: Option<&str>,
 ) -> PageLinks {
-    let scanned = read_with(link_depth, filter, memo, robots, |meta, each| {
-        stream::scan_hrefs(html, page_url, meta, each)
-    });
+    let scanned = match page.into() {
+        Source::Html(html) => read_with(link_depth, filter, memo, robots, |meta, each| {
+            stream::scan_hrefs(html, page_url, meta, each)
+        })
+        .ok_or(html),
+        Source::Tree(document) => Ok(read_tree(
+            document, page_url, link_depth, filter, memo, robots,
+        )),
+    };
     match scanned {
-        Some((title, count, follow, nofollow)) => PageLinks {
-            title,
-            count,
-            follow,
-            nofollow,
-        },
+        Ok((title, page)) => PageLinks { title, ..page },
         // The DOM decides this page: every link resolved, nothing remembered or claimed.
-        None => from_extracted(
+        Err(html) => from_extracted(
             extract::extract_exact(html, page_url),
             link_depth.is_some(),
             filter,
@@ -61,29 +110,31 @@ pub fn read(
     }
 }
 
-/// [`read`] with the page's metadata pieces (`--meta`), from the same streaming pass, or with
-/// the DOM's when the stream leaves the page to it.
-pub fn read_with_meta(
-    html: &str,
+/// [`read`] with the page's metadata pieces (`--meta`), from the same streaming pass or tree, or
+/// with the DOM's when the stream leaves the page to it.
+pub fn read_with_meta<'a>(
+    page: impl Into<Source<'a>>,
     page_url: &Url,
     link_depth: Option<u32>,
     filter: &LinkFilter,
     memo: &LinkMemo,
     robots: Option<&str>,
 ) -> (PageLinks, RawMeta) {
+    let html = match page.into() {
+        Source::Html(html) => html,
+        Source::Tree(document) => {
+            let (title, page) = read_tree(document, page_url, link_depth, filter, memo, robots);
+            return (
+                PageLinks { title, ..page },
+                dom::meta::raw_meta(document, page_url),
+            );
+        }
+    };
     let scanned = read_with(link_depth, filter, memo, robots, |meta, each| {
         stream::scan_hrefs_with_meta(html, page_url, meta, each)
     });
     match scanned {
-        Some(((title, raw), count, follow, nofollow)) => (
-            PageLinks {
-                title,
-                count,
-                follow,
-                nofollow,
-            },
-            raw,
-        ),
+        Some(((title, raw), page)) => (PageLinks { title, ..page }, raw),
         None => {
             let (page, raw) = extract::extract_with_meta_exact(html, page_url);
             (
@@ -94,55 +145,34 @@ pub fn read_with_meta(
     }
 }
 
-/// [`read`] of a page whose DOM is already built (`--text` builds it for every page it reads):
-/// the tree's title and hrefs, through the memo like the stream's.
-pub fn read_parsed(
+/// The tree's title and hrefs through the memo (the tree decides every page).
+fn read_tree(
     document: &scraper::Html,
     page_url: &Url,
     link_depth: Option<u32>,
     filter: &LinkFilter,
     memo: &LinkMemo,
     robots: Option<&str>,
-) -> PageLinks {
-    let scanned = read_with(link_depth, filter, memo, robots, |meta, each| {
+) -> (String, PageLinks) {
+    read_with(link_depth, filter, memo, robots, |meta, each| {
         Some(dom::scan_hrefs_parsed(document, page_url, meta, each))
-    });
-    // Always `Some`: the tree decides every page.
-    let (title, count, follow, nofollow) = scanned.unwrap_or_default();
-    PageLinks {
-        title,
-        count,
-        follow,
-        nofollow,
-    }
+    })
+    .unwrap_or_default()
 }
 
-/// [`read_parsed`] with the page's metadata pieces (`--meta`), read from the same tree.
-pub fn read_parsed_with_meta(
-    document: &scraper::Html,
-    page_url: &Url,
-    link_depth: Option<u32>,
-    filter: &LinkFilter,
-    memo: &LinkMemo,
-    robots: Option<&str>,
-) -> (PageLinks, RawMeta) {
-    let page = read_parsed(document, page_url, link_depth, filter, memo, robots);
-    (page, dom::meta::raw_meta(document, page_url))
-}
-
-/// Run `scan` (a streaming reading that gives the robots meta elements to its first callback,
-/// then calls `each(base, href)` per distinct href) through the memo: what it returns, the
-/// page's distinct link count, the links to send, and whether a robots meta element of the page
-/// (for the token `robots`) said not to follow them (then they are only counted, and the memo
-/// records none as sent); `None` when the stream left the page to the DOM (then `each` was never
-/// called).
+/// Run `scan` (a reading that gives the robots meta elements to its first callback, then calls
+/// `each(base, href)` per href) through the memo: what it returns, and the page's links without
+/// their title: the distinct link count, the links to send, and whether a robots meta element of
+/// the page (for the token `robots`) said not to follow them (then they are only counted, and
+/// the memo records none as sent); `None` when the stream left the page to the DOM (then `each`
+/// was never called).
 fn read_with<T>(
     link_depth: Option<u32>,
     filter: &LinkFilter,
     memo: &LinkMemo,
     robots: Option<&str>,
     scan: impl FnOnce(&mut dyn FnMut(&RobotsMeta), &mut dyn FnMut(&Url, &str)) -> Option<T>,
-) -> Option<(T, usize, Vec<Link>, bool)> {
+) -> Option<(T, PageLinks)> {
     let mut on_page: HashSet<u64, BuildKeyHasher> = HashSet::default();
     let mut follow = Vec::new();
     let mut context = None;
@@ -185,7 +215,15 @@ fn read_with<T>(
             }
         },
     )?;
-    Some((scanned, on_page.len(), follow, nofollow.get()))
+    Some((
+        scanned,
+        PageLinks {
+            title: String::new(),
+            count: on_page.len(),
+            follow,
+            nofollow: nofollow.get(),
+        },
+    ))
 }
 
 /// A page whose every link is already resolved, read without the memo: all of them counted, and
@@ -357,7 +395,7 @@ mod tests {
         let f = filter();
         let page = url("https://example.com/d/one.html?p=1");
         let doc = scraper::Html::parse_document(NAV);
-        let by_tree = read_parsed(&doc, &page, Some(1), &f, &LinkMemo::new(), None);
+        let by_tree = read(&doc, &page, Some(1), &f, &LinkMemo::new(), None);
         let by_stream = read(NAV, &page, Some(1), &f, &LinkMemo::new(), None);
         assert_eq!(by_tree.title, "T");
         assert_eq!((by_tree.count, sent(&by_tree)), (5, sent(&by_stream)));
@@ -365,7 +403,7 @@ mod tests {
         let memo = LinkMemo::new();
         read(NAV, &page, Some(2), &f, &memo, None);
         let two = url("https://example.com/d/two.html");
-        let again = read_parsed(&doc, &two, Some(2), &f, &memo, None);
+        let again = read(&doc, &two, Some(2), &f, &memo, None);
         assert_eq!(again.count, 5, "the count never changes");
         assert_eq!(
             sent(&again),
@@ -374,7 +412,7 @@ mod tests {
                 "https://example.com/d/two.html?p=2"
             ]
         );
-        let counted = read_parsed(&doc, &two, None, &f, &memo, None);
+        let counted = read(&doc, &two, None, &f, &memo, None);
         assert_eq!((counted.count, counted.follow.len()), (5, 0));
     }
 
@@ -386,7 +424,7 @@ mod tests {
         let html = "<math><mi><a href=/math></a></mi></math><a href=x>x</a><a href=x#y>x</a>";
         let page = url("https://example.com/d/p.html");
         let doc = scraper::Html::parse_document(html);
-        let got = read_parsed(&doc, &page, Some(1), &filter(), &memo, None);
+        let got = read(&doc, &page, Some(1), &filter(), &memo, None);
         assert_eq!(got.count, extract::extract_exact(html, &page).links.len());
         assert_eq!(
             sent(&got),
@@ -396,7 +434,7 @@ mod tests {
 
         let html = "<meta name=robots content=nofollow><a href=/a>a</a><a href=/b>b</a>";
         let doc = scraper::Html::parse_document(html);
-        let got = read_parsed(
+        let got = read(
             &doc,
             &page,
             Some(1),

@@ -317,21 +317,23 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
         let edges_or_failed = ctx.want_edges || row.error.is_some();
         // --text on a page that came whole: its DOM is built for the text anyway, so the title,
         // links and metadata are read from that one tree (the exact reference, equal to the
-        // stream's reading) instead of a second pass, its hrefs through the same link memo.
+        // stream's reading) instead of a second pass, its hrefs through the same link memo
+        // (`page_links::Source`).
         let dom = ctx
             .text
             .filter(|_| row.error.is_none())
             .map(|_| scraper::Html::parse_document(&text));
         let link_depth = followed.then_some(entry.depth + 1);
+        let source: page_links::Source = match &dom {
+            Some(doc) => doc.into(),
+            None => (&text).into(),
+        };
         let page = if let Some(pm) = &ctx.meta {
             // --meta: one pass gives the links and the metadata pieces.
             let (page, raw) = if edges_or_failed {
                 // Every link by name (edges), or a failed page whose links the coordinator may
                 // drop for a retry: resolve every href, and leave the memo's record alone.
-                let (page, raw) = match &dom {
-                    Some(doc) => extract::dom::extract_with_meta_parsed(doc, &fetched.final_url),
-                    None => extract::extract_with_meta(&text, &fetched.final_url),
-                };
+                let (page, raw) = source.extract_with_meta(&fetched.final_url);
                 if ctx.want_edges {
                     edges = page.links.iter().map(Url::to_string).collect();
                 }
@@ -339,18 +341,9 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
                     page_links::from_extracted(page, followed, &ctx.filter, robots),
                     raw,
                 )
-            } else if let Some(doc) = &dom {
-                page_links::read_parsed_with_meta(
-                    doc,
-                    &fetched.final_url,
-                    link_depth,
-                    &ctx.filter,
-                    &ctx.memo,
-                    robots,
-                )
             } else {
                 page_links::read_with_meta(
-                    &text,
+                    source,
                     &fetched.final_url,
                     link_depth,
                     &ctx.filter,
@@ -370,26 +363,14 @@ pub fn process(entry: &Entry, attempt: u32, fetched: Fetched, ctx: &WorkerContex
             page
         } else if edges_or_failed {
             // As above: every href resolved, the memo left alone.
-            let page = match &dom {
-                Some(doc) => extract::dom::extract_parsed(doc, &fetched.final_url),
-                None => extract::extract(&text, &fetched.final_url),
-            };
+            let page = source.extract(&fetched.final_url);
             if ctx.want_edges {
                 edges = page.links.iter().map(Url::to_string).collect();
             }
             page_links::from_extracted(page, followed, &ctx.filter, robots)
-        } else if let Some(doc) = &dom {
-            page_links::read_parsed(
-                doc,
-                &fetched.final_url,
-                link_depth,
-                &ctx.filter,
-                &ctx.memo,
-                robots,
-            )
         } else {
             page_links::read(
-                &text,
+                source,
                 &fetched.final_url,
                 link_depth,
                 &ctx.filter,

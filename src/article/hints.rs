@@ -9,6 +9,9 @@
 //! the page's text.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 /// How an element's content takes part in the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -372,6 +375,38 @@ const BREAKPOINTS: &[&str] = &[
     "xs", "sm", "md", "lg", "xl", "xxl", "mobile", "tablet", "desktop", "print",
 ];
 
+/// What one word of a class name is, as bits: looked up once per word in [`WORD_KINDS`].
+const FURNITURE: u8 = 1;
+const COMMENT: u8 = 2;
+const WEAK: u8 = 4;
+const BREAKPOINT: u8 = 8;
+/// `hidden`, `hide`: weak, unless the name is sized for one screen (see [`words`]).
+const HIDING: u8 = 16;
+
+/// Every listed word with its kinds: one hash lookup per word of a class name instead of a scan
+/// of each list (judging class names is most of the scorer's work on a page).
+static WORD_KINDS: LazyLock<HashMap<&'static str, u8, foldhash::fast::FixedState>> =
+    LazyLock::new(|| {
+        let mut kinds: HashMap<&'static str, u8, foldhash::fast::FixedState> = HashMap::default();
+        let lists = [
+            (FURNITURE_WORDS, FURNITURE),
+            (COMMENT_WORDS, COMMENT),
+            (WEAK_FURNITURE_WORDS, WEAK),
+            (BREAKPOINTS, BREAKPOINT),
+            (&["hidden", "hide"][..], HIDING),
+        ];
+        for (list, kind) in lists {
+            for word in list {
+                *kinds.entry(*word).or_default() |= kind;
+            }
+        }
+        kinds
+    });
+
+/// [`FURNITURE_STEMS`] as one automaton: a class name is searched once for all of them.
+static STEMS: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(FURNITURE_STEMS).ok());
+
 /// Checks the words of a class/id value. A `hidden`/`hide` that only hides at one screen size
 /// (`hidden-xs`, or `hidden` beside a Tailwind `md:block`) does not count: the element is
 /// shown to a desktop reader.
@@ -386,13 +421,23 @@ fn words(value: &str, v: &mut Verdict) {
         ) {
             continue;
         }
-        let mut sized = responsive_attr;
-        each_word(name, |w| sized |= BREAKPOINTS.contains(&w));
+        // The kinds of all its words; a weak word other than `hidden`/`hide` apart, since
+        // whether those count depends on the name's other words.
+        let (mut seen, mut weak_other) = (0u8, false);
         each_word(name, |w| {
-            if !(sized && matches!(w, "hidden" | "hide")) {
-                check_word(w, v);
+            if let Some(&kinds) = WORD_KINDS.get(w) {
+                seen |= kinds;
+                weak_other |= kinds & WEAK != 0 && kinds & HIDING == 0;
             }
         });
+        let sized = responsive_attr || seen & BREAKPOINT != 0;
+        if seen & FURNITURE != 0 {
+            v.furniture = true;
+            v.comments |= seen & COMMENT != 0;
+        }
+        if weak_other || (seen & HIDING != 0 && !sized) {
+            v.weak = true;
+        }
         let mut joined = Buf::new();
         for &b in name.as_bytes() {
             if b.is_ascii_alphanumeric() {
@@ -403,25 +448,16 @@ fn words(value: &str, v: &mut Verdict) {
     }
 }
 
-fn check_word(word: &str, v: &mut Verdict) {
-    if word.is_empty() {
-        return;
-    }
-    if FURNITURE_WORDS.contains(&word) {
-        v.furniture = true;
-        v.comments |= COMMENT_WORDS.contains(&word);
-    }
-    if WEAK_FURNITURE_WORDS.contains(&word) {
-        v.weak = true;
-    }
-}
-
 /// `joined` is one class name with its separators removed (`share-bar` → `sharebar`).
 fn check_stems(joined: &str, v: &mut Verdict) {
     if joined.is_empty() {
         return;
     }
-    if FURNITURE_STEMS.iter().any(|s| joined.contains(s)) && !joined.contains("commentary") {
+    let stem = match &*STEMS {
+        Some(stems) => stems.is_match(joined),
+        None => FURNITURE_STEMS.iter().any(|s| joined.contains(s)),
+    };
+    if stem && !joined.contains("commentary") {
         v.furniture = true;
     }
 }
@@ -472,6 +508,13 @@ mod tests {
             !judge("<div class='hidden md:block'>").weak,
             "Tailwind: shown from md up"
         );
+        assert!(
+            judge("<div class='byline-hidden-md'>").weak,
+            "another weak word beside a sized hidden"
+        );
+        assert!(judge("<div class='hide-comments'>").comments);
+        assert!(!judge("<div class='share-hidden-xs'>").weak);
+        assert!(judge("<div class='share-hidden-xs'>").furniture);
         assert!(judge("<div class='cookie-consent'>").furniture);
         assert!(judge("<div data-component='related-links'>").furniture);
         assert!(judge("<div class='main-content has-sidebar'>").is_furniture("div"));

@@ -55,16 +55,34 @@ impl Run {
 
     pub(super) fn add_text(&mut self, text: &str, in_link: bool) {
         let mut n = 0;
+        if text.is_ascii() {
+            // Most text: a byte is a character of weight 1, whitespace as `char::is_whitespace`
+            // says for ASCII (space, \t, \n, \x0b, \x0c, \r).
+            for &b in text.as_bytes() {
+                if !matches!(b, b' ' | b'\t'..=b'\r') {
+                    n += 1;
+                    self.last = b as char;
+                }
+            }
+        } else {
+            n = self.add_chars(text);
+        }
+        self.chars += n;
+        if in_link {
+            self.link += n;
+        }
+    }
+
+    /// [`Run::add_text`] for text with non-ASCII characters: their count, by [`weight`].
+    fn add_chars(&mut self, text: &str) -> u32 {
+        let mut n = 0;
         for c in text.chars() {
             if !c.is_whitespace() {
                 n += weight(c);
                 self.last = c;
             }
         }
-        self.chars += n;
-        if in_link {
-            self.link += n;
-        }
+        n
     }
 
     /// The score of a paragraph with this text (see the module's header).

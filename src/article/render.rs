@@ -331,12 +331,14 @@ impl Renderer<'_, '_> {
             self.push_str(t);
             return;
         }
+        // Text without invisible characters (all ASCII text) is written word by word as it is.
+        let plain = t.is_ascii();
         for (i, word) in t.split(char::is_whitespace).enumerate() {
             if i > 0 {
                 self.space = true;
             }
             if !word.is_empty() {
-                self.word(word);
+                self.word(word, plain);
             }
         }
     }
@@ -351,8 +353,9 @@ impl Renderer<'_, '_> {
         self.run.add_text(t, self.link > 0);
     }
 
-    /// Writes one word, after the space or line break due.
-    fn word(&mut self, w: &str) {
+    /// Writes one word, after the space or line break due (`plain`: it has no invisible
+    /// characters to leave out).
+    fn word(&mut self, w: &str, plain: bool) {
         if !self.cur.is_empty() {
             if self.line {
                 self.cur.push('\n');
@@ -364,7 +367,7 @@ impl Renderer<'_, '_> {
         self.line = false;
         self.br = false;
         self.open_frames();
-        if w.contains(INVISIBLE) {
+        if !plain && w.contains(INVISIBLE) {
             for c in w.chars().filter(|c| !INVISIBLE.contains(c)) {
                 self.cur.push(c);
             }

@@ -160,4 +160,36 @@ mod tests {
     fn every_case() {
         super::super::cases::check_all(extract);
     }
+
+    /// The tree keeps every line feed as written (vendor/html5ever takes them inside text runs
+    /// instead of one token per line): in text, after `<pre>` and `<textarea>` (whose first one
+    /// the parser drops, LF or CRLF), in script, style and title text, in escaped script data.
+    #[test]
+    fn line_feeds_survive_the_tokenizer() {
+        let html = "<title>\nA\n B\n</title><style>\na{}\n\n</style>\n\n  <p>one\n two\n</p>\n\
+                    <pre>\n\ncode\n  line</pre><pre>\r\nx\r\ny</pre><textarea>\n\nt\n</textarea>\
+                    <script>\nvar a;\n<!--\n<script>\n</script>\nb\n-->\n</script>\
+                    <p>\0\nz&amp;\n</p>";
+        let doc = Html::parse_document(html);
+        let texts: Vec<String> = doc
+            .tree
+            .values()
+            .filter_map(|n| n.as_text().map(|t| t.to_string()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "\nA\n B\n",
+                "\na{}\n\n",
+                "\n\n  ",
+                "one\n two\n",
+                "\n",
+                "\ncode\n  line",
+                "x\ny",
+                "\nt\n",
+                "\nvar a;\n<!--\n<script>\n</script>\nb\n-->\n",
+                "\nz&\n",
+            ]
+        );
+    }
 }

@@ -10,6 +10,10 @@
 //! 5. with no declaration at all: UTF-8 if the body is valid UTF-8, else the `chardetng`
 //!    detector (a guess, which a declaration always beats).
 //!
+//! One departure from browsers, for the data's sake: a declared legacy encoding (steps 2-4) that
+//! the bytes contradict gives way to UTF-8 ([`utf8_despite`]): a body with non-ASCII bytes that is
+//! valid UTF-8 throughout is UTF-8, whatever its server or its `<meta>` says.
+//!
 //! This module owns only bytes → text. It must never parse the document beyond the meta
 //! prescan, never do I/O, and never panic or fail on hostile input: malformed byte sequences
 //! become U+FFFD and every decision falls back to a usable encoding.
@@ -58,6 +62,7 @@ pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static
     }
     // 2. Transport layer, 3. meta prescan, 4. a later meta in the head.
     let encoding = match declared(body, content_type) {
+        Some(encoding) if utf8_despite(encoding, body) => UTF_8,
         Some(encoding) => encoding,
         // 5. No declaration: valid UTF-8 stays UTF-8, otherwise ask the detector.
         None if std::str::from_utf8(body).is_ok() => UTF_8,
@@ -69,6 +74,32 @@ pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static
     };
     let (text, _had_errors) = encoding.decode_without_bom_handling(body);
     (text.into_owned(), encoding)
+}
+
+/// Whether `body`, declared as `encoding`, is UTF-8 all the same: the declaration names a legacy
+/// single- or multi-byte encoding that ASCII passes through (not UTF-8, UTF-16, ISO-2022-JP or
+/// x-user-defined), the body holds non-ASCII bytes, and every one of them is part of a valid
+/// UTF-8 sequence (the last may be cut, by `--max-bytes`).
+///
+/// Why the bytes beat the label: pages converted to UTF-8 (a CMS migration, a proxy, a page
+/// saver) keep their old `<meta charset>`, and servers label every page with a default charset
+/// (Apache's `AddDefaultCharset ISO-8859-1`) whatever it holds; read as declared, such a page is
+/// mojibake from its first accented letter. Text really written in a legacy encoding is not valid
+/// UTF-8 once it holds a few non-ASCII characters: in UTF-8 every byte from 0xC2 up must be
+/// followed by exactly its one to three continuation bytes (0x80-0xBF), and letters in
+/// windows-1252, windows-1251, GBK, Shift_JIS or EUC-KR follow one another, or ASCII, instead.
+fn utf8_despite(encoding: &'static Encoding, body: &[u8]) -> bool {
+    if encoding == UTF_8 || encoding == X_USER_DEFINED || !encoding.is_ascii_compatible() {
+        return false;
+    }
+    if body.is_ascii() {
+        return false;
+    }
+    match std::str::from_utf8(body) {
+        Ok(_) => true,
+        // Cut inside its last character (the byte budget), valid before it.
+        Err(e) => e.error_len().is_none(),
+    }
 }
 
 /// [`decode_html`] for a body the caller no longer needs: a UTF-8 body (the common case) becomes

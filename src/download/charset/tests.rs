@@ -508,7 +508,7 @@ fn replacement_label_from_header_is_honoured() {
 
 #[test]
 fn owned_decoding_agrees_with_borrowed() {
-    let cases: [(&[u8], Option<&str>); 6] = [
+    let cases: [(&[u8], Option<&str>); 7] = [
         (b"<title>caf\xc3\xa9</title>", None),
         (
             b"<title>caf\xc3\xa9</title>",
@@ -524,6 +524,10 @@ fn owned_decoding_agrees_with_borrowed() {
             Some("text/html; charset=koi8-r"),
         ),
         (b"<meta charset=koi8-r><title>\xf0\xd2\xc9</title>", None),
+        (
+            b"<meta charset=gb2312><title>\xe4\xb8\xad\xe6\x96\x87</title>",
+            Some("text/html"),
+        ),
     ];
     for (body, ct) in cases {
         let (a, ea) = decode_html(body, ct);
@@ -668,4 +672,89 @@ fn a_declaration_cut_by_the_window_is_read_whole_later() {
     let mut far = vec![b' '; LATE_META_LIMIT];
     far.extend_from_slice(b"<meta charset=\"windows-1251\">");
     assert_eq!(late_head_meta(&far), None, "past the bound");
+}
+
+// A declaration the bytes contradict: valid UTF-8 with non-ASCII bytes is UTF-8.
+
+const CHINESE: &str =
+    "谷歌在2014年收购的人工智能公司DeepMind开发出一款能够用自己的记忆学习新知识的计算机。";
+
+#[test]
+fn valid_utf8_beats_a_legacy_declaration() {
+    // A page converted to UTF-8 that kept its <meta charset=gb2312> (a saved Chinese news
+    // page); a UTF-8 French page under Apache's default ISO-8859-1 header; the same page
+    // declared windows-1251 late in its head.
+    let cases: [(&str, String, &str, Option<&str>); 3] = [
+        (
+            "meta gb2312",
+            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">".into(),
+            CHINESE,
+            Some("text/html"),
+        ),
+        (
+            "header iso-8859-1",
+            String::new(),
+            FRENCH,
+            Some("text/html; charset=ISO-8859-1"),
+        ),
+        (
+            "late meta windows-1251",
+            format!(
+                "<style>{}</style><meta charset=windows-1251>",
+                "p{margin:0}\n".repeat(120)
+            ),
+            FRENCH,
+            None,
+        ),
+    ];
+    for (case, head, text, content_type) in cases {
+        let body = page(&head, text, UTF_8);
+        let (decoded, enc) = decode_html(&body, content_type);
+        assert_eq!(enc, UTF_8, "{case}: chose {}", enc.name());
+        assert!(decoded.contains(text), "{case}: {decoded}");
+        let (owned, enc) = decode_html_owned(body, content_type);
+        assert_eq!((owned, enc), (decoded, UTF_8), "{case}: owned");
+    }
+}
+
+#[test]
+fn a_body_cut_inside_its_last_character_is_still_utf8() {
+    let mut body = page("<meta charset=windows-1252>", FRENCH, UTF_8);
+    body.extend_from_slice("<p>é".as_bytes());
+    body.pop(); // `--max-bytes` cut the é in half
+    let (text, enc) = decode_html(&body, None);
+    assert_eq!(enc, UTF_8);
+    assert!(
+        text.contains(FRENCH) && text.ends_with("<p>\u{FFFD}"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_declaration_stands_when_the_bytes_agree_or_cannot_tell() {
+    // Real legacy text is never valid UTF-8: the declaration is taken.
+    for (encoding, text) in [
+        (WINDOWS_1252, FRENCH),
+        (WINDOWS_1251, RUSSIAN),
+        (SHIFT_JIS, JAPANESE),
+        (encoding_rs::GBK, CHINESE),
+        (EUC_JP, JAPANESE),
+    ] {
+        let label = format!("text/html; charset={}", encoding.name());
+        let (decoded, enc) = decode_html(&page("", text, encoding), Some(&label));
+        assert_eq!(enc, encoding, "{}", encoding.name());
+        assert!(decoded.contains(text), "{}: {decoded}", encoding.name());
+    }
+    // All ASCII: nothing to contradict, the declared name is kept (the `encoding` column).
+    let ascii = page("<meta charset=windows-1251>", "Plain news", UTF_8);
+    assert_eq!(decode_html(&ascii, None).1, WINDOWS_1251);
+    // ISO-2022-JP is 7-bit: its escapes are valid UTF-8, and it stays ISO-2022-JP.
+    let jis = page("", JAPANESE, encoding_rs::ISO_2022_JP);
+    let (decoded, enc) = decode_html(&jis, Some("text/html; charset=iso-2022-jp"));
+    assert_eq!(enc, encoding_rs::ISO_2022_JP);
+    assert!(decoded.contains(JAPANESE), "{decoded}");
+    // x-user-defined from the header is honoured as is, valid UTF-8 or not.
+    let body = page("", FRENCH, UTF_8);
+    let (_, enc) = decode_html(&body, Some("text/html; charset=x-user-defined"));
+    assert_eq!(enc, X_USER_DEFINED);
 }

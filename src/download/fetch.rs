@@ -363,8 +363,9 @@ impl Fetcher {
         let mut head = [0u8; SNIFF_LEN];
         let mut head_len = 0;
         let ct = out.content_type.trim();
-        if ct.is_empty() {
-            // No Content-Type: sniff the first bytes as browsers do.
+        if ct.is_empty() || is_unknown_type(ct) {
+            // No Content-Type, or one that says it does not know: sniff the first bytes as
+            // browsers do.
             head_len = match read_full(resp, &mut head) {
                 Ok(n) => n,
                 Err(e) => {
@@ -507,6 +508,17 @@ pub fn is_html_type(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     essence.eq_ignore_ascii_case("text/html")
         || essence.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
+/// A Content-Type that names no type: `unknown/unknown`, `application/unknown` or `*/*`, which
+/// WHATWG MIME sniffing treats as no Content-Type at all (some servers send them for a file
+/// whose extension they do not know). `application/octet-stream` is a type (a download), not
+/// one of these.
+fn is_unknown_type(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    ["unknown/unknown", "application/unknown", "*/*"]
+        .iter()
+        .any(|t| essence.eq_ignore_ascii_case(t))
 }
 
 /// WHATWG MIME sniffing, the HTML part: after optional whitespace (and a BOM), one of the
@@ -762,6 +774,11 @@ mod tests {
         assert!(is_html_type("Application/XHTML+XML"));
         assert!(!is_html_type("text/plain"));
         assert!(!is_html_type("application/json"));
+        assert!(is_unknown_type("Unknown/Unknown; charset=utf-8"));
+        assert!(is_unknown_type("application/unknown"));
+        assert!(is_unknown_type("*/*"));
+        assert!(!is_unknown_type("application/octet-stream"));
+        assert!(!is_unknown_type("text/plain"));
     }
 
     #[test]

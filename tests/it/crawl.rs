@@ -346,7 +346,7 @@ fn redirects_give_final_url_and_join_the_dedup_set() {
 #[test]
 fn error_statuses_and_non_html_get_rows() {
     let mut site = Site::new();
-    site.page("/", "<title>home</title><a href=\"/missing\">m</a><a href=\"/boom\">b</a><a href=\"/file.txt\">t</a><a href=\"/bare\">b</a><a href=\"/blob\">b</a>");
+    site.page("/", "<title>home</title><a href=\"/missing\">m</a><a href=\"/boom\">b</a><a href=\"/file.txt\">t</a><a href=\"/bare\">b</a><a href=\"/blob\">b</a><a href=\"/unknown\">u</a><a href=\"/octet\">o</a>");
     site.response(
         "/boom",
         Response::html("<title>Server error</title><a href=\"/never\">x</a>").status(500),
@@ -357,6 +357,20 @@ fn error_statuses_and_non_html_get_rows() {
         Response::new(200).body("<!DOCTYPE html><title>sniffed</title>"),
     );
     site.response("/blob", Response::new(200).body("%PDF-1.4 binary"));
+    // A server that does not know the file's type says so: sniffed, as with no Content-Type; an
+    // octet stream is a download, never sniffed (as browsers do).
+    site.response(
+        "/unknown",
+        Response::new(200)
+            .body("<html><title>sniffed too</title>")
+            .content_type("application/unknown"),
+    );
+    site.response(
+        "/octet",
+        Response::new(200)
+            .body("<html><title>a download</title>")
+            .content_type("application/octet-stream"),
+    );
     let server = site.serve();
     let (_, sink) = run(config(&[server.url("/")]));
     let missing = row(&sink.rows, &server.url("/missing"));
@@ -388,6 +402,16 @@ fn error_statuses_and_non_html_get_rows() {
     assert_eq!((bare.title.as_str(), bare.error), ("sniffed", None));
     let blob = row(&sink.rows, &server.url("/blob"));
     assert_eq!(blob.error, Some(ErrorClass::NotHtml));
+    let unknown = row(&sink.rows, &server.url("/unknown"));
+    assert_eq!(
+        (unknown.title.as_str(), unknown.error),
+        ("sniffed too", None)
+    );
+    let octet = row(&sink.rows, &server.url("/octet"));
+    assert_eq!(
+        (octet.title.as_str(), octet.error),
+        ("", Some(ErrorClass::NotHtml))
+    );
 }
 
 #[test]

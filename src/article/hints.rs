@@ -153,14 +153,14 @@ const FURNITURE_WORDS: &[&str] = &[
     "trending",
 ];
 
-/// Whole words that name furniture only on an element that is not marked up as the story's own
-/// (`<article class="post author-jane">` is the story; `<div class="entry-meta">` is not):
-/// bylines, captions, headers, widgets.
 /// The furniture words that name readers' comments (see [`Verdict::comments`]): whole words
 /// only (`comment-list`, `comments_area`), not a stem inside a word (`commented`, a post's
 /// state).
 const COMMENT_WORDS: &[&str] = &["comment", "comments", "replies", "reply", "respond"];
 
+/// Whole words that name furniture only on an element that is not marked up as the story's own
+/// (`<article class="post author-jane">` is the story; `<div class="entry-meta">` is not):
+/// bylines, captions, headers, widgets.
 const WEAK_FURNITURE_WORDS: &[&str] = &[
     "author",
     "authors",

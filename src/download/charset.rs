@@ -60,8 +60,16 @@ pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static
         let (text, _had_errors) = encoding.decode_with_bom_removal(body);
         return (text.into_owned(), encoding);
     }
-    // 2. Transport layer, 3. meta prescan, 4. a later meta in the head.
-    let encoding = match declared(body, content_type) {
+    let encoding = choose(body, declared(body, content_type));
+    let (text, _had_errors) = encoding.decode_without_bom_handling(body);
+    (text.into_owned(), encoding)
+}
+
+/// The encoding of a body without a byte-order mark, given what it declares ([`declared`]: the
+/// header, the prescan, a later `<meta>`, steps 2 to 4): the declaration unless the bytes
+/// contradict it, else step 5.
+fn choose(body: &[u8], declared: Option<&'static Encoding>) -> &'static Encoding {
+    match declared {
         Some(encoding) if utf8_despite(encoding, body) => UTF_8,
         Some(encoding) => encoding,
         // 5. No declaration: valid UTF-8 stays UTF-8, otherwise ask the detector.
@@ -71,9 +79,7 @@ pub fn decode_html(body: &[u8], content_type: Option<&str>) -> (String, &'static
             detector.feed(body, true);
             detector.guess(None, true)
         }
-    };
-    let (text, _had_errors) = encoding.decode_without_bom_handling(body);
-    (text.into_owned(), encoding)
+    }
 }
 
 /// Whether `body`, declared as `encoding`, is UTF-8 all the same: the declaration names a legacy
@@ -105,18 +111,23 @@ fn utf8_despite(encoding: &'static Encoding, body: &[u8]) -> bool {
 /// [`decode_html`] for a body the caller no longer needs: a UTF-8 body (the common case) becomes
 /// the `String` without a copy.
 pub fn decode_html_owned(body: Vec<u8>, content_type: Option<&str>) -> (String, &'static Encoding) {
-    if Encoding::for_bom(&body).is_none()
-        && declared(&body, content_type).is_none_or(|e| e == UTF_8)
-    {
+    if Encoding::for_bom(&body).is_some() {
+        return decode_html(&body, content_type);
+    }
+    let declared = declared(&body, content_type);
+    // UTF-8 by its declaration, by having none, or by its bytes against a legacy one: the
+    // `String` is the body itself when it is valid throughout.
+    let body = if declared.is_none_or(|e| e == UTF_8 || utf8_despite(e, &body)) {
         match String::from_utf8(body) {
             Ok(text) => return (text, UTF_8),
-            Err(e) => {
-                let body = e.into_bytes();
-                return decode_html(&body, content_type);
-            }
+            Err(e) => e.into_bytes(),
         }
-    }
-    decode_html(&body, content_type)
+    } else {
+        body
+    };
+    let encoding = choose(&body, declared);
+    let (text, _had_errors) = encoding.decode_without_bom_handling(&body);
+    (text.into_owned(), encoding)
 }
 
 /// The charset label from a Content-Type header value, if any (e.g. "text/html; charset=\"koi8-r\"").

@@ -505,7 +505,7 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 
 /// Is this Content-Type one trawl parses?
 pub fn is_html_type(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let essence = essence(content_type);
     essence.eq_ignore_ascii_case("text/html")
         || essence.eq_ignore_ascii_case("application/xhtml+xml")
 }
@@ -515,10 +515,15 @@ pub fn is_html_type(content_type: &str) -> bool {
 /// whose extension they do not know). `application/octet-stream` is a type (a download), not
 /// one of these.
 fn is_unknown_type(content_type: &str) -> bool {
-    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let essence = essence(content_type);
     ["unknown/unknown", "application/unknown", "*/*"]
         .iter()
         .any(|t| essence.eq_ignore_ascii_case(t))
+}
+
+/// A Content-Type's MIME type without its parameters (`text/html; charset=utf-8` → `text/html`).
+fn essence(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or("").trim()
 }
 
 /// WHATWG MIME sniffing, the HTML part: after optional whitespace (and a BOM), one of the

@@ -5,6 +5,32 @@
 use crate::common::cli::assert_trawl as trawl;
 use crate::common::server::{Response, Site};
 
+/// Crawls `urls` (one worker, CSV to stdout), expecting exit 0: each row's URL, title and
+/// encoding, sorted by URL.
+fn crawl(urls: &[String]) -> Vec<(String, String, String)> {
+    let out = trawl()
+        .args(["-q", "--ignore-robots", "-w", "1", "-o", "-"])
+        .args(urls)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+    let mut rows: Vec<(String, String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("row");
+            (r[0].to_string(), r[6].to_string(), r[11].to_string())
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
 /// A short French page in Latin-1 (a headline and a line) whose `<meta charset>` sits past the
 /// first 1024 bytes, behind the analytics script of its head; served without a charset in the
 /// header. Without the declaration the detector reads it as windows-1250 ("Fęte").
@@ -31,22 +57,10 @@ fn a_late_meta_charset_decides_the_title() {
         Response::html(late_latin1_page()).content_type("text/html"),
     );
     let server = site.serve();
-    let out = trawl()
-        .args(["-q", "--ignore-robots", "-o", "-"])
-        .arg(server.url("/article"))
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut reader = csv::Reader::from_reader(&out.stdout[..]);
-    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().expect("rows");
+    let rows = crawl(&[server.url("/article")]);
     assert_eq!(rows.len(), 1);
-    assert_eq!(&rows[0][6], "Fête de la musique");
-    assert_eq!(&rows[0][11], "windows-1252");
+    assert_eq!(rows[0].1, "Fête de la musique");
+    assert_eq!(rows[0].2, "windows-1252");
 }
 
 /// Apache's `AddDefaultCharset ISO-8859-1` in front of a UTF-8 site (its pages say so in their
@@ -67,27 +81,7 @@ fn a_utf8_page_under_a_default_latin1_header_is_read_as_utf8() {
     site.response("/utf8", Response::html(utf8).content_type(header));
     site.response("/latin1", Response::html(latin1).content_type(header));
     let server = site.serve();
-    let out = trawl()
-        .args(["-q", "--ignore-robots", "-w", "1", "-o", "-"])
-        .arg(server.url("/utf8"))
-        .arg(server.url("/latin1"))
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut reader = csv::Reader::from_reader(&out.stdout[..]);
-    let mut rows: Vec<(String, String, String)> = reader
-        .records()
-        .map(|r| {
-            let r = r.expect("row");
-            (r[0].to_string(), r[6].to_string(), r[11].to_string())
-        })
-        .collect();
-    rows.sort();
+    let rows = crawl(&[server.url("/utf8"), server.url("/latin1")]);
     assert_eq!(
         rows,
         [
